@@ -1,0 +1,374 @@
+"""CertiCHECK v2 records (responses) and requests, as the document shows them.
+
+Responses: every field is optional (the API omits and nulls freely) and each
+record keeps its source mapping in ``raw``. Requests: frozen attrs classes that
+check themselves where the document states a rule.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any
+
+import attrs
+
+from ..errors import InputError
+from .base import Record, parse_json_object
+
+# -- responses ---------------------------------------------------------------------------
+
+
+@attrs.frozen(kw_only=True)
+class Timezone(Record):
+    """One entry of getAllTimezones (the document does not show its shape; these are the
+    fields other responses use for a time zone, and anything else stays in ``extra``)."""
+
+    id: int | None = None
+    tzid: str | None = None
+    name: str | None = None
+    difference: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class RegistrationField(Record):
+    name: str | None = None
+    type: str | None = None
+    required: bool | None = None
+    validate: bool | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AccountInfo(Record):
+    email: str | None = None
+    username: str | None = None
+    terms_and_condition_url: str | None = None
+    # The document's spelling.
+    registration_fields: list[RegistrationField] = attrs.field(
+        factory=list, metadata={"key": "applicatnRegistrationFields"}
+    )
+
+
+@attrs.frozen(kw_only=True)
+class RegisteredApplicant(Record):
+    """Outcome for one applicant of registerApplicant: ``status`` is e.g. "Activation Pending",
+    "Active" (admin-verified), "Deleted" or "PENDING"."""
+
+    email: str | None = None
+    status: str | None = None
+    activation_url: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class BookingTimezone(Record):
+    id: int | None = None
+    difference: str | None = None
+    name: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class EnrolledApplicant(Record):
+    """One row of getAllCandidateEnrolledInSlotWindow. ``crf`` (the registration form)
+    arrives as an object or as a JSON string; both read as a dict."""
+
+    candidate_name: str | None = None
+    email: str | None = None
+    crf: dict[str, Any] | None = attrs.field(default=None, metadata={"parse": parse_json_object})
+    booking_time: datetime | None = None
+    slot_id: int | None = None
+    slot_from_time: datetime | None = None
+    slot_to_time: datetime | None = None
+    schedule_key: str | None = None
+    booking_timezone: BookingTimezone | None = None
+    assessment_name: str | None = None
+    assessment_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class AmountPaid(Record):
+    amount_paid: float | None = None
+    currency: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Certificate(Record):
+    """One certification attempt of an applicant. ``payment_date``/``test_date`` are aware
+    UTC datetimes read from epoch milliseconds; the ``*_string`` fields are the server's text."""
+
+    certification_name: str | None = None
+    payment_date: datetime | None = None
+    payment_date_string: str | None = None
+    test_date: datetime | None = None
+    test_date_string: str | None = None
+    score_percentage: float | None = None
+    certification_passed: bool | None = None
+    amount_paid: AmountPaid | None = None
+    discount_coupon: Any = None
+    performance_category: str | None = None
+    certificate_custom_message: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class ApplicantResult(Record):
+    """An applicant with their certificates (sections 4.5 to 4.8)."""
+
+    email: str | None = None
+    registration: dict[str, Any] | None = None
+    registration_date: date | None = None
+    certificates: list[Certificate] = attrs.field(factory=list)
+    application_status: str | None = None
+
+
+@attrs.frozen(kw_only=True)
+class Slot(Record):
+    slot_id: int | None = None
+    from_time: datetime | None = None
+    to_time: datetime | None = None
+    capacity: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SlotWindow(Record):
+    slot_window_id: int | None = None
+    certification_client_id: int | None = None
+    name: str | None = None
+    from_date: datetime | None = None
+    to_date: datetime | None = None
+    capacity: int | None = None
+    #: False for a deactivated window (the server lists those last).
+    status: bool | None = None
+    slots: list[Slot] = attrs.field(factory=list)
+
+
+@attrs.frozen(kw_only=True)
+class SlotCandidate(Record):
+    first_name: str | None = None
+    email: str | None = None
+    certification_name: str | None = None
+    booking_time: datetime | None = None
+    mettl_assessment_id: int | None = None
+
+
+@attrs.frozen(kw_only=True)
+class SlotDetails(Record):
+    client_id: int | None = None
+    slot_window_id: int | None = None
+    slot_window_name: str | None = None
+    from_time: datetime | None = None
+    to_time: datetime | None = None
+    enrolled_count: int | None = None
+    candidates: list[SlotCandidate] = attrs.field(factory=list, metadata={"key": "candidateDetailsList"})
+
+
+@attrs.frozen(kw_only=True)
+class Test(Record):
+    __test__ = False  # not a pytest test class
+
+    test_id: int | None = None
+    test_name: str | None = None
+    status: str | None = None
+
+
+# -- requests ----------------------------------------------------------------------------
+
+#: At most this many applicants per registerApplicant or applicants/certificate call.
+MAX_APPLICANTS_PER_CALL = 20
+TEST_STATUSES = ("Published", "UnPublished")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+
+def check_email(name: str, value: object) -> str:
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise InputError(name, f"must be an e-mail address, got {value!r}")
+    return value.strip()
+
+
+def _email(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    check_email(attribute.name, value)
+
+
+@attrs.frozen
+class ApplicantRegistration:
+    """One applicant for registerApplicant.
+
+    ``fields`` are the account's other registration fields by their display
+    names (``{"First Name": "Albert", "Date of birth": "Jan 29 1981"}``; see
+    ``AccountInfo.registration_fields`` for which are required). ``context_data``
+    is free text stored with the applicant.
+    """
+
+    email: str = attrs.field(validator=_email)
+    fields: Mapping[str, str] = attrs.field(factory=dict)
+    context_data: str | None = None
+
+
+@attrs.frozen
+class TestRef:
+    __test__ = False
+
+    test_id: int
+    test_name: str = ""
+
+
+@attrs.frozen
+class TestAllocation:
+    """Tests to add to and remove from one applicant (applicants/certificate)."""
+
+    __test__ = False
+
+    email: str = attrs.field(validator=_email)
+    add: Sequence[TestRef] = ()
+    remove: Sequence[TestRef] = ()
+
+
+@attrs.frozen
+class EmailSettings:
+    send_slot_selection_email: bool | None = None
+    send_slot_reminder_email: bool | None = None
+    #: Only for invite-only accounts (E106 otherwise).
+    send_email_on_assigning_test: bool | None = None
+
+
+@attrs.frozen
+class ApplicantReportSettings:
+    show_report_to_applicant: bool | None = None
+    show_result_on_test_completion: bool | None = None
+
+
+def _one_sort(instance: ApplicantDashboardViewSettings, attribute: Any, value: Any) -> None:
+    if instance.sort_by_name and instance.sort_by_publish_date:
+        raise InputError(
+            "applicant_dashboard_view_settings", "sort_by_name and sort_by_publish_date cannot both be true"
+        )
+
+
+@attrs.frozen
+class ApplicantDashboardViewSettings:
+    sort_by_name: bool | None = None
+    sort_by_publish_date: bool | None = attrs.field(default=None, validator=_one_sort)
+
+
+@attrs.frozen
+class WeekendSlotSetting:
+    disable_weekend_slotting: bool | None = None
+
+
+@attrs.frozen
+class DataSecuritySettings:
+    enable_mettl_support_team_access: bool | None = None
+
+
+@attrs.frozen
+class AccountSettings:
+    """The ``as`` parameter of POST accountSettings; sections left ``None`` are not sent."""
+
+    email_settings: EmailSettings | None = None
+    applicant_report_settings: ApplicantReportSettings | None = None
+    applicant_dashboard_view_settings: ApplicantDashboardViewSettings | None = None
+    weekend_slot_setting: WeekendSlotSetting | None = None
+    data_security_settings: DataSecuritySettings | None = None
+
+
+_SLOT_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]{3}), (\d{2}|\d{4})$")
+_MONTH_NAMES = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def slot_date(name: str, value: date | str) -> str:
+    """A slot window date in the documented ``dd MMM, yy`` form (``"14 Jan, 15"``).
+
+    A ``date`` is written with a four-digit year (``"25 May, 2018"``, as in the
+    document's example), which the server's pattern reads unambiguously.
+    """
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, date):
+        return f"{value.day:02d} {_MONTH_NAMES[value.month - 1]}, {value.year}"
+    match = _SLOT_DATE.match(value.strip()) if isinstance(value, str) else None
+    if not match or match.group(2).title() not in _MONTH_NAMES:
+        raise InputError(
+            name, f"must be a date or text in the form 'dd MMM, yy' (e.g. '14 Jan, 15'), got {value!r}"
+        )
+    day, month, year = match.groups()
+    full_year = int(year) + 2000 if len(year) == 2 else int(year)
+    try:
+        date(full_year, _MONTH_NAMES.index(month.title()) + 1, int(day))
+    except ValueError:
+        raise InputError(name, f"is not a calendar date: {value!r}") from None
+    return value.strip()
+
+
+def slot_date_value(text: str) -> date:
+    """The date a ``dd MMM, yy`` text names (two-digit years are 20yy)."""
+    day, month, year = _SLOT_DATE.match(text).groups()  # type: ignore[union-attr]
+    return date(
+        int(year) + 2000 if len(year) == 2 else int(year), _MONTH_NAMES.index(month.title()) + 1, int(day)
+    )
+
+
+@attrs.frozen
+class SlotHours:
+    """One daily slot from ``start`` to ``end`` o'clock (0-24, in the account's time zone)."""
+
+    start: int
+    end: int
+
+
+def _check_slots(instance: SlotWindowSpec, attribute: Any, slots: Sequence[SlotHours]) -> None:
+    if not slots:
+        raise InputError("slots", "at least one slot is required")
+    for i, slot in enumerate(slots):
+        if not (
+            isinstance(slot.start, int) and isinstance(slot.end, int) and 0 <= slot.start < slot.end <= 24
+        ):
+            raise InputError(f"slots[{i}]", f"needs whole hours with 0 <= start < end <= 24, got {slot}")
+    ordered = sorted(slots, key=lambda s: s.start)
+    for before, after in itertools.pairwise(ordered):
+        if after.start < before.end:
+            raise InputError(
+                "slots", f"slot {after.start}-{after.end} overlaps slot {before.start}-{before.end}"
+            )
+
+
+def _check_window(instance: SlotWindowSpec, attribute: Any, value: Any) -> None:
+    if slot_date_value(instance.to_date) < slot_date_value(instance.from_date):
+        raise InputError("to_date", f"{instance.to_date!r} is before from_date {instance.from_date!r}")
+
+
+def _from_date(value: date | str) -> str:
+    return slot_date("from_date", value)
+
+
+def _to_date(value: date | str) -> str:
+    return slot_date("to_date", value)
+
+
+@attrs.frozen
+class SlotWindowSpec:
+    """A slot window to create (the ``cr`` parameter of createSlot)."""
+
+    name: str = attrs.field()
+    from_date: str = attrs.field(converter=_from_date)
+    to_date: str = attrs.field(converter=_to_date, validator=_check_window)
+    slots: Sequence[SlotHours] = attrs.field(converter=tuple, validator=_check_slots)
+    capacity_per_slot: int | None = attrs.field(default=None)
+
+    @name.validator
+    def _name(self, attribute: Any, value: Any) -> None:
+        if not isinstance(value, str) or not value.strip():
+            raise InputError("name", "is required and must not be blank")
+
+    @capacity_per_slot.validator
+    def _capacity(self, attribute: Any, value: Any) -> None:
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+            raise InputError("capacity_per_slot", f"must be a positive integer or None, got {value!r}")
+
+    def to_wire(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "fromDate": self.from_date,
+            "toDate": self.to_date,
+            "capacityPerSlot": self.capacity_per_slot,
+            "slots": [{"startTime": s.start, "endTime": s.end} for s in self.slots],
+        }
