@@ -1,5 +1,7 @@
 """mettl_async: an asyncio client for the Mettl assessment platform."""
 
+import logging
+
 from ._version import __version__
 from .certicheck import CertiCheckClient
 from .errors import (
@@ -26,6 +28,9 @@ from .errors import (
 )
 from .pagination import Page, PagePosition, Paginator
 from .retry import RetryPolicy
+
+# A library logs; the application decides where to (the CLI's --debug, or your handlers).
+logging.getLogger("mettl_async").addHandler(logging.NullHandler())
 
 __all__ = [
     "ApiError",
