@@ -72,8 +72,11 @@ def describe(error: BaseException) -> tuple[int, str]:
     return EXIT_ERROR, f"unexpected error: {type(error).__name__}: {redact(str(error))}"
 
 
-def run(main: Callable[[], Awaitable[int]], *, debug: bool) -> NoReturn:
-    """Run a command's coroutine; SIGTERM cancels it like Ctrl-C; errors become one line."""
+def run(main: Callable[[], Awaitable[int]], *, debug: bool, interrupted: int = EXIT_INTERRUPTED) -> NoReturn:
+    """Run a command's coroutine; SIGTERM cancels it like Ctrl-C; errors become one line.
+
+    ``interrupted`` is the exit status after Ctrl-C or SIGTERM.
+    """
 
     async def guarded() -> int:
         task = asyncio.current_task()
@@ -87,7 +90,7 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool) -> NoReturn:
         code = asyncio.run(guarded())
     except (KeyboardInterrupt, asyncio.CancelledError):
         click.echo("mettl-async: interrupted", err=True)
-        code = EXIT_INTERRUPTED
+        code = interrupted
     except Exception as error:
         if debug:
             traceback.print_exc()
@@ -96,12 +99,18 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool) -> NoReturn:
     sys.exit(code)
 
 
+class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """The handler ``--debug`` installs (one at a time, to the current stderr)."""
+
+
 def _configure_logging(debug: bool) -> None:
+    logger = logging.getLogger("mettl_async")
+    for old in [h for h in logger.handlers if isinstance(h, _DebugHandler)]:
+        logger.removeHandler(old)
     if not debug:
         return
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _DebugHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logger = logging.getLogger("mettl_async")
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 
@@ -302,7 +311,7 @@ def sandbox(
             await asyncio.Event().wait()
         return 0
 
-    run(serve, debug=ctx.obj["debug"])
+    run(serve, debug=ctx.obj["debug"], interrupted=0)
 
 
 @main.command()

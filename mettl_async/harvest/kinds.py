@@ -62,7 +62,7 @@ _CERTIFICATE_KEYS = frozenset(
 )
 
 
-def result_rows(record: Mapping[str, Any]) -> list[Row]:
+def rows_of_result(record: Mapping[str, Any]) -> list[Row]:
     certificates = record.get("certificates") or [{}]
     rows = []
     for index, certificate in enumerate(certificates):
@@ -102,7 +102,7 @@ def result_rows(record: Mapping[str, Any]) -> list[Row]:
 # -- tests -------------------------------------------------------------------------------------
 
 
-def tests_rows(record: Mapping[str, Any]) -> list[Row]:
+def rows_of_test(record: Mapping[str, Any]) -> list[Row]:
     return [
         {
             "test_id": record.get("testId"),
@@ -121,7 +121,7 @@ _WINDOW_KEYS = frozenset(
 _SLOT_KEYS = frozenset({"slotId", "fromTime", "toTime", "capacity"})
 
 
-def slot_window_rows(record: Mapping[str, Any]) -> list[Row]:
+def rows_of_slot_window(record: Mapping[str, Any]) -> list[Row]:
     rows = []
     for slot in record.get("slots") or [{}]:
         slot = _as_mapping(slot)
@@ -165,7 +165,7 @@ _ENROLLED_KEYS = frozenset(
 )
 
 
-def enrolled_rows(record: Mapping[str, Any]) -> list[Row]:
+def rows_of_enrolled(record: Mapping[str, Any]) -> list[Row]:
     timezone = _as_mapping(record.get("bookingTimezone"))
     crf = record.get("crf")
     return [
@@ -253,9 +253,9 @@ KINDS: dict[str, HarvestKind] = {
         HarvestKind(
             name="results",
             table="results",
-            columns=tuple(result_rows({})[0]),
+            columns=tuple(rows_of_result({})[0]),
             key=("email", "certification_name", "payment_date"),
-            rows=result_rows,
+            rows=rows_of_result,
             open=_open_results,
             default_page_size=None,
             help="applicants with their certificates (all, --assessment ID, or --email E)",
@@ -263,9 +263,9 @@ KINDS: dict[str, HarvestKind] = {
         HarvestKind(
             name="tests",
             table="tests",
-            columns=tuple(tests_rows({})[0]),
+            columns=tuple(rows_of_test({})[0]),
             key=("test_id",),
-            rows=tests_rows,
+            rows=rows_of_test,
             open=_open_tests,
             default_page_size=500,
             help="the account's tests (--status Published|UnPublished)",
@@ -273,9 +273,9 @@ KINDS: dict[str, HarvestKind] = {
         HarvestKind(
             name="slot-windows",
             table="slot_windows",
-            columns=tuple(slot_window_rows({})[0]),
+            columns=tuple(rows_of_slot_window({})[0]),
             key=("slot_window_id", "slot_id"),
-            rows=slot_window_rows,
+            rows=rows_of_slot_window,
             open=_open_slot_windows,
             default_page_size=None,
             help="slot windows with their slots",
@@ -283,9 +283,9 @@ KINDS: dict[str, HarvestKind] = {
         HarvestKind(
             name="enrolled",
             table="enrolled",
-            columns=tuple(enrolled_rows({})[0]),
+            columns=tuple(rows_of_enrolled({})[0]),
             key=("email", "slot_id", "assessment_id"),
-            rows=enrolled_rows,
+            rows=rows_of_enrolled,
             open=_open_enrolled,
             default_page_size=500,
             help="applicants enrolled in a slot window (--slot-window ID)",

@@ -1,0 +1,261 @@
+"""Harvest pieces without a server: flattening, checkpoints, sinks, progress."""
+
+from __future__ import annotations
+
+import csv
+import io
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import orjson
+import pytest
+
+from mettl_async.harvest.kinds import (
+    KINDS,
+    rows_of_enrolled,
+    rows_of_result,
+    rows_of_slot_window,
+    rows_of_test,
+)
+from mettl_async.harvest.progress import Counts, Progress, format_duration, render
+from mettl_async.harvest.sinks import Checkpoint, HarvestError, format_for, open_sink
+from mettl_async.pagination import PagePosition
+
+# Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
+APPLICANT = {
+    "email": "applicant1@yopmail.com",
+    "First Name": "Applicant1",
+    "registration": {"First Name": "Applicant1"},
+    "registrationDate": "2019-04-26",
+    "certificates": [
+        {
+            "certificationName": "xxxxxx",
+            "paymentDate": 1556263044217,
+            "paymentDateString": "2019-04-26 12:47:24 IST",
+            "testDate": 1556263070000,
+            "testDateString": "2019-04-26 12:47:50 IST",
+            "scorePercentage": 100.0,
+            "certificationPassed": True,
+            "amountPaid": {"amountPaid": 0.0, "currency": "USD"},
+            "discountCoupon": None,
+            "performanceCategory": None,
+            "certificateCustomMessage": "",
+        },
+        {"certificationName": "yyyy", "paymentDate": 1556264508393, "newField": 7},
+    ],
+    "applicationStatus": None,
+}
+FINGERPRINT = {
+    "kind": "results",
+    "filters": {},
+    "base_url": "http://x/api/v2",
+    "subdomain": "s",
+    "format": "jsonl",
+}
+
+
+def page(start: int, count: int) -> list[dict[str, Any]]:
+    return [
+        {"email": f"a{i}@x.com", "certificates": [{"certificationName": "c", "paymentDate": i}]}
+        for i in range(start, start + count)
+    ]
+
+
+def test_results_flatten_one_row_per_certificate_and_keep_unknown_keys() -> None:
+    rows = rows_of_result(APPLICANT)
+    assert [r["certification_name"] for r in rows] == ["xxxxxx", "yyyy"]
+    assert [r["certificate_index"] for r in rows] == [0, 1]
+    first = rows[0]
+    assert first["payment_date"] == 1556263044217
+    assert first["amount_paid"] == 0.0
+    assert first["currency"] == "USD"
+    assert first["certification_passed"] is True
+    assert orjson.loads(first["registration"]) == {"First Name": "Applicant1"}
+    assert orjson.loads(first["extra"]) == {"applicant": {"First Name": "Applicant1"}}
+    assert orjson.loads(rows[1]["extra"])["certificate"] == {"newField": 7}
+    assert tuple(first) == KINDS["results"].columns
+
+
+def test_applicant_without_certificates_still_has_a_row() -> None:
+    rows = rows_of_result({"email": "a@x.com", "certificates": None})
+    assert len(rows) == 1
+    assert rows[0]["email"] == "a@x.com"
+    assert rows[0]["certification_name"] is None
+
+
+def test_slot_windows_flatten_per_slot() -> None:
+    window = {
+        "slotWindowId": 154,
+        "name": "W",
+        "fromDate": "Jan 14, 2019 1:00:00 AM",
+        "slots": [{"slotId": 1, "fromTime": "Jan 14, 2019 1:00:00 AM"}, {"slotId": 2}],
+    }
+    rows = rows_of_slot_window(window)
+    assert [(r["slot_window_id"], r["slot_id"]) for r in rows] == [(154, 1), (154, 2)]
+    assert rows[0]["from_date"] == "Jan 14, 2019 1:00:00 AM"
+    assert rows[0]["extra"] is None
+
+
+def test_enrolled_keeps_crf_as_sent() -> None:
+    as_text = '{"Email Address":"app1000@yopmail.com"}'
+    row = rows_of_enrolled(
+        {"email": "e@x.com", "crf": as_text, "bookingTimezone": {"id": 67, "name": "India"}}
+    )[0]
+    assert row["crf"] == as_text
+    assert row["booking_timezone_id"] == 67
+    obj = rows_of_enrolled({"crf": {"a": "b"}})[0]
+    assert orjson.loads(obj["crf"]) == {"a": "b"}
+
+
+def test_tests_rows() -> None:
+    assert rows_of_test({"testId": 124, "testName": "Whatever", "status": "Published"}) == [
+        {"test_id": 124, "test_name": "Whatever", "status": "Published", "extra": None}
+    ]
+
+
+def test_format_from_extension() -> None:
+    assert format_for(Path("a.jsonl"), None) == "jsonl"
+    assert format_for(Path("a.CSV"), None) == "csv"
+    assert format_for(Path("a.db"), None) == "sqlite"
+    assert format_for(Path("a.txt"), "csv") == "csv"
+    with pytest.raises(HarvestError, match="--format"):
+        format_for(Path("a.txt"), None)
+
+
+def test_checkpoint_round_trip() -> None:
+    checkpoint = Checkpoint(FINGERPRINT, PagePosition(offset=40, limit=20), 40, 1234)
+    again = Checkpoint.from_json(checkpoint.to_json())
+    assert again == checkpoint
+    assert not again.complete
+    assert Checkpoint.from_json(Checkpoint(FINGERPRINT, None, 50, 9).to_json()).complete
+
+
+def test_jsonl_resume_cuts_what_came_after_the_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink.write_page(page(0, 3), PagePosition(offset=3, limit=3))
+    sink.close()
+    with open(out, "ab") as f:  # a crash half-way through the next page
+        f.write(b'{"email":"a3@x.com","certif')
+    resumed = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+    assert resumed.resumed is not None
+    assert resumed.resumed.next == PagePosition(offset=3, limit=3)
+    assert resumed.records == 3
+    resumed.write_page(page(3, 2), None)
+    resumed.close()
+    lines = [orjson.loads(line) for line in out.read_bytes().splitlines()]
+    assert lines == page(0, 5)
+    assert Checkpoint.from_json(out.with_name("r.jsonl.checkpoint.json").read_bytes()).complete
+
+
+def test_resume_of_another_harvest_is_refused(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink.write_page(page(0, 1), PagePosition(offset=1, limit=1))
+    sink.close()
+    with pytest.raises(HarvestError, match="another harvest"):
+        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT | {"subdomain": "other"}, resume=True)
+
+
+def test_resume_refuses_an_output_shorter_than_its_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
+    sink.close()
+    out.write_bytes(b"")
+    with pytest.raises(HarvestError, match="shorter"):
+        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+
+
+def test_fresh_run_replaces_old_output_and_checkpoint(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    for _ in range(2):
+        sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+        sink.write_page(page(0, 2), None)
+        sink.close()
+    assert len(out.read_bytes().splitlines()) == 2
+
+
+def test_csv_has_documented_header_and_one_row_per_certificate(tmp_path: Path) -> None:
+    out = tmp_path / "r.csv"
+    sink = open_sink(out, "csv", KINDS["results"], FINGERPRINT | {"format": "csv"}, resume=False)
+    sink.write_page([APPLICANT], None)
+    sink.close()
+    rows = list(csv.reader(io.StringIO(out.read_text())))
+    assert tuple(rows[0]) == KINDS["results"].columns
+    assert len(rows) == 3
+    assert rows[1][rows[0].index("certification_passed")] == "true"
+    assert rows[1][rows[0].index("performance_category")] == ""
+    assert sink.records == 1
+
+
+def test_sqlite_upserts_on_the_natural_key(tmp_path: Path) -> None:
+    out = tmp_path / "r.sqlite"
+    fingerprint = FINGERPRINT | {"format": "sqlite"}
+    for _ in range(2):  # a re-run without --resume
+        sink = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=False)
+        sink.write_page([APPLICANT, *page(0, 2)], PagePosition(offset=3, limit=3))
+        sink.write_page(page(2, 1), None)
+        sink.close()
+    with sqlite3.connect(out) as db:
+        assert db.execute("SELECT COUNT(*) FROM results").fetchone()[0] == 5
+        record = db.execute("SELECT record FROM results WHERE certification_name = 'yyyy'").fetchone()[0]
+        assert orjson.loads(record) == APPLICANT
+        assert db.execute("SELECT records, next FROM mettl_harvest_checkpoints").fetchall() == [(4, None)]
+    resumed = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=True)
+    assert resumed.resumed is not None
+    assert resumed.resumed.complete
+    resumed.close()
+
+
+def test_sqlite_checkpoint_and_rows_commit_together(tmp_path: Path) -> None:
+    out = tmp_path / "r.sqlite"
+    fingerprint = FINGERPRINT | {"format": "sqlite"}
+    sink = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=False)
+    sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
+    with pytest.raises(TypeError):
+        sink.write_page([{"email": "bad", "certificates": [object()]}], None)  # fails mid-page
+    sink.close()
+    resumed = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=True)
+    assert resumed.resumed is not None
+    assert resumed.resumed.next == PagePosition(offset=2, limit=2)
+    assert resumed.records == 2
+    resumed.close()
+
+
+def test_format_duration() -> None:
+    assert format_duration(7.4) == "0:07"
+    assert format_duration(754) == "12:34"
+    assert format_duration(3723) == "1:02:03"
+
+
+def test_render_line_with_and_without_total() -> None:
+    line = render(Counts(records=12345, pages=247, retries=3), elapsed=10.0)
+    assert line == "12,345 records · 247 pages · 1,234 rec/s · 3 retries · 0:10"
+    with_total = render(Counts(records=100, pages=1, total=300), elapsed=10.0)
+    assert with_total.endswith("ETA 0:20")
+    resumed = render(Counts(records=150, resumed_at=100), elapsed=10.0)
+    assert "5 rec/s" in resumed
+
+
+def test_progress_draws_only_when_enabled_and_throttles() -> None:
+    now = [0.0]
+    stream = io.StringIO()
+    progress = Progress(stream, enabled=True, hz=2, clock=lambda: now[0])
+    progress.counts.records = 10
+    progress.update()
+    progress.counts.records = 20
+    progress.update()  # too soon: not drawn
+    now[0] = 1.0
+    progress.update()
+    progress.close()
+    text = stream.getvalue()
+    assert text.count("\r") == 3
+    assert "20 records" in text
+    assert text.endswith("\n")
+    quiet = io.StringIO()
+    silent = Progress(quiet, enabled=False)
+    silent.update(force=True)
+    silent.close()
+    assert quiet.getvalue() == ""
