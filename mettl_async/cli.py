@@ -89,7 +89,8 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool, interrupted: int = E
     try:
         code = asyncio.run(guarded())
     except (KeyboardInterrupt, asyncio.CancelledError):
-        click.echo("mettl-async: interrupted", err=True)
+        if interrupted:
+            click.echo("mettl-async: interrupted", err=True)
         code = interrupted
     except Exception as error:
         if debug:

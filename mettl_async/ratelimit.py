@@ -32,7 +32,7 @@ class TokenBucket:
         min_rate: float | None = None,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if rate <= 0:
+        if not rate > 0:  # also refuses NaN
             raise ValueError(f"rate must be > 0 requests per second, got {rate!r}")
         if burst < 1:
             raise ValueError(f"burst must be >= 1, got {burst!r}")

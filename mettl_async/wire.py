@@ -8,6 +8,7 @@ never as a ``KeyError`` or a JSON decoding error.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Mapping
 from datetime import UTC, datetime
@@ -130,9 +131,11 @@ def parse_retry_after(value: str | None, date: str | None = None) -> float | Non
     if not value:
         return None
     try:
-        return max(0.0, float(value.strip()))
+        seconds = float(value.strip())
     except ValueError:
         pass
+    else:  # "inf" or "nan" would hold every caller forever (or not at all): not a delay
+        return max(0.0, seconds) if math.isfinite(seconds) else None
     until = parse_http_date(value)
     if until is None:
         return None

@@ -67,11 +67,11 @@ def parse_datetime(value: Any) -> datetime:
     * ISO 8601 -> as given.
     """
     if isinstance(value, int | float) and not isinstance(value, bool):
-        return datetime.fromtimestamp(value / 1000, UTC)
+        return _from_epoch_ms(value)
     if isinstance(value, str):
         text = value.strip()
         if text.isdigit():
-            return datetime.fromtimestamp(int(text) / 1000, UTC)
+            return _from_epoch_ms(int(text))
         parts = text.replace(",", " ").split()
         if len(parts) == 5 and parts[0][:3].title() in _MONTHS:
             month, day, year, clock, meridiem = parts
@@ -82,6 +82,13 @@ def parse_datetime(value: Any) -> datetime:
             return datetime(int(year), _MONTHS[month[:3].title()], int(day), hour, minute, second)
         return datetime.fromisoformat(text)
     raise ValueError(f"not a date and time: {value!r}")
+
+
+def _from_epoch_ms(value: float) -> datetime:
+    try:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    except (OverflowError, OSError) as exc:  # far out of range: the platform's time_t overflows
+        raise ValueError(f"epoch milliseconds out of range: {value!r}") from exc
 
 
 def parse_date(value: Any) -> date:
@@ -163,7 +170,10 @@ def parse(cls: type[R], data: Any) -> R:
     try:
         return converter.structure(data, cls)
     except (ValueError, TypeError, KeyError, AttributeError, orjson.JSONDecodeError) as exc:
-        shown = snippet(orjson.dumps(data, default=repr))
+        try:
+            shown = snippet(orjson.dumps(data, default=repr))
+        except TypeError:  # more than orjson writes: ints past 64 bits, nesting past 254, …
+            shown = snippet(repr(data).encode())
         raise MalformedResponseError(
             f"could not read a {cls.__name__} from {shown}: {exc}", retryable=False
         ) from exc

@@ -320,7 +320,10 @@ def _check_slots(instance: SlotWindowSpec, attribute: Any, slots: Sequence[SlotH
         raise InputError("slots", "at least one slot is required")
     for i, slot in enumerate(slots):
         if not (
-            isinstance(slot.start, int) and isinstance(slot.end, int) and 0 <= slot.start < slot.end <= 24
+            isinstance(slot, SlotHours)
+            and isinstance(slot.start, int)
+            and isinstance(slot.end, int)
+            and 0 <= slot.start < slot.end <= 24
         ):
             raise InputError(f"slots[{i}]", f"needs whole hours with 0 <= start < end <= 24, got {slot}")
     ordered = sorted(slots, key=lambda s: s.start)

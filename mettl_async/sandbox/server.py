@@ -537,7 +537,7 @@ class Sandbox:
 
     async def create_slot(self, request: web.Request) -> Any:
         if self.world.timezone is None:
-            raise SandboxError("E019", "Cannot create slot window without setting the time zone.")
+            raise SandboxError("E019", "Cannot perform any API slot actions without setting the time zone id")
         cr = self._json(request, "cr")
         if not isinstance(cr, dict):
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")

@@ -45,6 +45,11 @@ def mettl_time(value: datetime) -> str:
     return f"{_MONTHS[value.month - 1]} {value.day}, {value.year} {clock} {meridiem}"
 
 
+def _java(value: str | None) -> str:
+    """A value as Java's string concatenation shows it (``null`` for none)."""
+    return "null" if value is None else value
+
+
 def epoch_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
@@ -200,7 +205,8 @@ class World:
         if applicant.crf_as_text:  # some rows carry the form as a JSON string
             crf = orjson.dumps(crf).decode()
         return {
-            "candidateName": f"{applicant.first_name} {applicant.last_name}",  # "… null" when unset
+            # Java string concatenation: "APP 1000 null" when there is no last name.
+            "candidateName": f"{applicant.first_name} {_java(applicant.last_name)}",
             "email": applicant.email,
             "crf": crf,
             "bookingTime": mettl_time(booking.booked_at),
