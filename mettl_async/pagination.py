@@ -101,6 +101,8 @@ def next_from_link(link: object, position: PagePosition) -> PagePosition | None:
         raise PaginationError(f"next link has a non-numeric offset or limit: {link!r}") from None
     if offset is None:
         raise PaginationError(f"next link carries no offset to continue from: {link!r}")
+    if offset < 0 or (limit is not None and limit < 0):
+        raise PaginationError(f"next link has a negative offset or limit: {link!r}")
     return PagePosition(offset=offset, limit=limit)
 
 
@@ -168,6 +170,12 @@ class Page(Generic[T]):
     def __len__(self) -> int:
         return len(self.records)
 
+    def truncate(self, count: int) -> None:
+        """Keep the first ``count`` records and make this the last page."""
+        self.records = self.records[:count]
+        self._items = None if self._items is None else self._items[:count]
+        self.next = None
+
 
 FetchPage = Callable[[PagePosition], Awaitable[Page[T]]]
 
@@ -202,8 +210,7 @@ class Paginator(Generic[T]):
             page = await self._fetch(position)
             if remaining is not None:
                 if len(page.records) >= remaining:
-                    page.records = page.records[:remaining]
-                    page.next = None
+                    page.truncate(remaining)
                 remaining -= len(page.records)
             yield page
             position = page.next

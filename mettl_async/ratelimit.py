@@ -14,14 +14,17 @@ from collections.abc import Callable
 
 #: How much of the lost rate one successful response wins back after a 429.
 RECOVERY_FACTOR = 1.05
+#: The longest a 429 may hold the bucket, whatever its Retry-After says.
+MAX_PAUSE = 300.0
 
 
 class TokenBucket:
     """``rate`` requests per second on average, at most ``burst`` at once.
 
-    After a 429 the bucket pauses every caller for the server's Retry-After and
-    halves its rate (never below ``min_rate``); each success then raises the
-    rate by 5 % until it is back to ``rate``.
+    After a 429 the bucket pauses every caller for the server's Retry-After
+    (at most ``MAX_PAUSE``) and halves its rate (never below ``min_rate``); each
+    success then raises the rate by 5 % until it is back to ``rate``. Callers
+    already waiting when the 429 arrives queue again behind the pause.
     """
 
     def __init__(
@@ -34,14 +37,19 @@ class TokenBucket:
     ) -> None:
         if not rate > 0:  # also refuses NaN
             raise ValueError(f"rate must be > 0 requests per second, got {rate!r}")
-        if burst < 1:
-            raise ValueError(f"burst must be >= 1, got {burst!r}")
+        if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
+            raise ValueError(f"burst must be an integer >= 1, got {burst!r}")
+        floor = min_rate if min_rate is not None else rate / 16
+        if not 0 < floor <= rate:
+            raise ValueError(f"min_rate must be > 0 and <= rate, got {min_rate!r}")
         self.target_rate = float(rate)
         self.rate = float(rate)
         self.burst = burst
-        self.min_rate = min(min_rate if min_rate is not None else rate / 16, rate)
+        self.min_rate = float(floor)
         self._clock = clock
         self._tat = float("-inf")
+        #: Counts 429s, so that a caller who slept through one knows to queue again.
+        self._pauses = 0
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
@@ -67,14 +75,20 @@ class TokenBucket:
         return self.reserve(now)
 
     async def acquire(self) -> None:
-        wait = self.reserve(self._now())
-        if wait > 0:
-            await asyncio.sleep(wait)
+        while True:
+            pauses = self._pauses
+            wait = self.reserve(self._now())
+            if wait > 0:
+                await asyncio.sleep(wait)
+            if pauses == self._pauses:
+                return
+            # A 429 arrived while this caller waited: its slot predates the pause.
 
     def slow_down(self, retry_after: float | None) -> None:
         """The server said 429: halve the rate and hold every caller for ``retry_after``."""
+        self._pauses += 1
         self.rate = max(self.min_rate, self.rate / 2)
-        pause = retry_after if retry_after is not None else 1.0 / self.rate
+        pause = min(retry_after, MAX_PAUSE) if retry_after is not None else 1.0 / self.rate
         # A slot at now + pause with the whole burst spent: the next caller waits `pause`.
         self._tat = max(self._tat, self._now() + pause + self._tolerance)
 

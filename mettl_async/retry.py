@@ -83,9 +83,9 @@ def build_retrying(
     before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
 ) -> tenacity.AsyncRetrying:
     """A tenacity loop that follows ``policy`` and re-raises the last error."""
-    backoff = tenacity.wait_exponential_jitter(
-        initial=policy.backoff_initial, max=policy.backoff_max, jitter=policy.jitter
-    )
+    backoff = tenacity.wait_exponential(
+        multiplier=policy.backoff_initial, max=policy.backoff_max
+    ) + tenacity.wait_random(0, policy.jitter)
     return tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.max_elapsed),
         wait=wait_for_server(backoff),

@@ -24,6 +24,7 @@ from yarl import URL
 
 from ._version import __version__
 from .errors import (
+    ApiError,
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
@@ -51,6 +52,10 @@ ENV_PUBLIC_KEY = "METTL_PUBLIC_KEY"
 ENV_PRIVATE_KEY = "METTL_PRIVATE_KEY"
 ENV_SUBDOMAIN = "METTL_SUBDOMAIN"
 ENV_BASE_URL = "METTL_BASE_URL"
+
+#: Shared by every session of the process: two clients (or two runs of the same
+#: script) sending the same request in the same second must not sign it alike.
+TIMESTAMPS = UniqueTimestamps()
 
 
 def _mask(value: str) -> str:
@@ -136,7 +141,6 @@ class Session:
         #: Seconds to add to ``clock()`` to get the server's time; set after an E504.
         self.clock_offset = 0.0
         self.stats = SessionStats()
-        self._timestamps = UniqueTimestamps()
         self._semaphore = asyncio.Semaphore(concurrency)
         self._http = http
         self._owns_http = http is None
@@ -180,7 +184,7 @@ class Session:
     def signed_params(self, method: str, url: str, params: Mapping[str, str]) -> dict[str, str]:
         """``params`` with ``ak``, a fresh ``ts`` and ``asgn``, in wire order (``ak`` first)."""
         unsigned = {**self.base_params, **params, "ak": self.credentials.public_key}
-        ts = self._timestamps.issue(request_fingerprint(method, url, unsigned), self.now())
+        ts = TIMESTAMPS.issue(request_fingerprint(method, url, unsigned), self.now())
         unsigned["ts"] = str(ts)
         signature = sign(string_to_sign(method, url, unsigned), self.credentials.private_key, self.algorithm)
         ordered = {"ak": unsigned.pop("ak")} | dict(sorted(unsigned.items()))
@@ -261,22 +265,26 @@ class Session:
                 error = transport_error(exc, method, shown)
                 log.debug("%s %s failed: %s (attempt %d)", method, shown, error, number)
                 raise error from None
-            log.debug(
-                "%s %s -> %d in %.1f ms (attempt %d)",
-                method,
-                shown,
-                status,
-                (time.perf_counter() - started) * 1000,
-                number,
-            )
+        elapsed_ms = (time.perf_counter() - started) * 1000
         decode = decode_text if text else decode_json
         try:
             payload = decode(status, headers, body)
-        except RateLimitedError as error:
-            self.stats.rate_limited += 1
-            if self.bucket is not None:
-                self.bucket.slow_down(error.retry_after)
+        except ApiError as error:
+            log.debug(
+                "%s %s -> %d %s in %.1f ms (attempt %d)",
+                method,
+                shown,
+                status,
+                error.code or "error",
+                elapsed_ms,
+                number,
+            )
+            if isinstance(error, RateLimitedError):
+                self.stats.rate_limited += 1
+                if self.bucket is not None:
+                    self.bucket.slow_down(error.retry_after)
             raise
+        log.debug("%s %s -> %d in %.1f ms (attempt %d)", method, shown, status, elapsed_ms, number)
         if self.bucket is not None:
             self.bucket.record_success()
         return payload
@@ -307,5 +315,5 @@ def transport_error(exc: BaseException, method: str, shown_url: str) -> Transpor
         kind = ConnectionLostError
     else:
         kind = TransportError
-    detail = redact(str(exc)) or type(exc).__name__
+    detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
     return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")

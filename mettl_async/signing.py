@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import base64
 import enum
-import hashlib
 import hmac
+import threading
 from collections.abc import Mapping
 from urllib.parse import quote
 
@@ -48,34 +48,40 @@ def encode_params(params: Mapping[str, str]) -> str:
     return "&".join(f"{encode_value(k)}={encode_value(v)}" for k, v in params.items())
 
 
-def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> bytes:
+Fingerprint = tuple[str, str, tuple[tuple[str, str], ...]]
+
+
+def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> Fingerprint:
     """What makes two requests sign alike apart from ``ts``: method, URL and the other values."""
-    rest = {k: v for k, v in params.items() if k not in ("ts", SIGNATURE_PARAM)}
-    return hashlib.blake2b(string_to_sign(method, url, rest).encode(), digest_size=16).digest()
+    rest = tuple(sorted((k, v) for k, v in params.items() if k not in ("ts", SIGNATURE_PARAM)))
+    return method.upper(), url, rest
 
 
 class UniqueTimestamps:
-    """Issues ``ts`` values so that one client never emits the same signature twice.
+    """Issues ``ts`` values so that the same signature is never emitted twice.
 
     The server refuses a signature it has seen before and ``ts`` has one-second
     resolution, so a repeat of an identical request within the same second gets
     the next second instead. Only the requests of the current second are
-    remembered.
+    remembered. One instance serves every session of a process (see
+    :data:`mettl_async.session.TIMESTAMPS`), from any thread.
     """
 
     def __init__(self) -> None:
-        self._last: dict[bytes, int] = {}
+        self._last: dict[Fingerprint, int] = {}
         self._pruned_at = 0
+        self._lock = threading.Lock()
 
-    def issue(self, fingerprint: bytes, now: int) -> int:
-        if now > self._pruned_at:
-            # Anything last issued before `now` cannot collide with a ts >= now.
-            self._last = {fp: ts for fp, ts in self._last.items() if ts >= now}
-            self._pruned_at = now
-        last = self._last.get(fingerprint)
-        ts = now if last is None or last < now else last + 1
-        self._last[fingerprint] = ts
-        return ts
+    def issue(self, fingerprint: Fingerprint, now: int) -> int:
+        with self._lock:
+            if now > self._pruned_at:
+                # Anything last issued before `now` cannot collide with a ts >= now.
+                self._last = {fp: ts for fp, ts in self._last.items() if ts >= now}
+                self._pruned_at = now
+            last = self._last.get(fingerprint)
+            ts = now if last is None or last < now else last + 1
+            self._last[fingerprint] = ts
+            return ts
 
 
 def encode_path_segment(value: str) -> str:

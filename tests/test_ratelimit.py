@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-from mettl_async.ratelimit import RECOVERY_FACTOR, TokenBucket
+from mettl_async.ratelimit import MAX_PAUSE, RECOVERY_FACTOR, TokenBucket
 
 
 class FakeClock:
@@ -100,10 +100,10 @@ def test_default_min_rate_is_a_sixteenth() -> None:
     assert limiter.rate == 0.5
 
 
-def test_min_rate_above_rate_is_capped_at_rate() -> None:
-    limiter, _ = bucket(rate=4.0, min_rate=10.0)
-    limiter.slow_down(None)
-    assert limiter.rate == 4.0
+@pytest.mark.parametrize("min_rate", [10.0, 0.0, -1.0, float("nan")])
+def test_min_rate_must_be_positive_and_at_most_rate(min_rate: float) -> None:
+    with pytest.raises(ValueError, match="min_rate"):
+        TokenBucket(4.0, min_rate=min_rate)
 
 
 def test_slow_down_pauses_every_caller_for_retry_after() -> None:
@@ -156,9 +156,9 @@ def test_rate_must_be_positive(rate: float) -> None:
         TokenBucket(rate)
 
 
-@pytest.mark.parametrize("burst", [0, -3])
-def test_burst_must_be_at_least_one(burst: int) -> None:
-    with pytest.raises(ValueError, match="burst must be >= 1"):
+@pytest.mark.parametrize("burst", [0, -3, 2.5, True])
+def test_burst_must_be_an_integer_of_at_least_one(burst: int) -> None:
+    with pytest.raises(ValueError, match="burst must be an integer >= 1"):
         TokenBucket(1.0, burst)
 
 
@@ -178,3 +178,28 @@ async def test_acquire_sleeps_for_the_reserved_slot() -> None:
     await asyncio.gather(*(call(n) for n in range(4)))
     assert finished == [0, 1, 2, 3]
     assert loop.time() - started >= 3 / 50.0 - 0.005
+
+
+async def test_callers_already_waiting_queue_again_behind_a_429() -> None:
+    """A caller asleep towards a slot reserved before the 429 must not send during the pause."""
+    limiter = TokenBucket(rate=20.0, burst=1)
+    loop = asyncio.get_running_loop()
+    sent: list[float] = []
+
+    async def caller() -> None:
+        await limiter.acquire()
+        sent.append(loop.time())
+
+    start = loop.time()
+    waiting = [asyncio.create_task(caller()) for _ in range(4)]  # slots at 0, 50, 100, 150 ms
+    await asyncio.sleep(0.01)
+    limiter.slow_down(0.3)  # the first has sent; the other three are asleep
+    await asyncio.gather(*waiting)
+    assert sent[0] - start < 0.05
+    assert all(t - start >= 0.3 for t in sent[1:])
+
+
+def test_a_huge_retry_after_pauses_at_most_max_pause() -> None:
+    limiter, clock = bucket(rate=4.0)
+    limiter.slow_down(10**9)
+    assert limiter.reserve(clock.now) == pytest.approx(MAX_PAUSE)

@@ -104,7 +104,7 @@ def test_fallback_wait_otherwise() -> None:
 
 
 def test_fallback_backoff_grows_exponentially() -> None:
-    wait = wait_for_server(tenacity.wait_exponential_jitter(initial=1, max=5, jitter=0))
+    wait = wait_for_server(tenacity.wait_exponential(multiplier=1, max=5))
     error = ServerError("502", retryable=True)
     assert [wait(failed_with(error, attempt=n)) for n in (1, 2, 3, 4)] == [1, 2, 4, 5]
 

@@ -109,9 +109,12 @@ def parse_bool(value: Any) -> bool:
     raise ValueError(f"not a boolean: {value!r}")
 
 
-def parse_json_object(value: Any) -> dict[str, Any]:
-    """An object that some responses send as a JSON string instead (the ``crf`` field)."""
+def parse_json_object(value: Any) -> dict[str, Any] | None:
+    """An object that some responses send as a JSON string instead (the ``crf`` field);
+    an empty string means none."""
     if isinstance(value, str):
+        if not value.strip():
+            return None
         value = orjson.loads(value)
     if not isinstance(value, dict):
         raise ValueError(f"not an object: {value!r}")

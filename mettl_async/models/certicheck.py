@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -185,8 +185,8 @@ def check_email(name: str, value: object) -> str:
     return value.strip()
 
 
-def _email(instance: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    check_email(attribute.name, value)
+def _email(value: str) -> str:
+    return check_email("email", value)
 
 
 @attrs.frozen
@@ -199,7 +199,7 @@ class ApplicantRegistration:
     is free text stored with the applicant.
     """
 
-    email: str = attrs.field(validator=_email)
+    email: str = attrs.field(converter=_email)
     fields: Mapping[str, str] = attrs.field(factory=dict)
     context_data: str | None = None
 
@@ -218,7 +218,7 @@ class TestAllocation:
 
     __test__ = False
 
-    email: str = attrs.field(validator=_email)
+    email: str = attrs.field(converter=_email)
     add: Sequence[TestRef] = ()
     remove: Sequence[TestRef] = ()
 
@@ -334,6 +334,10 @@ def _check_slots(instance: SlotWindowSpec, attribute: Any, slots: Sequence[SlotH
             )
 
 
+def _slot_tuple(slots: Iterable[SlotHours]) -> tuple[SlotHours, ...]:
+    return tuple(slots)
+
+
 def _check_window(instance: SlotWindowSpec, attribute: Any, value: Any) -> None:
     if slot_date_value(instance.to_date) < slot_date_value(instance.from_date):
         raise InputError("to_date", f"{instance.to_date!r} is before from_date {instance.from_date!r}")
@@ -354,7 +358,7 @@ class SlotWindowSpec:
     name: str = attrs.field()
     from_date: str = attrs.field(converter=_from_date)
     to_date: str = attrs.field(converter=_to_date, validator=_check_window)
-    slots: Sequence[SlotHours] = attrs.field(converter=tuple, validator=_check_slots)
+    slots: Sequence[SlotHours] = attrs.field(converter=_slot_tuple, validator=_check_slots)
     capacity_per_slot: int | None = attrs.field(default=None)
 
     @name.validator

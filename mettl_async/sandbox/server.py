@@ -15,6 +15,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import collections
+import contextvars
 import hashlib
 import hmac
 import itertools
@@ -22,11 +23,11 @@ import math
 import re
 import threading
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from email.utils import formatdate
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 from urllib.parse import quote
 
 import attrs
@@ -88,6 +89,12 @@ class SandboxConfig:
     registration_limit: int | None = None
     #: The server's clock (epoch seconds); skew it to exercise E504.
     clock: Callable[[], float] = time.time
+
+
+#: The merged query and form parameters of the request being handled (the middleware
+#: and its handler run in one task, so each request sees its own).
+_PARAMS: contextvars.ContextVar[dict[str, str]] = contextvars.ContextVar("sandbox_params")
+T = TypeVar("T")
 
 
 class SandboxError(Exception):
@@ -196,7 +203,7 @@ class Sandbox:
                     params.setdefault(name, field)
         seen = RecordedRequest(request.method, request.raw_path, request.host, params)
         self.requests.append(seen)
-        request["params"] = params
+        _PARAMS.set(params)
         result: Any
         try:
             self._authenticate(request, params)
@@ -267,7 +274,7 @@ class Sandbox:
 
     @staticmethod
     def _json(request: web.Request, name: str) -> Any:
-        text = request["params"].get(name)
+        text = _PARAMS.get().get(name)
         if not text:
             raise SandboxError("E101", "Bad Request, request body is empty. Please provide request body.")
         try:
@@ -277,7 +284,7 @@ class Sandbox:
 
     @staticmethod
     def _page(request: web.Request, default_limit: int = 20) -> tuple[int, int]:
-        params = request["params"]
+        params = _PARAMS.get()
         try:
             limit = int(params.get("limit", default_limit))
             offset = int(params.get("offset", 0))
@@ -464,7 +471,7 @@ class Sandbox:
         return {"status": "SUCCESS"}
 
     async def login_applicant(self, request: web.Request) -> Any:
-        email = request["params"].get("email", "")
+        email = _PARAMS.get().get("email", "")
         applicant = self.world.applicants.get(email.strip().lower())
         if applicant is None or not applicant.admin_verified:
             raise SandboxError(
@@ -478,7 +485,7 @@ class Sandbox:
 
     async def get_enrolled(self, request: web.Request) -> Any:
         window_id = self._number(
-            request["params"].get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
+            _PARAMS.get().get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
         )
         limit, offset = self._page(request)
         window = self.world.windows.get(window_id)
@@ -493,17 +500,17 @@ class Sandbox:
             )
         return {"slotWindowSummary": [self.world.enrolled_record(b) for b in page], "status": "SUCCESS"}
 
-    def _results_page(self, request: web.Request, rows: list[dict[str, Any]]) -> Any:
+    def _results_page(self, request: web.Request, rows: Sequence[T], render: Callable[[T], Any]) -> Any:
+        """One page of ``rows``, rendered (only the page: a harvest walks thousands of pages)."""
         limit, offset = self._page(request, self.config.results_page_size)
-        page = rows[offset : offset + limit]
+        page = [render(row) for row in rows[offset : offset + limit]]
         base = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
         following = f"{base}?limit={limit}&offset={offset + limit}" if offset + limit < len(rows) else None
         before = f"{base}?limit={limit}&offset={max(0, offset - limit)}" if offset > 0 else None
         return {"applicants": page, "paging": {"previous": before, "next": following}, "status": "SUCCESS"}
 
     async def get_all_results(self, request: web.Request) -> Any:
-        rows = [self.world.result_record(a) for a in self.world.applicants.values()]
-        return self._results_page(request, rows)
+        return self._results_page(request, list(self.world.applicants.values()), self.world.result_record)
 
     def _assessment(self, value: str) -> int:
         assessment_id = self._number(value, "E001", "Invalid Assessment Id")
@@ -514,18 +521,17 @@ class Sandbox:
     async def get_results_of_assessment(self, request: web.Request) -> Any:
         assessment_id = self._assessment(request.match_info["assessment_id"])
         rows = [
-            self.world.result_record(a, assessment_id)
+            a
             for a in self.world.applicants.values()
             if any(c.assessment_id == assessment_id for c in a.certificates)
         ]
-        return self._results_page(request, rows)
+        return self._results_page(request, rows, lambda a: self.world.result_record(a, assessment_id))
 
     async def get_results_of_applicant(self, request: web.Request) -> Any:
         applicant = self._applicant(request.match_info["email"])
         # As the document's sample: one entry per assessment the applicant is in.
         assessments: list[int | None] = [c.assessment_id for c in applicant.certificates] or [None]
-        rows = [self.world.result_record(applicant, a) for a in assessments]
-        return self._results_page(request, rows)
+        return self._results_page(request, assessments, lambda a: self.world.result_record(applicant, a))
 
     async def get_result_in_assessment(self, request: web.Request) -> Any:
         assessment_id = self._assessment(request.match_info["assessment_id"])
@@ -617,7 +623,7 @@ class Sandbox:
 
     async def get_slot_details(self, request: web.Request) -> Any:
         slot_id = self._number(
-            request["params"].get("sid"), "E035", "Slot Id cannot be Null or cannot have alphabets"
+            _PARAMS.get().get("sid"), "E035", "Slot Id cannot be Null or cannot have alphabets"
         )
         found = self.world.slot(slot_id)
         if found is None:
@@ -702,7 +708,7 @@ class Sandbox:
         raise SandboxError("E112", "Applicant is not registered for slot.")
 
     async def delete_slot_window(self, request: web.Request) -> Any:
-        swid = request["params"].get("swid")
+        swid = _PARAMS.get().get("swid")
         if not swid:
             raise SandboxError("E037", "Slot window Id cannot have be null")
         window_id = self._number(swid, "E036", "Slot window Id cannot be null or have alphabet values")
@@ -716,7 +722,7 @@ class Sandbox:
     # -- 6. tests ---------------------------------------------------------------------------
 
     async def get_tests(self, request: web.Request) -> Any:
-        status = request["params"].get("status", "Published")
+        status = _PARAMS.get().get("status", "Published")
         if status not in ("Published", "UnPublished"):
             raise SandboxError("E026", "Invalid value for parameter status")
         limit, offset = self._page(request)
