@@ -30,14 +30,17 @@ from mettl_async.sandbox.server import client_for
 
 from .common import Result
 
+_last_ts = 0
+
 
 async def baseline(base_url: str, config: SandboxConfig, out: Path, page_size: int) -> int:
     url = f"{base_url}/getAllApplicantResults"
-    written, offset, ts = 0, 0, int(time.time())
+    global _last_ts
+    written, offset = 0, 0
     async with aiohttp.ClientSession() as http:
         with open(out, "wb") as f:
             while True:
-                ts += 1  # the server refuses a repeated signature
+                _last_ts = ts = max(int(time.time()), _last_ts + 1)  # a signature is single-use
                 params = {
                     "ak": config.public_key,
                     "limit": str(page_size),

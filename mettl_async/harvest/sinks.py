@@ -151,8 +151,11 @@ class FileSink(Sink):
             if not checkpoint.complete:
                 self._file = self._reopen(checkpoint)
         else:
+            try:
+                self._file = open(path, "wb")  # noqa: SIM115  # closed by close()
+            except OSError as error:
+                raise HarvestError(f"cannot write {path}: {error.strerror}") from None
             self.checkpoint_path.unlink(missing_ok=True)
-            self._file = open(path, "wb")  # noqa: SIM115  # closed by close()
             self._file.write(self.header())
             self._sync()
 
