@@ -262,5 +262,5 @@ def test_progress_draws_only_when_enabled_and_throttles() -> None:
 
 
 def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
-    with pytest.raises(HarvestError, match="cannot write .*No such file or directory"):
+    with pytest.raises(HarvestError, match=r"cannot write .*No such file or directory"):
         open_sink(tmp_path / "missing" / "r.jsonl", "jsonl", KINDS["results"], FINGERPRINT, resume=False)
