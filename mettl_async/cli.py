@@ -37,7 +37,7 @@ from .errors import (
     TransportError,
 )
 from .harvest.kinds import KINDS
-from .harvest.progress import Progress
+from .harvest.progress import Progress, count
 from .harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from .harvest.sinks import FORMATS, format_for, open_sink
 from .retry import RetryPolicy
@@ -266,7 +266,7 @@ async def harvest_to(
 
 def _finished(summary: HarvestSummary, out: Path) -> str:
     if summary.pages == 0 and summary.resumed_at:
-        return f"already complete: {summary.records:,} records in {out}"
+        return f"already complete: {count(summary.records, 'record', 'records')} in {out}"
     return summary.line(out)
 
 

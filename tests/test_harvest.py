@@ -237,6 +237,9 @@ def test_render_line_with_and_without_total() -> None:
     assert with_total.endswith("ETA 0:20")
     resumed = render(Counts(records=150, resumed_at=100), elapsed=10.0)
     assert "5 rec/s" in resumed
+    assert render(Counts(records=1, pages=1, retries=1), elapsed=1.0).startswith(
+        "1 record · 1 page · 1 rec/s · 1 retry"
+    )
 
 
 def test_progress_draws_only_when_enabled_and_throttles() -> None:

@@ -9,6 +9,11 @@ from typing import TextIO
 import attrs
 
 
+def count(n: int, one: str, many: str) -> str:
+    """``1 retry``, ``2 retries``, ``12,345 records``."""
+    return f"{n:,} {one if n == 1 else many}"
+
+
 def format_duration(seconds: float) -> str:
     """``0:07``, ``12:34``, ``1:02:03``."""
     whole = max(0, round(seconds))
@@ -35,10 +40,10 @@ def render(counts: Counts, elapsed: float) -> str:
     fresh = counts.records - counts.resumed_at
     rate = fresh / elapsed if elapsed > 0 else 0.0
     parts = [
-        f"{counts.records:,} records" + (f" of {counts.total:,}" if counts.total else ""),
-        f"{counts.pages:,} pages",
+        count(counts.records, "record", "records") + (f" of {counts.total:,}" if counts.total else ""),
+        count(counts.pages, "page", "pages"),
         f"{rate:,.0f} rec/s",
-        f"{counts.retries:,} retries",
+        count(counts.retries, "retry", "retries"),
         format_duration(elapsed),
     ]
     if counts.total and rate > 0 and counts.records < counts.total:

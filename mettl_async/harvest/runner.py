@@ -10,7 +10,7 @@ import attrs
 
 from ..certicheck import CertiCheckClient
 from .kinds import HarvestKind
-from .progress import Progress
+from .progress import Progress, count
 from .sinks import Sink
 
 
@@ -28,8 +28,9 @@ class HarvestSummary:
         state = "harvested" if self.complete else "interrupted after"
         resumed = f" (resumed at {self.resumed_at:,})" if self.resumed_at else ""
         return (
-            f"{state} {self.records:,} records{resumed} in {self.pages:,} pages to {out} · "
-            f"{self.retries:,} retries · {self.elapsed:.1f} s"
+            f"{state} {count(self.records, 'record', 'records')}{resumed} in "
+            f"{count(self.pages, 'page', 'pages')} to {out} · "
+            f"{count(self.retries, 'retry', 'retries')} · {self.elapsed:.1f} s"
         )
 
 
