@@ -174,6 +174,7 @@ _FILTERS = {
     help="Output format [default: from the extension: .jsonl, .csv, .sqlite/.db].",
 )
 @click.option("--resume", is_flag=True, help="Continue from the checkpoint beside the output.")
+@click.option("--restart", is_flag=True, help="Start over even if the output holds an unfinished harvest.")
 @click.option(
     "--rate",
     type=click.FloatRange(min=0, min_open=True),
@@ -203,6 +204,7 @@ def harvest(
     out: Path,
     fmt: str | None,
     resume: bool,
+    restart: bool,
     rate: float,
     concurrency: int,
     page_size: int | None,
@@ -224,6 +226,8 @@ def harvest(
         if value is not None and kind not in _FILTERS[name]:
             option = "--" + name.replace("_", "-")
             raise click.BadParameter(f"applies to {' and '.join(_FILTERS[name])} only", param_hint=option)
+    if resume and restart:
+        raise click.BadParameter("give --resume or --restart, not both", param_hint="--restart")
     debug = ctx.obj["debug"]
 
     async def go() -> int:
@@ -232,7 +236,15 @@ def harvest(
         )
         async with client:
             return await harvest_to(
-                client, kind, filters, out, fmt, resume=resume, page_size=page_size, quiet=quiet
+                client,
+                kind,
+                filters,
+                out,
+                fmt,
+                resume=resume,
+                restart=restart,
+                page_size=page_size,
+                quiet=quiet,
             )
 
     run(go, debug=debug)
@@ -248,17 +260,25 @@ async def harvest_to(
     resume: bool,
     page_size: int | None,
     quiet: bool,
+    restart: bool = False,
 ) -> int:
-    """Harvest into ``out`` with a progress display; print the summary line either way."""
+    """Harvest into ``out`` with a progress display and a summary line.
+
+    Everything that can be checked is checked before the output is touched; a
+    run that stops after writing says what it kept.
+    """
     kind = KINDS[kind_name]
     fmt = format_for(out, fmt)
-    sink = open_sink(out, fmt, kind, harvest_fingerprint(kind, filters, client, fmt), resume=resume)
+    paginator = kind.open(client, filters, page_size or kind.default_page_size)
+    fingerprint = harvest_fingerprint(kind, filters, client, fmt)
+    sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
     progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
     try:
-        summary = await run_harvest(client, kind, filters, sink, progress, page_size=page_size)
+        summary = await run_harvest(paginator, sink, progress, client.session.stats)
     except BaseException:
-        stopped = summarize(sink, progress, complete=False)
-        click.echo(f"{stopped.line(out)}; re-run with --resume to continue", err=True)
+        if sink.records:
+            stopped = summarize(sink, progress, complete=False)
+            click.echo(f"{stopped.line(out)}; re-run with --resume to continue", err=True)
         raise
     click.echo(_finished(summary, out))
     return 0
@@ -346,7 +366,15 @@ def demo(ctx: click.Context, applicants: int, faults: float, out: Path, quiet: b
             retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
             async with server.client(rate=50.0, concurrency=4, retry=retry) as client:
                 await harvest_to(
-                    client, "results", {}, out, "jsonl", resume=False, page_size=None, quiet=quiet
+                    client,
+                    "results",
+                    {},
+                    out,
+                    "jsonl",
+                    resume=False,
+                    restart=True,
+                    page_size=None,
+                    quiet=quiet,
                 )
             injected = {k.value: v for k, v in server.sandbox.faults.injected.items() if v}
             click.echo(f"faults the sandbox injected: {injected or 'none'}")

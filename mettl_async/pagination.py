@@ -19,6 +19,7 @@ concurrently for offset endpoints, whose positions are known in advance.
 from __future__ import annotations
 
 import enum
+import logging
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Mapping
 from typing import Any, Generic, TypeVar
 from urllib.parse import parse_qs, urlsplit
@@ -28,6 +29,7 @@ import attrs
 from .errors import InputError, MalformedResponseError, PaginationError
 
 T = TypeVar("T")
+log = logging.getLogger("mettl_async.pagination")
 
 #: The documented bounds and default of ``limit``.
 MAX_LIMIT = 500
@@ -89,21 +91,50 @@ def next_by_offset(position: PagePosition, received: int) -> PagePosition | None
     return PagePosition(offset=(position.offset or 0) + received, limit=position.limit)
 
 
-def next_from_link(link: object, position: PagePosition) -> PagePosition | None:
-    """The position named by a next link's ``offset``/``limit``; ``None`` when there is no link."""
+def next_from_link(link: object, position: PagePosition, received: int) -> PagePosition | None:
+    """The page a next link names, or ``None`` when there is no link.
+
+    Its ``limit`` is taken as given. Its ``offset`` must be where the records
+    read so far end (``offset + received``, as the document's sample builds it);
+    a link that would skip records or read some again is corrected to that, so a
+    server that counts pages differently cannot make a harvest lose or repeat one.
+    """
     if not isinstance(link, str) or not link.strip():
         return None
-    query = parse_qs(urlsplit(link.strip()).query)
     try:
+        query = parse_qs(urlsplit(link.strip()).query)
         offset = int(query["offset"][0]) if "offset" in query else None
         limit = int(query["limit"][0]) if "limit" in query else position.limit
     except ValueError:
-        raise PaginationError(f"next link has a non-numeric offset or limit: {link!r}") from None
+        raise PaginationError(f"next link is not a URL with a numeric offset and limit: {link!r}") from None
     if offset is None:
         raise PaginationError(f"next link carries no offset to continue from: {link!r}")
     if offset < 0 or (limit is not None and limit < 0):
         raise PaginationError(f"next link has a negative offset or limit: {link!r}")
-    return PagePosition(offset=offset, limit=limit)
+    expected = (position.offset or 0) + received
+    if offset != expected:
+        log.warning(
+            "next link says offset=%d after %d records; continuing from %d", offset, expected, expected
+        )
+    return PagePosition(offset=expected, limit=limit)
+
+
+def records_at(payload: Mapping[str, Any], path: str, where: str) -> list[dict[str, Any]]:
+    """The list of objects at dotted ``path``; an explicit ``null`` is an empty list.
+
+    A missing key is an error, not an empty list: read as "no more records" it
+    would end a harvest early and call it complete.
+    """
+    value: Any = payload
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            raise MalformedResponseError(f"{where}: the response has no {path!r}")
+        value = value[key]
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(record, dict) for record in value):
+        raise MalformedResponseError(f"{where}: {path!r} is not a list of objects")
+    return value
 
 
 def dig(payload: Mapping[str, Any], path: str) -> Any:
@@ -134,17 +165,17 @@ class ListEndpoint(Generic[T]):
 
     def page(self, payload: dict[str, Any], position: PagePosition) -> Page[T]:
         """The page a decoded response holds, with the position of the next one."""
-        records = dig(payload, self.items_key)
-        if records is None:
-            records = []
-        if not isinstance(records, list):
-            raise MalformedResponseError(f"{self.items_key!r} is not a list in the {self.path} response")
+        records = records_at(payload, self.items_key, self.path)
         if self.style is PagingStyle.OFFSET:
             following = next_by_offset(position, len(records))
         else:
             link = dig(payload, self.link_key) if self.link_key else None
-            following = next_from_link(link, position) if records else None
+            following = next_from_link(link, position, len(records)) if records else None
         return Page(records=records, position=position, next=following, payload=payload, parse=self.parse)
+
+    def last_page(self, position: PagePosition) -> Page[T]:
+        """An empty last page (the server said there is nothing at ``position``)."""
+        return Page(records=[], position=position, next=None, payload={}, parse=self.parse)
 
 
 @attrs.define
@@ -197,17 +228,28 @@ class Paginator(Generic[T]):
         return self._fetch(self.start).__await__()
 
     async def pages(self, start: PagePosition | None = None) -> AsyncIterator[Page[T]]:
+        """Every page from ``start`` (default: the first). A page is checked before it is
+        given out: a server that points back at a fetched page, or sends the same records
+        for two offsets (it ignores paging), raises :class:`PaginationError` instead of
+        looping or repeating records."""
         position: PagePosition | None = start or self.start
         seen: set[PagePosition] = set()
+        previous: list[Any] = []
         remaining = self.max_items
         while position is not None and remaining != 0:
-            if position in seen:
-                raise PaginationError(
-                    f"the server pointed back at a page already fetched "
-                    f"(offset={position.offset}, limit={position.limit}); stopping instead of looping"
-                )
             seen.add(position)
             page = await self._fetch(position)
+            if page.next is not None and page.next in seen:
+                raise PaginationError(
+                    f"the server pointed back at a page already fetched (offset={page.next.offset}, "
+                    f"limit={page.next.limit}) after offset={position.offset}; stopping instead of looping"
+                )
+            if page.records and page.records == previous:
+                raise PaginationError(
+                    f"the server sent the same {len(previous)} records again at offset={position.offset}: "
+                    "it does not page this list; stopping instead of repeating them"
+                )
+            previous = page.records
             if remaining is not None:
                 if len(page.records) >= remaining:
                     page.truncate(remaining)

@@ -3,7 +3,8 @@
 What is retried:
 
 * a connection that could not be made, HTTP 429 and a reused-signature
-  rejection, always: the server did not act on the request;
+  rejection, always: the server did not act on the request (the last one only
+  when the HTTP layer cannot have resent the request by itself);
 * transport failures after sending, 5xx and E000, only for requests that are
   safe to repeat (every GET but deleteSlotWindow, and the POSTs the services
   mark as such);
@@ -49,9 +50,16 @@ class RetryPolicy:
         return cls(attempts=1)
 
 
-def is_retryable(error: BaseException, *, safe_to_repeat: bool) -> bool:
-    """Whether another attempt may succeed without risking a double effect."""
-    if isinstance(error, ConnectError | RateLimitedError | SignatureExpiredError):
+def is_retryable(error: BaseException, *, safe_to_repeat: bool, http_resends: bool = False) -> bool:
+    """Whether another attempt may succeed without risking a double effect.
+
+    ``http_resends``: the HTTP layer may have resent the request by itself (aiohttp
+    does so for a GET on a dead pooled connection, with the same signature), so a
+    reused-signature refusal no longer proves that the server did not act.
+    """
+    if isinstance(error, SignatureExpiredError):
+        return safe_to_repeat or not http_resends
+    if isinstance(error, ConnectError | RateLimitedError):
         return True
     if isinstance(error, TransportError):
         return safe_to_repeat
@@ -80,6 +88,7 @@ def build_retrying(
     policy: RetryPolicy,
     *,
     safe_to_repeat: bool,
+    http_resends: bool = False,
     before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
 ) -> tenacity.AsyncRetrying:
     """A tenacity loop that follows ``policy`` and re-raises the last error."""
@@ -89,7 +98,9 @@ def build_retrying(
     return tenacity.AsyncRetrying(
         stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.max_elapsed),
         wait=wait_for_server(backoff),
-        retry=tenacity.retry_if_exception(lambda e: is_retryable(e, safe_to_repeat=safe_to_repeat)),
+        retry=tenacity.retry_if_exception(
+            lambda e: is_retryable(e, safe_to_repeat=safe_to_repeat, http_resends=http_resends)
+        ),
         before_sleep=before_sleep,
         reraise=True,
     )

@@ -42,7 +42,7 @@ class Service:
             except ApiError as error:
                 # Some endpoints say "nothing here" with an error past their last page.
                 if endpoint.end_code and error.code == endpoint.end_code and position.offset:
-                    return endpoint.page({}, position)
+                    return endpoint.last_page(position)
                 raise
             return endpoint.page(payload, position)
 

@@ -106,6 +106,8 @@ def normalize_base_url(base_url: str) -> str:
         raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
     if url.query_string or url.fragment:
         raise ConfigurationError(f"base_url must not carry a query or fragment, got {redact(base_url)!r}")
+    if url.user is not None or url.password is not None:
+        raise ConfigurationError("base_url must not carry a user name or password")
     return str(url.with_query(None).with_fragment(None)).rstrip("/")
 
 
@@ -230,7 +232,10 @@ class Session:
                 error,
             )
 
-        async for attempt in build_retrying(self.retry, safe_to_repeat=safe, before_sleep=before_sleep):
+        retrying = build_retrying(
+            self.retry, safe_to_repeat=safe, http_resends=not self._owns_http, before_sleep=before_sleep
+        )
+        async for attempt in retrying:
             with attempt:
                 number = attempt.retry_state.attempt_number
                 try:
@@ -297,7 +302,10 @@ class Session:
         else:
             target, data = URL(url, encoded=True), encoded.encode("ascii")
             headers["Content-Type"] = "application/x-www-form-urlencoded"
-        async with http.request(method, target, data=data, headers=headers, timeout=self.timeout) as resp:
+        # Redirects are not followed: they would carry `ak` and a fresh signature elsewhere.
+        async with http.request(
+            method, target, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
+        ) as resp:
             body = await resp.read()
             return resp.status, resp.headers, body
 

@@ -48,13 +48,15 @@ def encode_params(params: Mapping[str, str]) -> str:
     return "&".join(f"{encode_value(k)}={encode_value(v)}" for k, v in params.items())
 
 
-Fingerprint = tuple[str, str, tuple[tuple[str, str], ...]]
+Fingerprint = tuple[str, str, tuple[str | None, ...]]
 
 
 def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> Fingerprint:
-    """What makes two requests sign alike apart from ``ts``: method, URL and the other values."""
-    rest = tuple(sorted((k, v) for k, v in params.items() if k not in ("ts", SIGNATURE_PARAM)))
-    return method.upper(), url, rest
+    """What a request's signature covers apart from ``ts``: method, URL and the values in
+    signing order, ``ts``'s place marked. Two requests with equal fingerprints sign alike
+    for equal ``ts`` (even ``limit=20`` and ``offset=20``: names are not signed)."""
+    names = sorted({*params, "ts"} - {SIGNATURE_PARAM})
+    return method.upper(), url, tuple(None if name == "ts" else params[name] for name in names)
 
 
 class UniqueTimestamps:
@@ -62,25 +64,30 @@ class UniqueTimestamps:
 
     The server refuses a signature it has seen before and ``ts`` has one-second
     resolution, so a repeat of an identical request within the same second gets
-    the next second instead. Only the requests of the current second are
-    remembered. One instance serves every session of a process (see
-    :data:`mettl_async.session.TIMESTAMPS`), from any thread.
+    the next free second instead. Each request remembers the ``ts`` values it
+    was given that are not yet in the past; the clock may also move back (after
+    an E504 correction) and then ``now`` itself is free again. One instance
+    serves every session of a process (:data:`mettl_async.session.TIMESTAMPS`),
+    from any thread.
     """
 
     def __init__(self) -> None:
-        self._last: dict[Fingerprint, int] = {}
-        self._pruned_at = 0
+        self._issued: dict[Fingerprint, set[int]] = {}
+        self._pruned_at: int | None = None
         self._lock = threading.Lock()
 
     def issue(self, fingerprint: Fingerprint, now: int) -> int:
         with self._lock:
-            if now > self._pruned_at:
-                # Anything last issued before `now` cannot collide with a ts >= now.
-                self._last = {fp: ts for fp, ts in self._last.items() if ts >= now}
+            if now != self._pruned_at:
+                # A ts before `now` can never be issued again, so it need not be remembered.
+                kept = {fp: {t for t in used if t >= now} for fp, used in self._issued.items()}
+                self._issued = {fp: used for fp, used in kept.items() if used}
                 self._pruned_at = now
-            last = self._last.get(fingerprint)
-            ts = now if last is None or last < now else last + 1
-            self._last[fingerprint] = ts
+            used = self._issued.setdefault(fingerprint, set())
+            ts = now
+            while ts in used:
+                ts += 1
+            used.add(ts)
             return ts
 
 

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import orjson
 
@@ -78,6 +79,13 @@ def _decode(status: int, headers: Mapping[str, str], body: bytes) -> Any:
         payload = _NOT_JSON
     if isinstance(payload, dict) and is_error_envelope(payload):
         raise envelope_error(payload, status, headers, body)
+    if 300 <= status < 400:
+        target = urlsplit(headers.get("Location", "")).hostname or "an unnamed location"
+        raise ApiError(
+            f"redirected to {target}; not followed (it would carry the key and signature there)",
+            http_status=status,
+            body=body,
+        )
     if status >= 500:
         raise ServerError(
             f"server error: {snippet(body) or 'empty body'}", http_status=status, body=body, retryable=True

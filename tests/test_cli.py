@@ -304,6 +304,34 @@ def test_invalid_parameters_exit_2_before_anything_is_sent(
     assert len(sandbox.sandbox.requests) == 0
 
 
+def test_a_mistyped_harvest_leaves_the_output_alone(sandbox: SandboxThread, tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(b'{"keep":"me"}\n')
+    result = cli(sandbox, "harvest", "results", "--assessment", "3", "--email", "a@b.co", "--out", str(out))
+    assert result.exit_code == 2
+    assert "give one of them, not both" in result.stderr
+    assert "--resume" not in result.output
+    assert out.read_bytes() == b'{"keep":"me"}\n'
+
+
+def test_an_unfinished_harvest_is_not_overwritten_without_restart(
+    slow_sandbox: SandboxThread, tmp_path: Path
+) -> None:
+    out = tmp_path / "r.jsonl"
+    process = spawn(slow_sandbox, "results", "--out", str(out))
+    wait_for(lambda: lines_in(out) >= 30, process)
+    process.kill()
+    process.wait()
+    kept = out.read_bytes()
+    refused = cli(slow_sandbox, "harvest", "results", "--out", str(out))
+    assert refused.exit_code == 1
+    assert "holds an unfinished harvest" in refused.stderr
+    assert out.read_bytes() == kept
+    again = cli(slow_sandbox, "harvest", "results", "--out", str(out), "--restart", "--rate", "1000")
+    assert again.exit_code == 0
+    assert jsonl(out) == expected_records(slow_sandbox, "results")
+
+
 def test_missing_credentials_exit_2(tmp_path: Path) -> None:
     env = {"METTL_PUBLIC_KEY": "", "METTL_PRIVATE_KEY": "", "METTL_SUBDOMAIN": ""}
     result = cli(None, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env=env)

@@ -267,3 +267,26 @@ def test_progress_draws_only_when_enabled_and_throttles() -> None:
 def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarvestError, match=r"cannot write .*No such file or directory"):
         open_sink(tmp_path / "missing" / "r.jsonl", "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+
+
+@pytest.mark.parametrize("content", [b"[]", b"{}", b"not json", b'{"fingerprint": 1}'])
+def test_an_unreadable_checkpoint_is_a_harvest_error(tmp_path: Path, content: bytes) -> None:
+    out = tmp_path / "r.jsonl"
+    out.write_bytes(b"")
+    (tmp_path / "r.jsonl.checkpoint.json").write_bytes(content)
+    with pytest.raises(HarvestError, match=r"unreadable|another harvest"):
+        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+
+
+def test_a_fresh_run_will_not_truncate_an_unfinished_harvest(tmp_path: Path) -> None:
+    out = tmp_path / "r.jsonl"
+    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
+    sink.close()
+    before = out.read_bytes()
+    with pytest.raises(HarvestError, match=r"unfinished harvest.*--resume.*--restart"):
+        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    assert out.read_bytes() == before
+    fresh = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False, restart=True)
+    fresh.close()
+    assert out.read_bytes() == b""

@@ -621,6 +621,14 @@ def test_applicant_registration_checks_the_email(email: Any) -> None:
     assert caught.value.field == "email"
 
 
+def test_applicant_registration_keeps_the_email_out_of_fields() -> None:
+    with pytest.raises(InputError, match="Email Address") as caught:
+        ApplicantRegistration("albert@g.com", {"Email Address": "not-an-email"})
+    assert caught.value.field == "fields"
+    entry = ApplicantRegistration(" albert@g.com ", {"First Name": "Albert"}).registration_details()
+    assert entry == {"Email Address": "albert@g.com", "First Name": "Albert"}
+
+
 def test_applicant_registration_to_wire() -> None:
     applicant = ApplicantRegistration("albert@g.com", {"First Name": "Albert"}, "sales profile applicant")
     assert to_wire(applicant) == {

@@ -24,7 +24,7 @@ from mettl_async.pagination import (
 
 # The end of the section 5.2 sample, as the raw JSON text arrives (\u003d is "=", \u0026 is "&").
 SLOT_WINDOWS_TAIL = (
-    rb'{"slotWindows": [{"slotWindowId": 153}],'
+    rb'{"slotWindows": [{"slotWindowId": 154}, {"slotWindowId": 153}],'
     rb' "nextUrl":"http://localhost:8092/api/v1//getAllSlotWindows?offset\u003d2\u0026limit\u003d2",'
     rb' "status":"SUCCESS"}'
 )
@@ -104,16 +104,26 @@ def test_server_sending_more_than_asked_moves_by_what_arrived() -> None:
 def test_documents_next_url_after_json_decoding() -> None:
     link = orjson.loads(SLOT_WINDOWS_TAIL)["nextUrl"]
     assert link == "http://localhost:8092/api/v1//getAllSlotWindows?offset=2&limit=2"
-    assert next_from_link(link, PagePosition(offset=None, limit=2)) == PagePosition(offset=2, limit=2)
+    assert next_from_link(link, PagePosition(offset=None, limit=2), 2) == PagePosition(offset=2, limit=2)
 
 
 def test_link_without_limit_keeps_the_current_one() -> None:
-    assert next_from_link("/x?offset=40", PagePosition(offset=20, limit=20)) == PagePosition(40, 20)
+    assert next_from_link("/x?offset=40", PagePosition(offset=20, limit=20), 20) == PagePosition(40, 20)
 
 
 @pytest.mark.parametrize("link", [None, "", "   ", 17, {"href": "x"}])
 def test_no_link_means_no_next_page(link: object) -> None:
-    assert next_from_link(link, PagePosition(0, 20)) is None
+    assert next_from_link(link, PagePosition(0, 20), 20) is None
+
+
+@pytest.mark.parametrize("link_offset", [20, 5])
+def test_a_link_that_would_skip_or_repeat_records_continues_where_they_end(
+    link_offset: int, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A server capping pages at 10 but linking offset+limit would skip 10 records a page."""
+    link = f"http://h/x?offset={link_offset}&limit=20"
+    assert next_from_link(link, PagePosition(offset=0, limit=20), 10) == PagePosition(offset=10, limit=20)
+    assert "continuing from 10" in caplog.text
 
 
 @pytest.mark.parametrize(
@@ -126,13 +136,15 @@ def test_no_link_means_no_next_page(link: object) -> None:
 )
 def test_link_without_offset_raises(link: str) -> None:
     with pytest.raises(PaginationError, match="no offset"):
-        next_from_link(link, PagePosition(0, 20))
+        next_from_link(link, PagePosition(0, 20), 20)
 
 
-@pytest.mark.parametrize("link", ["http://h/api?offset=two&limit=2", "http://h/api?offset=2&limit=2.5"])
-def test_link_with_non_numeric_values_raises(link: str) -> None:
-    with pytest.raises(PaginationError, match="non-numeric"):
-        next_from_link(link, PagePosition(0, 2))
+@pytest.mark.parametrize(
+    "link", ["http://h/api?offset=two&limit=2", "http://h/api?offset=2&limit=2.5", "http://[::1/x?offset=2"]
+)
+def test_link_with_non_numeric_values_or_no_url_raises(link: str) -> None:
+    with pytest.raises(PaginationError, match="numeric offset"):
+        next_from_link(link, PagePosition(0, 2), 2)
 
 
 # -- ListEndpoint -------------------------------------------------------------------------
@@ -168,7 +180,7 @@ def test_offset_page() -> None:
 
 def test_link_page_reads_the_next_link() -> None:
     page = WINDOWS.page(orjson.loads(SLOT_WINDOWS_TAIL), PagePosition(offset=None, limit=2))
-    assert page.items == [153]
+    assert page.items == [154, 153]
     assert page.next == PagePosition(offset=2, limit=2)
 
 
@@ -177,15 +189,29 @@ def test_empty_link_page_ends_even_with_a_link() -> None:
     assert WINDOWS.page(payload, PagePosition(2, 2)).next is None
 
 
-def test_nested_items_key_and_missing_or_null_lists() -> None:
+def test_nested_items_key_and_null_lists() -> None:
     payload = {"slotDetails": {"candidateDetailsList": [{"email": "a@b.co"}]}}
     assert CANDIDATES.page(payload, PagePosition(0, 20)).records == [{"email": "a@b.co"}]
-    assert CANDIDATES.page({"slotDetails": None}, PagePosition(0, 20)).records == []
+    empty = {"slotDetails": {"candidateDetailsList": None}}
+    assert CANDIDATES.page(empty, PagePosition(0, 20)).records == []
     assert TESTS.page({"tests": None}, PagePosition(0, 20)).next is None
 
 
+@pytest.mark.parametrize("payload", [{"status": "SUCCESS"}, {"slotDetails": None}, {"slotDetails": {}}])
+def test_a_missing_list_is_malformed_not_the_end(payload: dict[str, Any]) -> None:
+    """Read as "no more records", a missing key would end a harvest early and call it complete."""
+    with pytest.raises(MalformedResponseError, match="has no 'slotDetails"):
+        CANDIDATES.page(payload, PagePosition(0, 20))
+
+
+@pytest.mark.parametrize("records", [[{"testId": 1}, None], [1, 2], ["a"]])
+def test_records_that_are_not_objects_are_malformed(records: list[Any]) -> None:
+    with pytest.raises(MalformedResponseError, match="not a list of objects"):
+        TESTS.page({"tests": records}, PagePosition(0, 20))
+
+
 def test_items_that_are_not_a_list_are_malformed() -> None:
-    with pytest.raises(MalformedResponseError, match="'tests' is not a list"):
+    with pytest.raises(MalformedResponseError, match="'tests' is not a list of objects"):
         TESTS.page({"tests": {"testId": 1}}, PagePosition(0, 20))
 
 
@@ -279,21 +305,35 @@ def test_max_items_is_checked_at_once() -> None:
         Paginator(FakeTests(1).fetch, PagePosition(0, 2), max_items=-1)
 
 
-async def test_same_next_link_twice_raises() -> None:
+async def test_a_server_sending_the_same_page_again_raises_before_repeating_it() -> None:
     fetched: list[PagePosition] = []
 
     async def fetch(position: PagePosition) -> Page[int]:
         fetched.append(position)
-        # A server that always answers "next is offset 2".
-        payload = {"slotWindows": [{"slotWindowId": len(fetched)}], "nextUrl": "http://h/x?offset=2&limit=2"}
+        # A server that ignores paging: the same record and the same link every time.
+        payload = {"slotWindows": [{"slotWindowId": 7}], "nextUrl": "http://h/x?offset=2&limit=2"}
         return WINDOWS.page(payload, position)
 
     pages = Paginator(fetch, PagePosition(None, 2)).pages()
-    assert (await anext(pages)).items == [1]
-    assert (await anext(pages)).items == [2]
-    with pytest.raises(PaginationError, match="offset=2, limit=2"):
+    assert (await anext(pages)).items == [7]
+    with pytest.raises(PaginationError, match="same 1 records again at offset=1"):
         await anext(pages)
-    assert fetched == [PagePosition(None, 2), PagePosition(2, 2)]
+    assert fetched == [PagePosition(None, 2), PagePosition(1, 2)]
+
+
+async def test_an_offset_server_ignoring_offset_raises_instead_of_looping() -> None:
+    async def fetch(position: PagePosition) -> Page[int]:
+        return TESTS.page({"tests": [{"testId": i} for i in range(25)]}, position)  # always all 25
+
+    seen: list[int] = []
+
+    async def drain() -> None:
+        async for page in Paginator(fetch, PagePosition(0, 20)).pages():
+            seen.extend(page.items)
+
+    with pytest.raises(PaginationError, match="does not page this list"):
+        await drain()
+    assert seen == list(range(25))  # given out once, never twice
 
 
 async def test_offset_pointing_back_raises() -> None:
@@ -302,5 +342,12 @@ async def test_offset_pointing_back_raises() -> None:
         page.next = PagePosition(0, 2)  # a page that names the first page as its successor
         return page
 
-    with pytest.raises(PaginationError):
-        await Paginator(fetch, PagePosition(0, 2)).to_list()
+    given: list[int] = []
+
+    async def drain() -> None:
+        async for item in Paginator(fetch, PagePosition(0, 2)):
+            given.append(item)
+
+    with pytest.raises(PaginationError, match="pointed back"):
+        await drain()
+    assert given == []  # the page that points back is not given out

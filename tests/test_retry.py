@@ -57,6 +57,14 @@ NEVER = [
 ]
 
 
+def test_a_reused_signature_on_an_unsafe_request_is_retried_only_if_nothing_resent_it() -> None:
+    """aiohttp resends a GET by itself on a borrowed session: the refusal may follow an action."""
+    reused = SignatureExpiredError("Signature expired", code="E401", retryable=True)
+    assert is_retryable(reused, safe_to_repeat=False, http_resends=False)
+    assert not is_retryable(reused, safe_to_repeat=False, http_resends=True)
+    assert is_retryable(reused, safe_to_repeat=True, http_resends=True)
+
+
 @pytest.mark.parametrize("error", ALWAYS, ids=repr)
 @pytest.mark.parametrize("safe", [True, False])
 def test_retried_whatever_the_request(error: BaseException, safe: bool) -> None:

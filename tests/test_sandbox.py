@@ -286,6 +286,19 @@ async def test_registration_limit_is_e607() -> None:
     assert server.sandbox.registrations == 1
 
 
+async def test_json_of_the_wrong_shape_is_e105_not_a_500(
+    server: SandboxServer, http: aiohttp.ClientSession
+) -> None:
+    for name, value in (
+        ("rd", {"registrationDetails": [{"Email Address": 5, "First Name": "X"}]}),
+        ("atd", {"applicants": ["not an object"]}),
+    ):
+        path = "/registerApplicant" if name == "rd" else "/applicants/certificate"
+        body = signed(server, "POST", path, {name: orjson.dumps(value).decode()})
+        answer = await send(http, server, "POST", path, body)
+        assert answer == error("E105", "Bad Request, Please provide data in requested format.")
+
+
 # -- the world -----------------------------------------------------------------------------------
 
 

@@ -6,15 +6,17 @@ import asyncio
 import logging
 import socket
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Sequence
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote
 
 import aiohttp
 import pytest
+from aiohttp import web
 
 from mettl_async import (
+    ApiError,
     AuthenticationError,
     CertiCheckClient,
     ConfigurationError,
@@ -217,6 +219,17 @@ async def test_server_clock_ahead_corrected_from_the_date_header(mettl_sandbox_f
     assert client.session.stats.clock_corrections == 1
 
 
+async def test_client_clock_ahead_corrected_from_the_date_header(mettl_sandbox_factory: StartSandbox) -> None:
+    """The corrected ts is behind every ts issued before: it must still be used."""
+    sandbox = mettl_sandbox_factory(SandboxConfig(applicants=30, clock=lambda: time.time() - TWO_DAYS))
+    async with sandbox.client(retry=RetryPolicy.never()) as client:
+        assert await client.timezones.list()
+    seen = sandbox.sandbox.requests
+    assert [r.error_code for r in seen] == ["E504", None]
+    assert int(seen[0].params["ts"]) - int(seen[1].params["ts"]) >= TWO_DAYS - 2
+    assert client.session.stats.clock_corrections == 1
+
+
 async def test_stale_client_clock_corrected_and_post_applied_once(
     mettl_sandbox_factory: StartSandbox,
 ) -> None:
@@ -409,3 +422,47 @@ async def test_debug_log_names_the_error_code(
         with pytest.raises(MettlError):
             await client.slots.delete_window(424242)
     assert any(" -> 200 E039 in " in r.getMessage() for r in caplog.records)
+
+
+async def serve(handler: Callable[[web.Request], Awaitable[web.StreamResponse]]) -> web.AppRunner:
+    """A one-handler server on a free loopback port (its runner knows the port)."""
+    app = web.Application()
+    app.router.add_get("/{tail:.*}", handler)
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, "127.0.0.1", 0).start()
+    return runner
+
+
+async def test_redirects_are_not_followed() -> None:
+    """A 3xx would carry ak and an unused signature to a host nobody configured."""
+    elsewhere: list[str] = []
+
+    async def record(request: web.Request) -> web.Response:
+        elsewhere.append(request.path_qs)
+        return web.json_response({"status": "SUCCESS", "timezones": []})
+
+    other = await serve(record)
+
+    async def redirect(request: web.Request) -> web.Response:
+        raise web.HTTPFound(f"http://localhost:{other.addresses[0][1]}/steal{request.path_qs}")
+
+    first = await serve(redirect)
+    base_url = f"http://127.0.0.1:{first.addresses[0][1]}/api/v2"
+    try:
+        async with CertiCheckClient(
+            "pub", "priv", "s", base_url=base_url, retry=RetryPolicy.never()
+        ) as client:
+            with pytest.raises(ApiError, match="redirected to localhost; not followed") as caught:
+                await client.timezones.list()
+    finally:
+        await first.cleanup()
+        await other.cleanup()
+    assert caught.value.http_status == 302
+    assert elsewhere == []
+
+
+def test_base_url_with_credentials_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="user name or password") as caught:
+        CertiCheckClient("pub", "priv", "s", base_url="http://proxyuser:s3cr3t@127.0.0.1:9/api/v2")
+    assert "s3cr3t" not in str(caught.value)

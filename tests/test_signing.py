@@ -103,3 +103,26 @@ def test_fingerprint_ignores_ts_and_signature_only() -> None:
     assert a == request_fingerprint("GET", "https://h/x", {"ak": "K", "ts": "2"})
     assert a != request_fingerprint("POST", "https://h/x", {"ak": "K"})
     assert a != request_fingerprint("GET", "https://h/y", {"ak": "K"})
+
+
+def test_requests_that_sign_alike_share_a_fingerprint() -> None:
+    """Only values are signed: limit=20 and offset=20 make the same string to sign."""
+    by_limit = {"ak": "K", "limit": "20", "subdomain": "s"}
+    by_offset = {"ak": "K", "offset": "20", "subdomain": "s"}
+    assert string_to_sign("GET", "u", by_limit | {"ts": "1"}) == string_to_sign(
+        "GET", "u", by_offset | {"ts": "1"}
+    )
+    assert request_fingerprint("GET", "u", by_limit) == request_fingerprint("GET", "u", by_offset)
+    # The place of ts among the values matters: these two never sign alike.
+    assert request_fingerprint("GET", "u", {"a": "x"}) != request_fingerprint("GET", "u", {"zz": "x"})
+
+
+def test_a_clock_moved_back_issues_its_own_now_again() -> None:
+    """After an E504 from a client clock two days ahead, the corrected ts must be used."""
+    issuer = UniqueTimestamps()
+    fingerprint = request_fingerprint("GET", "https://h/x", {"ak": "K"})
+    ahead = 1_000_000 + 2 * 86_400
+    assert issuer.issue(fingerprint, ahead) == ahead
+    assert issuer.issue(fingerprint, 1_000_000) == 1_000_000
+    assert issuer.issue(fingerprint, 1_000_000) == 1_000_001
+    assert issuer.issue(fingerprint, ahead) == ahead + 1  # the skewed ts is still remembered

@@ -13,6 +13,8 @@ import builtins
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
+import attrs
+
 from ..errors import BatchError, InputError, MalformedResponseError
 from ..models.base import compact_json, parse, parser, to_wire
 from ..models.certicheck import (
@@ -33,7 +35,7 @@ from ..models.certicheck import (
     Timezone,
     check_email,
 )
-from ..pagination import ListEndpoint, PagePosition, Paginator, PagingStyle, check_page_size
+from ..pagination import ListEndpoint, PagePosition, Paginator, PagingStyle, check_page_size, records_at
 from ..service import Service, check_id, check_text
 from ..signing import encode_path_segment
 
@@ -138,9 +140,7 @@ class ApplicantsService(Service):
         ``admin_verified`` (server default false) enables direct login (SSO).
         """
         _check_batch("applicants", [a.email for a in applicants])
-        rd: dict[str, Any] = {
-            "registrationDetails": [{"Email Address": a.email, **a.fields} for a in applicants]
-        }
+        rd: dict[str, Any] = {"registrationDetails": [a.registration_details() for a in applicants]}
         optional = [{"email": a.email, "context_data": a.context_data} for a in applicants if a.context_data]
         if optional:
             rd["optionalParams"] = optional
@@ -149,7 +149,7 @@ class ApplicantsService(Service):
         if admin_verified is not None:
             rd["isAdminVerified"] = admin_verified
         payload = await self._post("/registerApplicant", {"rd": compact_json(rd)})
-        return [parse(RegisteredApplicant, item) for item in payload.get("applicants") or []]
+        return [parse(RegisteredApplicant, r) for r in records_at(payload, "applicants", "registerApplicant")]
 
     async def register_many(
         self,
@@ -233,20 +233,14 @@ class ResultsService(Service):
     ) -> Paginator[ApplicantResult]:
         """Every applicant of one assessment (getAllApplicantResultsOfCertificate/{id})."""
         path = f"/getAllApplicantResultsOfCertificate/{check_id('assessment_id', assessment_id)}"
-        endpoint = ListEndpoint(
-            path, RESULTS.items_key, RESULTS.parse, RESULTS.style, link_key=RESULTS.link_key
-        )
-        return self._paginate(endpoint, page_size=page_size, max_items=max_items)
+        return self._paginate(attrs.evolve(RESULTS, path=path), page_size=page_size, max_items=max_items)
 
     def of_applicant(
         self, email: str, *, page_size: int | None = None, max_items: int | None = None
     ) -> Paginator[ApplicantResult]:
         """One applicant across assessments (getApplicantResults/{email})."""
         path = f"/getApplicantResults/{encode_path_segment(check_email('email', email))}"
-        endpoint = ListEndpoint(
-            path, RESULTS.items_key, RESULTS.parse, RESULTS.style, link_key=RESULTS.link_key
-        )
-        return self._paginate(endpoint, page_size=page_size, max_items=max_items)
+        return self._paginate(attrs.evolve(RESULTS, path=path), page_size=page_size, max_items=max_items)
 
     async def of_applicant_in_assessment(self, assessment_id: int, email: str) -> list[ApplicantResult]:
         """One applicant in one assessment (getApplicantResultsOfAssessment/{id}/{email})."""
@@ -255,7 +249,7 @@ class ResultsService(Service):
             f"/{encode_path_segment(check_email('email', email))}"
         )
         payload = await self._get(path)
-        return [parse(ApplicantResult, item) for item in payload.get("applicants") or []]
+        return [parse(ApplicantResult, r) for r in records_at(payload, "applicants", path)]
 
 
 class SlotsService(Service):

@@ -9,6 +9,8 @@ from typing import Any
 import attrs
 
 from ..certicheck import CertiCheckClient
+from ..pagination import Paginator
+from ..session import SessionStats
 from .kinds import HarvestKind
 from .progress import Progress, count
 from .sinks import Sink
@@ -61,15 +63,9 @@ def summarize(sink: Sink, progress: Progress, *, complete: bool) -> HarvestSumma
 
 
 async def run_harvest(
-    client: CertiCheckClient,
-    kind: HarvestKind,
-    filters: Mapping[str, Any],
-    sink: Sink,
-    progress: Progress,
-    *,
-    page_size: int | None = None,
+    paginator: Paginator[Any], sink: Sink, progress: Progress, stats: SessionStats
 ) -> HarvestSummary:
-    """Write every record of ``kind`` to ``sink``, from its checkpoint when it resumed one.
+    """Write every record of ``paginator`` to ``sink``, from its checkpoint when it resumed one.
 
     Each page is durable (with its checkpoint) before the next is asked for, so
     a cancellation (Ctrl-C) or a failure loses nothing already fetched; the
@@ -78,11 +74,9 @@ async def run_harvest(
     resumed = sink.resumed
     counts = progress.counts
     counts.records = counts.resumed_at = sink.records
-    stats = client.session.stats
     retries_before = stats.retries
     try:
         if resumed is None or not resumed.complete:
-            paginator = kind.open(client, filters, page_size or kind.default_page_size)
             async for page in paginator.pages(start=resumed.next if resumed else None):
                 sink.write_page(page.records, page.next)
                 counts.records = sink.records

@@ -139,12 +139,20 @@ class FileSink(Sink):
     """An append-only file plus ``<file>.checkpoint.json``."""
 
     def __init__(
-        self, path: Path, kind: HarvestKind, fingerprint: Mapping[str, Any], *, resume: bool
+        self,
+        path: Path,
+        kind: HarvestKind,
+        fingerprint: Mapping[str, Any],
+        *,
+        resume: bool,
+        restart: bool = False,
     ) -> None:
         super().__init__(kind, fingerprint)
         self.path = path
         self.checkpoint_path = path.with_name(path.name + ".checkpoint.json")
         self._file: BinaryIO | None = None
+        if not resume and not restart:
+            self._refuse_to_overwrite_unfinished()
         checkpoint = self._load() if resume else None
         if checkpoint is not None:
             self.resumed, self.records = checkpoint, checkpoint.records
@@ -159,12 +167,26 @@ class FileSink(Sink):
             self._file.write(self.header())
             self._sync()
 
+    def _refuse_to_overwrite_unfinished(self) -> None:
+        """A fresh run would truncate the output: not when it holds a harvest still to finish."""
+        try:
+            unfinished = not Checkpoint.from_json(self.checkpoint_path.read_bytes()).complete
+        except FileNotFoundError:
+            return
+        except (ValueError, KeyError, TypeError, AttributeError):
+            unfinished = True
+        if unfinished:
+            raise HarvestError(
+                f"{self.path} holds an unfinished harvest (see {self.checkpoint_path.name}); "
+                "continue it with --resume, or start over with --restart"
+            )
+
     def _load(self) -> Checkpoint | None:
         try:
             checkpoint = Checkpoint.from_json(self.checkpoint_path.read_bytes())
         except FileNotFoundError:
             return None
-        except (ValueError, KeyError, TypeError) as error:
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
             raise HarvestError(f"the checkpoint {self.checkpoint_path} is unreadable ({error})") from None
         _check_fingerprint(checkpoint, self.fingerprint, self.checkpoint_path)
         return checkpoint
@@ -310,12 +332,23 @@ class SqliteSink(Sink):
 
 
 def open_sink(
-    path: Path, fmt: str, kind: HarvestKind, fingerprint: Mapping[str, Any], *, resume: bool
+    path: Path,
+    fmt: str,
+    kind: HarvestKind,
+    fingerprint: Mapping[str, Any],
+    *,
+    resume: bool,
+    restart: bool = False,
 ) -> Sink:
+    """The sink for ``fmt``: continuing a checkpoint (``resume``), or starting afresh.
+
+    A fresh JSONL or CSV run refuses to truncate an output whose harvest is
+    unfinished unless ``restart`` says so (SQLite loses nothing on a fresh run).
+    """
     if fmt == "jsonl":
-        return JsonlSink(path, kind, fingerprint, resume=resume)
+        return JsonlSink(path, kind, fingerprint, resume=resume, restart=restart)
     if fmt == "csv":
-        return CsvSink(path, kind, fingerprint, resume=resume)
+        return CsvSink(path, kind, fingerprint, resume=resume, restart=restart)
     if fmt == "sqlite":
         return SqliteSink(path, kind, fingerprint, resume=resume)
     raise HarvestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")

@@ -176,6 +176,8 @@ class Test(Record):
 #: At most this many applicants per registerApplicant or applicants/certificate call.
 MAX_APPLICANTS_PER_CALL = 20
 TEST_STATUSES = ("Published", "UnPublished")
+#: The registration field that holds the applicant's e-mail address.
+EMAIL_FIELD = "Email Address"
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -202,6 +204,15 @@ class ApplicantRegistration:
     email: str = attrs.field(converter=_email)
     fields: Mapping[str, str] = attrs.field(factory=dict)
     context_data: str | None = None
+
+    @fields.validator
+    def _fields(self, attribute: Any, value: Mapping[str, str]) -> None:
+        if EMAIL_FIELD in value:
+            raise InputError("fields", f"must not hold {EMAIL_FIELD!r}: the address is given as email")
+
+    def registration_details(self) -> dict[str, str]:
+        """This applicant's entry of ``registrationDetails``."""
+        return {EMAIL_FIELD: self.email, **self.fields}
 
 
 @attrs.frozen

@@ -217,13 +217,22 @@ class Sandbox:
                 if wait > 0:
                     seen.error_code = "429"
                     return self._response(429, b"Too Many Requests", {"Retry-After": str(math.ceil(wait))})
-            result = await handler(request)
+            result = await self._handle(handler, request)
         except SandboxError as error:
             seen.error_code = error.code
             result = {"status": "ERROR", "error": {"code": error.code, "message": error.message}}
         if isinstance(result, web.StreamResponse):
             return result
         return self._response(200, gson_json(result), {"Content-Type": "application/json;charset=UTF-8"})
+
+    @staticmethod
+    async def _handle(handler: Callable[[web.Request], Awaitable[Any]], request: web.Request) -> Any:
+        """Run an endpoint; JSON of the wrong shape (a list for an object, a number for a
+        text) is the documented E105, as the real server answers, not an HTTP 500."""
+        try:
+            return await handler(request)
+        except (TypeError, AttributeError, KeyError, ValueError):
+            raise SandboxError("E105", "Bad Request, Please provide data in requested format.") from None
 
     def _response(self, status: int, body: bytes, headers: dict[str, str] | None = None) -> web.Response:
         response = web.Response(status=status, body=body, headers=headers)
