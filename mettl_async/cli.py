@@ -187,7 +187,7 @@ _FILTERS = {
     type=click.IntRange(min=1),
     default=4,
     show_default=True,
-    help="Requests in flight, at most.",
+    help="Requests in flight, at most (the pages of one list are fetched in order, one at a time).",
 )
 @click.option("--page-size", type=click.IntRange(1, 500), help="Records per page asked for (1-500).")
 @click.option("--assessment", type=click.IntRange(min=1), help="results: one assessment's applicants.")
