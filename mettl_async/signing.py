@@ -59,36 +59,56 @@ def request_fingerprint(method: str, url: str, params: Mapping[str, str]) -> Fin
     return method.upper(), url, tuple(None if name == "ts" else params[name] for name in names)
 
 
+class _Issued:
+    """The ``ts`` values given to one request that are not yet in the past."""
+
+    __slots__ = ("following", "used")
+
+    def __init__(self) -> None:
+        self.used: set[int] = set()
+        #: One past the last value issued: where a burst continues, without a scan.
+        self.following = 0
+
+
 class UniqueTimestamps:
     """Issues ``ts`` values so that the same signature is never emitted twice.
 
     The server refuses a signature it has seen before and ``ts`` has one-second
     resolution, so a repeat of an identical request within the same second gets
-    the next free second instead. Each request remembers the ``ts`` values it
-    was given that are not yet in the past; the clock may also move back (after
-    an E504 correction) and then ``now`` itself is free again. One instance
-    serves every session of a process (:data:`mettl_async.session.TIMESTAMPS`),
-    from any thread.
+    the next free second instead. Each request remembers the values it was
+    given that are not yet in the past; the clock may also move back (after an
+    E504 correction) and then ``now`` itself is free again. One instance serves
+    every session of a process (:data:`mettl_async.session.TIMESTAMPS`), from
+    any thread.
     """
 
     def __init__(self) -> None:
-        self._issued: dict[Fingerprint, set[int]] = {}
+        self._issued: dict[Fingerprint, _Issued] = {}
         self._pruned_at: int | None = None
         self._lock = threading.Lock()
 
     def issue(self, fingerprint: Fingerprint, now: int) -> int:
         with self._lock:
             if now != self._pruned_at:
-                # A ts before `now` can never be issued again, so it need not be remembered.
-                kept = {fp: {t for t in used if t >= now} for fp, used in self._issued.items()}
-                self._issued = {fp: used for fp, used in kept.items() if used}
-                self._pruned_at = now
-            used = self._issued.setdefault(fingerprint, set())
-            ts = now
-            while ts in used:
+                self._prune(now)
+            issued = self._issued.get(fingerprint)
+            if issued is None:
+                issued = self._issued[fingerprint] = _Issued()
+            ts = max(now, issued.following) if now in issued.used else now
+            while ts in issued.used:
                 ts += 1
-            used.add(ts)
+            issued.used.add(ts)
+            issued.following = ts + 1
             return ts
+
+    def _prune(self, now: int) -> None:
+        """Forget values before ``now``: they can never be issued again."""
+        for fingerprint in list(self._issued):
+            issued = self._issued[fingerprint]
+            issued.used = {ts for ts in issued.used if ts >= now}
+            if not issued.used:
+                del self._issued[fingerprint]
+        self._pruned_at = now
 
 
 def encode_path_segment(value: str) -> str:
