@@ -162,7 +162,7 @@ _FILTERS = {
 }
 
 
-@main.command()
+@main.command(epilog="Kinds: " + "; ".join(f"{k.name}: {k.help}" for k in KINDS.values()) + ".")
 @click.argument("kind", type=click.Choice(list(KINDS)))
 @click.option(
     "--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file."

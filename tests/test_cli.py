@@ -472,4 +472,6 @@ def test_help_everywhere() -> None:
         result = cli(None, *command, "--help")
         assert result.exit_code == 0
         assert "Usage:" in result.stdout
-    assert "METTL_PRIVATE_KEY" in cli(None, "harvest", "--help").stdout
+    harvest_help = cli(None, "harvest", "--help").stdout
+    assert "METTL_PRIVATE_KEY" in harvest_help
+    assert "enrolled: applicants enrolled" in " ".join(harvest_help.split())

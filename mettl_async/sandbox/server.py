@@ -282,7 +282,7 @@ class Sandbox:
     # -- parameters -------------------------------------------------------------------------
 
     @staticmethod
-    def _json(request: web.Request, name: str) -> Any:
+    def _json(name: str) -> Any:
         text = _PARAMS.get().get(name)
         if not text:
             raise SandboxError("E101", "Bad Request, request body is empty. Please provide request body.")
@@ -292,7 +292,7 @@ class Sandbox:
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.") from None
 
     @staticmethod
-    def _page(request: web.Request, default_limit: int = 20) -> tuple[int, int]:
+    def _page(default_limit: int = 20) -> tuple[int, int]:
         params = _PARAMS.get()
         try:
             limit = int(params.get("limit", default_limit))
@@ -326,7 +326,7 @@ class Sandbox:
         return {"status": "SUCCESS", "timezones": TIMEZONES}
 
     async def set_admin_timezone(self, request: web.Request) -> Any:
-        data = self._json(request, "data")
+        data = self._json("data")
         tzid = data.get("tzid") if isinstance(data, dict) else None
         if not tzid:
             raise SandboxError("E102", "Bad Request, Please provide time zone id.")
@@ -355,7 +355,7 @@ class Sandbox:
         return {"status": "SUCCESS", "accountInfo": info}
 
     async def update_account(self, request: web.Request) -> Any:
-        settings = self._json(request, "as")
+        settings = self._json("as")
         if not isinstance(settings, dict):
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
         email = settings.get("emailSettings") or {}
@@ -384,7 +384,7 @@ class Sandbox:
         return f"{host}/applicant/account/createPassword?em={quote(token, safe='')}"
 
     async def register_applicants(self, request: web.Request) -> Any:
-        rd = self._json(request, "rd")
+        rd = self._json("rd")
         details = rd.get("registrationDetails") if isinstance(rd, dict) else None
         if not isinstance(details, list) or not details:
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
@@ -441,7 +441,7 @@ class Sandbox:
         return {"applicants": out, "status": "SUCCESS"}
 
     async def change_tests(self, request: web.Request) -> Any:
-        atd = self._json(request, "atd")
+        atd = self._json("atd")
         entries = atd.get("applicants") if isinstance(atd, dict) else None
         if not isinstance(entries, list) or not entries:
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
@@ -496,7 +496,7 @@ class Sandbox:
         window_id = self._number(
             _PARAMS.get().get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
         )
-        limit, offset = self._page(request)
+        limit, offset = self._page()
         window = self.world.windows.get(window_id)
         slot_ids = {s.slot_id for s in window.slots} if window else set()
         rows = [b for b in self.world.bookings if b.slot_id in slot_ids]
@@ -511,7 +511,7 @@ class Sandbox:
 
     def _results_page(self, request: web.Request, rows: Sequence[T], render: Callable[[T], Any]) -> Any:
         """One page of ``rows``, rendered (only the page: a harvest walks thousands of pages)."""
-        limit, offset = self._page(request, self.config.results_page_size)
+        limit, offset = self._page(self.config.results_page_size)
         page = [render(row) for row in rows[offset : offset + limit]]
         base = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
         following = f"{base}?limit={limit}&offset={offset + limit}" if offset + limit < len(rows) else None
@@ -553,7 +553,7 @@ class Sandbox:
     async def create_slot(self, request: web.Request) -> Any:
         if self.world.timezone is None:
             raise SandboxError("E019", "Cannot perform any API slot actions without setting the time zone id")
-        cr = self._json(request, "cr")
+        cr = self._json("cr")
         if not isinstance(cr, dict):
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
         problems: dict[str, str] = {}
@@ -618,7 +618,7 @@ class Sandbox:
         if self.world.timezone is None:
             # The document's error carries the code with a trailing space.
             raise SandboxError("E033 ", "Cannot get all slot window without setting the time zone.")
-        limit, offset = self._page(request)
+        limit, offset = self._page()
         windows = self.world.ordered_windows()
         page = windows[offset : offset + min(limit, self.config.slot_windows_per_page)]
         body: dict[str, Any] = {"slotWindows": [self.world.window_record(w) for w in page]}
@@ -638,7 +638,7 @@ class Sandbox:
         if found is None:
             raise SandboxError("E023", "Provided slot Id does not exist for your account")
         window, slot = found
-        limit, offset = self._page(request)
+        limit, offset = self._page()
         candidates = self.world.slot_candidates(slot_id)
         details = {
             "clientId": 413,
@@ -652,7 +652,7 @@ class Sandbox:
         return {"slotDetails": details, "status": "SUCCESS"}
 
     async def book_slot(self, request: web.Request) -> Any:
-        sga = self._json(request, "sga")
+        sga = self._json("sga")
         for booking in sga if isinstance(sga, list) else [sga]:
             if not isinstance(booking, dict):
                 raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
@@ -701,7 +701,7 @@ class Sandbox:
         )
 
     async def release_slot(self, request: web.Request) -> Any:
-        data = self._json(request, "data")
+        data = self._json("data")
         if not isinstance(data, dict):
             raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
         email = str(data.get("applicantEmailId") or "")
@@ -734,7 +734,7 @@ class Sandbox:
         status = _PARAMS.get().get("status", "Published")
         if status not in ("Published", "UnPublished"):
             raise SandboxError("E026", "Invalid value for parameter status")
-        limit, offset = self._page(request)
+        limit, offset = self._page()
         tests = [t for t in self.world.tests.values() if t.published == (status == "Published")]
         page = tests[offset : offset + limit]
         return {
