@@ -24,9 +24,9 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
-from mettl_async.cli import harvest_to
-from mettl_async.sandbox import SandboxConfig
-from mettl_async.sandbox.server import client_for
+from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from mettl_async.cli.harvest import harvest_to
+from mettl_async.harvest.kinds import kinds
 
 from .common import Result
 
@@ -63,10 +63,10 @@ async def baseline(base_url: str, config: SandboxConfig, out: Path, page_size: i
 
 
 async def ours(base_url: str, config: SandboxConfig, out: Path, page_size: int) -> None:
-    async with client_for(config, base_url, rate=None) as client:
+    async with CertiCheckSandbox(config).client(base_url) as client:
         with contextlib.redirect_stdout(io.StringIO()):  # its summary line
             await harvest_to(
-                client, "results", {}, out, "jsonl", resume=False, page_size=page_size, quiet=True
+                client, kinds()["results"], {}, out, "jsonl", resume=False, page_size=page_size, quiet=True
             )
 
 

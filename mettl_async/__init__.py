@@ -1,9 +1,16 @@
-"""mettl_async: an asyncio client for the Mettl assessment platform."""
+"""mettl_async: an asyncio client for the assessment platforms around Mettl.
 
+Errors are imported at once; clients and the machinery they use on first use,
+so that importing the package (and ``mettl-async --version``) stays cheap.
+"""
+
+from __future__ import annotations
+
+import importlib
 import logging
+from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .certicheck import CertiCheckClient
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -23,19 +30,45 @@ from .errors import (
     ServerError,
     SignatureExpiredError,
     TimestampError,
+    TLSVerificationError,
     TransportError,
     ValidationError,
 )
-from .pagination import Page, PagePosition, Paginator
-from .retry import RetryPolicy
+
+if TYPE_CHECKING:
+    from .certicheck import CertiCheckClient
+    from .pagination import Page, PagePosition, Paginator
+    from .ratelimit import RateLimiter
+    from .retry import RetryPolicy
+    from .session import CallOptions, Response, SessionStats
+
+_LAZY = {
+    "CertiCheckClient": ".certicheck",
+    "Page": ".pagination",
+    "PagePosition": ".pagination",
+    "Paginator": ".pagination",
+    "RateLimiter": ".ratelimit",
+    "RetryPolicy": ".retry",
+    "CallOptions": ".session",
+    "Response": ".session",
+    "SessionStats": ".session",
+}
 
 # A library logs; the application decides where to (the CLI's --debug, or your handlers).
 logging.getLogger("mettl_async").addHandler(logging.NullHandler())
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "ApiError",
     "AuthenticationError",
     "BatchError",
+    "CallOptions",
     "CertiCheckClient",
     "ConfigurationError",
     "ConflictError",
@@ -51,10 +84,14 @@ __all__ = [
     "Paginator",
     "PermissionDeniedError",
     "RateLimitedError",
+    "RateLimiter",
     "RequestTimeoutError",
+    "Response",
     "RetryPolicy",
     "ServerError",
+    "SessionStats",
     "SignatureExpiredError",
+    "TLSVerificationError",
     "TimestampError",
     "TransportError",
     "ValidationError",

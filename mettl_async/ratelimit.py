@@ -1,65 +1,107 @@
-"""Client-side rate limiting: a token bucket that every coroutine of a client shares.
+"""Client-side rate limiting: one limiter shared by every coroutine of a client.
 
-The bucket is kept as a generic cell rate algorithm (GCRA): one number, the
-theoretical arrival time of the next request, stands for the whole bucket. Each
-caller reserves its slot at once and sleeps until it comes, so waiters are
-served in order without a lock, and a 429 can push the slot of every waiter
-back in one assignment.
+The pacing is a generic cell rate algorithm (GCRA): one number, the theoretical
+arrival time of the next request, stands for a token bucket. Each caller
+reserves its slot at once and sleeps until it comes, so waiters are served in
+order without a lock, and a 429 pushes every waiter back in one assignment.
+
+The rate adapts (additive increase, multiplicative decrease):
+
+* told a rate, the limiter paces at it from the first request; a 429 halves it
+  and successes win it back up to the rate told;
+* not told, it does not pace at all until the server first says 429; it then
+  paces at half the rate that was being sent and raises it step by step while
+  responses are clean, halving again at the next 429, never above ``ceiling``.
+
+Whatever the mode, a 429 holds every caller for the server's ``Retry-After``,
+and callers already asleep towards a slot queue again behind the pause.
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
+import math
 from collections.abc import Callable
 
-#: How much of the lost rate one successful response wins back after a 429.
-RECOVERY_FACTOR = 1.05
-#: The longest a 429 may hold the bucket, whatever its Retry-After says.
+#: The longest a 429 may hold the limiter, whatever its Retry-After says.
 MAX_PAUSE = 300.0
+#: Factor applied to the rate on a 429.
+DECREASE = 0.5
+#: Share of the current rate added per second of clean responses (never less than MIN_STEP).
+INCREASE = 0.1
+MIN_STEP = 0.5
+#: The lowest rate the limiter will fall to (requests per second): under any server's limit.
+FLOOR = 0.2
+#: Seconds of sending over which the rate being sent is measured.
+WINDOW = 1.0
 
 
-class TokenBucket:
-    """``rate`` requests per second on average, at most ``burst`` at once.
+def _check_rate(name: str, value: float | None) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value > 0 or math.isinf(value):
+        raise ValueError(f"{name} must be a positive number of requests per second, got {value!r}")
+    return float(value)
 
-    After a 429 the bucket pauses every caller for the server's Retry-After
-    (at most ``MAX_PAUSE``) and halves its rate (never below ``min_rate``); each
-    success then raises the rate by 5 % until it is back to ``rate``. Callers
-    already waiting when the 429 arrives queue again behind the pause.
+
+class RateLimiter:
+    """``rate`` requests per second (``None``: find the server's limit), at most ``burst`` at once.
+
+    ``ceiling`` bounds the rate the limiter may climb to when it adapts.
     """
 
     def __init__(
         self,
-        rate: float,
+        rate: float | None = None,
         burst: int = 1,
         *,
-        min_rate: float | None = None,
+        ceiling: float | None = None,
+        floor: float = FLOOR,
         clock: Callable[[], float] | None = None,
     ) -> None:
-        if not rate > 0:  # also refuses NaN
-            raise ValueError(f"rate must be > 0 requests per second, got {rate!r}")
+        self.told = _check_rate("rate", rate)
+        self.ceiling = _check_rate("ceiling", ceiling)
+        self.floor = _check_rate("floor", floor) or FLOOR
         if isinstance(burst, bool) or not isinstance(burst, int) or burst < 1:
             raise ValueError(f"burst must be an integer >= 1, got {burst!r}")
-        floor = min_rate if min_rate is not None else rate / 16
-        if not 0 < floor <= rate:
-            raise ValueError(f"min_rate must be > 0 and <= rate, got {min_rate!r}")
-        self.target_rate = float(rate)
-        self.rate = float(rate)
+        if self.told is not None and self.ceiling is not None and self.ceiling < self.told:
+            raise ValueError(f"ceiling ({ceiling!r}) must not be below rate ({rate!r})")
         self.burst = burst
-        self.min_rate = float(floor)
+        #: Requests per second now; ``None`` while nothing is paced.
+        self.rate: float | None = (
+            self.told if self.ceiling is None else min(self.told or math.inf, self.ceiling)
+        )
+        if self.rate == math.inf:
+            self.rate = None
         self._clock = clock
-        self._tat = float("-inf")
-        #: Counts 429s, so that a caller who slept through one knows to queue again.
-        self._pauses = 0
+        self._tat = -math.inf
+        #: Counts pauses, so that a caller who slept through one knows to queue again.
+        self.pauses = 0
+        #: Until when 429s belong to the congestion already answered (no second decrease).
+        self._calm_after = -math.inf
+        self._raised_at: float | None = None
+        self._sent: collections.deque[float] = collections.deque()
+        #: Until when every caller is held (the server's Retry-After).
+        self.paused_until = -math.inf
 
     def _now(self) -> float:
         return self._clock() if self._clock else asyncio.get_running_loop().time()
 
     @property
+    def _limit(self) -> float:
+        """The highest rate the limiter may adapt up to."""
+        return min(self.told or math.inf, self.ceiling or math.inf)
+
+    @property
     def _tolerance(self) -> float:
-        return (self.burst - 1) / self.rate
+        return (self.burst - 1) / self.rate if self.rate else 0.0
 
     def reserve(self, now: float) -> float:
         """Take the next slot; return how many seconds to wait for it."""
+        self._note_sent(now)
+        if self.rate is None:
+            return max(0.0, self.paused_until - now)
         tat = max(self._tat, now)
         self._tat = tat + 1.0 / self.rate
         return max(0.0, tat - self._tolerance - now)
@@ -69,29 +111,66 @@ class TokenBucket:
 
         This is how a server polices a rate: it refuses instead of queueing.
         """
+        if self.rate is None:
+            return self.reserve(now)
         wait = max(self._tat, now) - self._tolerance - now
-        if wait > 0:
-            return wait
-        return self.reserve(now)
+        return wait if wait > 0 else self.reserve(now)
 
     async def acquire(self) -> None:
         while True:
-            pauses = self._pauses
+            pauses = self.pauses
             wait = self.reserve(self._now())
             if wait > 0:
                 await asyncio.sleep(wait)
-            if pauses == self._pauses:
+            if pauses == self.pauses:
                 return
             # A 429 arrived while this caller waited: its slot predates the pause.
 
-    def slow_down(self, retry_after: float | None) -> None:
-        """The server said 429: halve the rate and hold every caller for ``retry_after``."""
-        self._pauses += 1
-        self.rate = max(self.min_rate, self.rate / 2)
-        pause = min(retry_after, MAX_PAUSE) if retry_after is not None else 1.0 / self.rate
-        # A slot at now + pause with the whole burst spent: the next caller waits `pause`.
-        self._tat = max(self._tat, self._now() + pause + self._tolerance)
+    def _note_sent(self, now: float) -> None:
+        sent = self._sent
+        sent.append(now)
+        while sent and sent[0] < now - WINDOW:
+            sent.popleft()
 
-    def record_success(self) -> None:
-        if self.rate < self.target_rate:
-            self.rate = min(self.target_rate, self.rate * RECOVERY_FACTOR)
+    def sending_rate(self, now: float) -> float:
+        """Requests per second reserved over the last :data:`WINDOW` (or since the first)."""
+        sent = self._sent
+        while sent and sent[0] < now - WINDOW:
+            sent.popleft()
+        if not sent:
+            return self.floor
+        span = max(now - sent[0], 1.0 / len(sent), 0.05)
+        return len(sent) / min(span, WINDOW)
+
+    def throttled(self, retry_after: float | None) -> None:
+        """The server said 429: hold every caller for ``retry_after`` and, once per congestion,
+        lower the rate."""
+        now = self._now()
+        self.pauses += 1
+        if now >= self._calm_after:
+            current = self.rate if self.rate is not None else self.sending_rate(now)
+            self.rate = max(self.floor, current * DECREASE)
+            self._raised_at = None
+        assert self.rate is not None
+        pause = min(retry_after, MAX_PAUSE) if retry_after is not None else 1.0 / self.rate
+        self.paused_until = max(self.paused_until, now + pause)
+        # A slot at the pause's end with the whole burst spent: the next caller waits `pause`.
+        self._tat = max(self._tat, self.paused_until + self._tolerance)
+        # Answers to requests sent before this pause are the same congestion.
+        self._calm_after = max(self._calm_after, self.paused_until + 1.0 / self.rate)
+
+    def succeeded(self) -> None:
+        """A clean response: raise the rate a step towards the limit, once per second."""
+        if self.rate is None or self.rate >= self._limit:
+            return
+        now = self._now()
+        if now < self._calm_after:
+            return
+        if self._raised_at is None:
+            self._raised_at = now
+            return
+        elapsed = now - self._raised_at
+        if elapsed >= 1.0:
+            step = max(MIN_STEP, self.rate * INCREASE) * elapsed
+            self.rate = min(self._limit, self.rate + step)
+            self._raised_at = now

@@ -1,25 +1,31 @@
-"""Retry policy as data; tenacity runs the loop.
+"""Retry policy as data, the decision as pure functions; tenacity runs the loop.
 
 What is retried:
 
-* a connection that could not be made, HTTP 429 and a reused-signature
-  rejection, always: the server did not act on the request (the last one only
-  when the HTTP layer cannot have resent the request by itself);
+* a connection that could not be made, "too many requests" (429, E509) and a
+  reused-signature refusal, always: the server did not act on the request (the
+  last one only when the HTTP layer cannot have resent the request by itself);
 * transport failures after sending, 5xx and E000, only for requests that are
-  safe to repeat (every GET but deleteSlotWindow, and the POSTs the services
-  mark as such);
-* nothing else: authentication and validation errors do not change on a repeat.
+  safe to repeat;
+* nothing else: authentication and validation errors do not change on a repeat,
+  and a TLS certificate the client refuses will be refused again.
 
-E504 is not retried by the policy: the session corrects its clock from the
-response's ``Date`` and re-signs once by itself.
+A caller runs out of *time* while the server keeps saying "later" (429, a
+reused signature): those answers do not use up attempts, only ``max_elapsed``.
+Every wait has jitter, so callers throttled together do not retry in lockstep.
+A clock rejection (E504) is not retried by the policy: the session corrects
+its clock from the response's ``Date`` and re-signs once by itself.
 """
 
 from __future__ import annotations
 
+import random
+import time
 from collections.abc import Awaitable, Callable
 
 import attrs
 import tenacity
+from tenacity.stop import stop_base
 from tenacity.wait import wait_base
 
 from .errors import (
@@ -27,15 +33,18 @@ from .errors import (
     ConnectError,
     RateLimitedError,
     SignatureExpiredError,
+    TLSVerificationError,
     TransportError,
 )
 
 
 @attrs.frozen
 class RetryPolicy:
-    """How hard to try: total attempts, a time budget, exponential backoff with jitter.
+    """How hard to try: attempts, a time budget, exponential backoff with jitter.
 
-    ``max_elapsed`` bounds the whole call: no retry starts whose wait would end past it.
+    ``attempts`` counts failures that a retry may cure (lost connections, 5xx);
+    ``max_elapsed`` bounds the whole call, throttling included: no retry starts
+    whose wait would end past it.
     """
 
     attempts: int = attrs.field(default=5, validator=attrs.validators.ge(1))
@@ -47,7 +56,12 @@ class RetryPolicy:
     @classmethod
     def never(cls) -> RetryPolicy:
         """One attempt only."""
-        return cls(attempts=1)
+        return cls(attempts=1, max_elapsed=0.0)
+
+
+def is_throttling(error: BaseException) -> bool:
+    """The server said "later" without acting: it costs time, not an attempt."""
+    return isinstance(error, RateLimitedError | SignatureExpiredError)
 
 
 def is_retryable(error: BaseException, *, safe_to_repeat: bool, http_resends: bool = False) -> bool:
@@ -59,6 +73,8 @@ def is_retryable(error: BaseException, *, safe_to_repeat: bool, http_resends: bo
     """
     if isinstance(error, SignatureExpiredError):
         return safe_to_repeat or not http_resends
+    if isinstance(error, TLSVerificationError):
+        return False
     if isinstance(error, ConnectError | RateLimitedError):
         return True
     if isinstance(error, TransportError):
@@ -68,20 +84,57 @@ def is_retryable(error: BaseException, *, safe_to_repeat: bool, http_resends: bo
     return False
 
 
-class wait_for_server(wait_base):
-    """The server's own delay when it gave one (Retry-After); none after a reused
-    signature (the new attempt signs afresh); otherwise the fallback backoff."""
+def backoff(policy: RetryPolicy, failures: int) -> float:
+    """Exponential backoff after ``failures`` curable failures, capped, plus jitter."""
+    base = policy.backoff_initial * 2.0 ** max(0, failures - 1)
+    return min(policy.backoff_max, base) + random.uniform(0, policy.jitter)
 
-    def __init__(self, fallback: wait_base) -> None:
-        self.fallback = fallback
+
+def wait_after(error: BaseException | None, policy: RetryPolicy, failures: int) -> float:
+    """How long to wait before the next attempt, jitter included.
+
+    After a 429: the server's Retry-After (the shared limiter also holds every
+    other caller that long, and then releases them at a lowered rate, not all
+    at once). After a reused signature: only jitter (the session waits for the
+    next second when it signs again). Otherwise: the backoff.
+    """
+    jitter = random.uniform(0, policy.jitter)
+    if isinstance(error, RateLimitedError):
+        if error.retry_after is None:
+            return backoff(policy, max(1, failures))
+        return error.retry_after + jitter
+    if isinstance(error, SignatureExpiredError):
+        return jitter
+    return backoff(policy, failures)
+
+
+class _Budget(stop_base):
+    """Stop when curable failures reach ``attempts`` or the next wait would overrun the time
+    budget. Throttling answers count against time only."""
+
+    def __init__(self, policy: RetryPolicy, started: float) -> None:
+        self.policy = policy
+        self.started = started
+        self.failures = 0
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
+        error = retry_state.outcome.exception() if retry_state.outcome else None
+        if error is not None and not is_throttling(error):
+            self.failures += 1
+        if self.failures >= self.policy.attempts:
+            return True
+        upcoming = retry_state.upcoming_sleep or 0.0
+        return time.monotonic() - self.started + upcoming > self.policy.max_elapsed
+
+
+class _Wait(wait_base):
+    def __init__(self, budget: _Budget) -> None:
+        self.budget = budget
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> float:
         error = retry_state.outcome.exception() if retry_state.outcome else None
-        if isinstance(error, RateLimitedError) and error.retry_after is not None:
-            return error.retry_after
-        if isinstance(error, SignatureExpiredError):
-            return 0.0
-        return self.fallback(retry_state)
+        failures = self.budget.failures + (0 if error is None or is_throttling(error) else 1)
+        return wait_after(error, self.budget.policy, failures)
 
 
 def build_retrying(
@@ -89,15 +142,19 @@ def build_retrying(
     *,
     safe_to_repeat: bool,
     http_resends: bool = False,
+    started: float | None = None,
     before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
 ) -> tenacity.AsyncRetrying:
-    """A tenacity loop that follows ``policy`` and re-raises the last error."""
-    backoff = tenacity.wait_exponential(
-        multiplier=policy.backoff_initial, max=policy.backoff_max
-    ) + tenacity.wait_random(0, policy.jitter)
+    """A tenacity loop that follows ``policy`` and re-raises the last error.
+
+    ``started`` is when the call began (``time.monotonic()``; default now): the session
+    makes its first attempt without any retry machinery and builds this loop only
+    after a failure, which it then replays as the loop's first attempt.
+    """
+    budget = _Budget(policy, time.monotonic() if started is None else started)
     return tenacity.AsyncRetrying(
-        stop=tenacity.stop_after_attempt(policy.attempts) | tenacity.stop_before_delay(policy.max_elapsed),
-        wait=wait_for_server(backoff),
+        stop=budget,
+        wait=_Wait(budget),
         retry=tenacity.retry_if_exception(
             lambda e: is_retryable(e, safe_to_repeat=safe_to_repeat, http_resends=http_resends)
         ),

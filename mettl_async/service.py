@@ -1,63 +1,84 @@
-"""What every resource service shares: signed calls and paginators over one session."""
+"""What every resource service shares: calls and paginators over one session.
+
+A service only names endpoints, their parameters and their models; how a
+request is authenticated, limited, sent, decoded and retried is the session's.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
-from .errors import ApiError, InputError
-from .pagination import ListEndpoint, Page, PagePosition, Paginator, check_page_size
-from .session import Session
+from .errors import ApiError
+from .pagination import ListEndpoint, Page, PageData, PagePosition, Paginator, records_at
+from .request import FilePart, Placement, Request
+from .session import CallOptions, Response, Session
 
 T = TypeVar("T")
 
 
 class Service:
-    """A group of endpoints. Subclasses name each endpoint, its parameters and its model."""
+    """A group of endpoints of one platform."""
 
-    def __init__(self, session: Session) -> None:
+    def __init__(self, session: Session, options: CallOptions | None = None) -> None:
         self._session = session
+        self._options = options
 
-    async def _get(self, path: str, params: Mapping[str, str] | None = None, *, safe: bool = True) -> Any:
-        return await self._session.request("GET", path, params, safe_to_repeat=safe)
+    async def _send(self, request: Request) -> Response:
+        return await self._session.request(request, self._options)
+
+    async def _call(self, request: Request) -> Any:
+        return (await self._send(request)).payload
+
+    async def _get(self, path: str, params: Mapping[str, Any] | None = None, *, safe: bool = True) -> Any:
+        return await self._call(Request("GET", path, params or {}, safe_to_repeat=safe))
 
     async def _post(
-        self, path: str, params: Mapping[str, str], *, safe: bool = False, text: bool = False
+        self,
+        path: str,
+        params: Mapping[str, Any],
+        *,
+        safe: bool = False,
+        text: bool = False,
+        placement: Placement = Placement.FORM,
+        files: tuple[FilePart, ...] = (),
     ) -> Any:
-        return await self._session.request("POST", path, params, safe_to_repeat=safe, text=text)
+        request = Request(
+            "POST",
+            path,
+            params,
+            placement=placement,
+            files=files,
+            safe_to_repeat=safe,
+            expect="text" if text else "json",
+        )
+        return await self._call(request)
 
     def _paginate(
         self,
         endpoint: ListEndpoint[T],
-        params: Mapping[str, str] | None = None,
+        params: Mapping[str, Any] | None = None,
         *,
         page_size: int | None = None,
         max_items: int | None = None,
     ) -> Paginator[T]:
         fixed = dict(params or {})
+        paging = endpoint.paging
 
         async def fetch(position: PagePosition) -> Page[T]:
+            request = Request("GET", endpoint.path, fixed | paging.params(position), safe_to_repeat=True)
             try:
-                payload = await self._get(endpoint.path, fixed | position.params())
+                response = await self._send(request)
             except ApiError as error:
                 # Some endpoints say "nothing here" with an error past their last page.
-                if endpoint.end_code and error.code == endpoint.end_code and position.offset:
+                if endpoint.end_code and error.code == endpoint.end_code and paging.before(position):
                     return endpoint.last_page(position)
                 raise
-            return endpoint.page(payload, position)
+            payload = response.payload
+            data = PageData(records_at(payload, endpoint.items_key, endpoint.path), payload, response.headers)
+            return endpoint.page(data, position)
 
-        start = endpoint.first_position(check_page_size(page_size))
-        return Paginator(fetch, start, max_items=max_items)
-
-
-def check_id(name: str, value: object) -> str:
-    """A positive integer id, as the text sent; :class:`InputError` otherwise."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(name, f"must be a positive integer id, got {value!r}")
-    return str(value)
-
-
-def check_text(name: str, value: object) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise InputError(name, f"is required and must be non-blank text, got {value!r}")
-    return value
+        start = paging.first(paging.check_page_size(page_size))
+        return Paginator(
+            fetch, start, max_items=max_items, fingerprint=endpoint.fingerprint, before=paging.before
+        )

@@ -1,109 +1,93 @@
-"""The signed session: one attempt is sign, limit, send, decode; tenacity repeats attempts.
+"""The pipeline every platform shares: limit, stamp, sign, send, decode, retry.
 
-Every attempt is signed afresh with a ``ts`` that never repeats a signature,
-waits for the shared rate limiter and the concurrency cap, and is sent as a
-query string (GET) or a form body (POST). The session owns its
-``aiohttp.ClientSession`` or borrows the caller's and then never closes it.
+One attempt waits for the client's concurrency cap and rate limiter, takes
+what must be unique about it (a ``ts`` second, a nonce), has the platform's
+auth scheme sign it, sends it and has the platform's decoder turn the answer
+into a payload or an exception of the shared hierarchy. The first attempt runs
+without any retry machinery; only a failure builds the tenacity loop.
+
+Identical GETs are coalesced: callers asking for what is already in flight, or
+was answered within the auth scheme's resolution (one second for Mettl's
+``ts``), share that answer instead of sending again.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-import os
+import ssl as ssl_module
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Hashable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
 
 import aiohttp
 import attrs
-import tenacity
 from yarl import URL
 
 from ._version import __version__
+from .auth import AuthScheme, Signed, Stamp
 from .errors import (
     ApiError,
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
+    MettlError,
     RateLimitedError,
     RequestTimeoutError,
     TimestampError,
+    TLSVerificationError,
     TransportError,
 )
-from .ratelimit import TokenBucket
-from .retry import RetryPolicy, build_retrying
-from .signing import (
-    SIGNATURE_PARAM,
-    Algorithm,
-    UniqueTimestamps,
-    encode_params,
-    request_fingerprint,
-    sign,
-    string_to_sign,
-)
-from .wire import decode_json, decode_text, redact
+from .ratelimit import RateLimiter
+from .redaction import Redactor, redact
+from .request import Request, WireRequest
+from .retry import RetryPolicy, build_retrying, is_retryable
+from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
 
-ENV_PUBLIC_KEY = "METTL_PUBLIC_KEY"
-ENV_PRIVATE_KEY = "METTL_PRIVATE_KEY"
-ENV_SUBDOMAIN = "METTL_SUBDOMAIN"
-ENV_BASE_URL = "METTL_BASE_URL"
-
-#: Shared by every session of the process: two clients (or two runs of the same
-#: script) sending the same request in the same second must not sign it alike.
-TIMESTAMPS = UniqueTimestamps()
+Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 
 
-def _mask(value: str) -> str:
-    return f"…{value[-4:]}" if len(value) > 8 else "…"
+@attrs.frozen
+class CallOptions:
+    """Per-call overrides of the client's defaults (``client.with_options(...)``)."""
+
+    timeout: float | None = None
+    retry: RetryPolicy | None = None
 
 
-@attrs.frozen(repr=False)
-class Credentials:
-    """The key pair. Neither key is ever shown: the repr masks the public key, omits the private."""
+@attrs.frozen
+class Response:
+    """A decoded answer with its HTTP status and headers (a request id, rate headers)."""
 
-    public_key: str
-    private_key: str
-
-    def __repr__(self) -> str:
-        return f"Credentials(public_key={_mask(self.public_key)!r}, private_key=<hidden>)"
-
-    @classmethod
-    def resolve(cls, public_key: str | None = None, private_key: str | None = None) -> Credentials:
-        """Keys from the arguments, else from ``METTL_PUBLIC_KEY`` / ``METTL_PRIVATE_KEY``."""
-        public = public_key or os.environ.get(ENV_PUBLIC_KEY)
-        private = private_key or os.environ.get(ENV_PRIVATE_KEY)
-        missing = [
-            f"{name} (argument or ${env})"
-            for name, env, value in (
-                ("public_key", ENV_PUBLIC_KEY, public),
-                ("private_key", ENV_PRIVATE_KEY, private),
-            )
-            if not value
-        ]
-        if missing or not public or not private:
-            raise ConfigurationError("missing " + " and ".join(missing))
-        return cls(public, private)
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    payload: Any = attrs.field(repr=False)
+    #: Attempts it took, retries included.
+    attempts: int = 1
 
 
 @attrs.define
 class SessionStats:
-    """Counters a progress display or a benchmark reads."""
+    """Counters a progress display, a benchmark or your metrics read."""
 
     requests: int = 0
     retries: int = 0
     rate_limited: int = 0
     clock_corrections: int = 0
+    coalesced: int = 0
+    bytes_sent: int = 0
+    bytes_received: int = 0
 
 
 def normalize_base_url(base_url: str) -> str:
+    """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
     url = URL(base_url)
     if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {base_url!r}")
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
     if url.query_string or url.fragment:
         raise ConfigurationError(f"base_url must not carry a query or fragment, got {redact(base_url)!r}")
     if url.user is not None or url.password is not None:
@@ -111,44 +95,65 @@ def normalize_base_url(base_url: str) -> str:
     return str(url.with_query(None).with_fragment(None)).rstrip("/")
 
 
+class _Abandoned(Exception):
+    """The caller sending a coalesced request was cancelled: the others try again."""
+
+
 class Session:
-    """Signed requests to one Mettl API base URL."""
+    """Authenticated requests to one API base URL, for every platform."""
 
     def __init__(
         self,
         base_url: str,
-        credentials: Credentials,
+        auth: AuthScheme,
+        decode: Decoder,
         *,
-        base_params: Mapping[str, str] | None = None,
-        algorithm: Algorithm = Algorithm.HMAC_SHA256,
-        rate: float | None = 10.0,
-        burst: int = 10,
-        concurrency: int = 8,
+        rate: float | None = None,
+        burst: int = 1,
+        ceiling: float | None = None,
+        limiter: RateLimiter | None = None,
+        concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
         clock: Callable[[], float] = time.time,
         http: aiohttp.ClientSession | None = None,
+        uniqueness: UniquenessStore | None = None,
+        ssl: ssl_module.SSLContext | bool | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        headers: Mapping[str, str] | None = None,
     ) -> None:
-        if concurrency < 1:
-            raise ValueError(f"concurrency must be >= 1, got {concurrency!r}")
+        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
+            raise ConfigurationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+        if not timeout > 0:
+            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.base_url = normalize_base_url(base_url)
-        self.credentials = credentials
-        self.base_params = dict(base_params or {})
-        self.algorithm = algorithm
-        self.bucket = TokenBucket(rate, burst) if rate else None
+        self.auth = auth
+        self.decode = decode
+        try:
+            self.limiter = limiter or RateLimiter(rate, burst, ceiling=ceiling)
+        except ValueError as error:
+            raise ConfigurationError(str(error)) from None
         self.concurrency = concurrency
         self.retry = retry or RetryPolicy()
-        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.timeout = timeout
         self.clock = clock
-        #: Seconds to add to ``clock()`` to get the server's time; set after an E504.
+        #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
         self.clock_offset = 0.0
         self.stats = SessionStats()
+        self.uniqueness = uniqueness or LOCAL
+        self.redactor = Redactor(auth.secrets())
         self._semaphore = asyncio.Semaphore(concurrency)
         self._http = http
         self._owns_http = http is None
+        self._ssl = ssl
+        self._trace_configs = list(trace_configs)
+        self._headers = dict(headers or {})
+        self._inflight: dict[Hashable, asyncio.Future[Response]] = {}
+        self._recent: dict[Hashable, Response] = {}
+        self._recent_second: int | None = None
 
     def __repr__(self) -> str:
-        return f"Session(base_url={self.base_url!r}, credentials={self.credentials!r})"
+        return f"Session(base_url={self.base_url!r}, auth={self.auth!r})"
 
     async def __aenter__(self) -> Session:
         return self
@@ -166,154 +171,249 @@ class Session:
 
     def _client(self) -> aiohttp.ClientSession:
         if self._http is None:
-            connector = aiohttp.TCPConnector(limit=max(self.concurrency, 10))
+            connector = aiohttp.TCPConnector(
+                limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
+            )
             self._http = aiohttp.ClientSession(
-                connector=connector, headers={"User-Agent": f"mettl-async/{__version__}"}
+                connector=connector,
+                headers={"User-Agent": f"mettl-async/{__version__}"},
+                trace_configs=self._trace_configs or None,
             )
             # aiohttp silently resends a GET once when a pooled connection turns out to be
-            # dead. The resend repeats the single-use signature and is refused, so the
-            # retry policy, which re-signs, is left as the only place that repeats requests.
+            # dead. The resend repeats a single-use signature and is refused, so the retry
+            # policy, which re-signs, is left as the only place that repeats requests.
             # (A borrowed session keeps its behaviour; the refusal is then retried.)
             if hasattr(self._http, "_retry_connection"):
                 self._http._retry_connection = False
         return self._http
 
-    # -- signing ---------------------------------------------------------------------------
+    # -- time --------------------------------------------------------------------------------
 
-    def now(self) -> int:
-        return int(self.clock() + self.clock_offset)
-
-    def signed_params(self, method: str, url: str, params: Mapping[str, str]) -> dict[str, str]:
-        """``params`` with ``ak``, a fresh ``ts`` and ``asgn``, in wire order (``ak`` first)."""
-        unsigned = {**self.base_params, **params, "ak": self.credentials.public_key}
-        ts = TIMESTAMPS.issue(request_fingerprint(method, url, unsigned), self.now())
-        unsigned["ts"] = str(ts)
-        signature = sign(string_to_sign(method, url, unsigned), self.credentials.private_key, self.algorithm)
-        ordered = {"ak": unsigned.pop("ak")} | dict(sorted(unsigned.items()))
-        ordered[SIGNATURE_PARAM] = signature
-        return ordered
+    def now(self) -> float:
+        """The server's time as best known: the local clock plus the correction."""
+        return self.clock() + self.clock_offset
 
     def correct_clock(self, server_time: datetime) -> float:
         self.clock_offset = server_time.timestamp() - self.clock()
         self.stats.clock_corrections += 1
         return self.clock_offset
 
-    # -- requests --------------------------------------------------------------------------
+    async def stamp(self, request: Request) -> Stamp:
+        """What makes this attempt unique. An identical request already signed in this second
+        waits for the next one: a ``ts`` is never issued ahead of the clock."""
+        key = self.auth.unique_key(request, self.base_url)
+        now = self.now()
+        second = None
+        if key is not None:
+            second = int(now)
+            while not await self.uniqueness.claim(key, second):
+                await asyncio.sleep(max(0.0, second + 1 - self.now()) + 0.001)
+                now = self.now()
+                second = max(second + 1, int(now))
+        nonce = await self.uniqueness.nonce() if self.auth.uses_nonce else None
+        return Stamp(time=now, second=second, nonce=nonce)
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        params: Mapping[str, str] | None = None,
-        *,
-        safe_to_repeat: bool | None = None,
-        text: bool = False,
-    ) -> Any:
-        """Send a signed request to ``base_url + path`` and return the decoded payload.
+    # -- requests ----------------------------------------------------------------------------
 
-        ``path`` is already encoded (see :func:`~mettl_async.signing.encode_path_segment`).
-        ``safe_to_repeat`` defaults to true for GET and false otherwise. With
-        ``text`` the body is read as plain text (the SSO URL of loginApplicant).
-        """
-        method = method.upper()
-        url = self.base_url + path
-        safe = method == "GET" if safe_to_repeat is None else safe_to_repeat
+    async def request(self, request: Request, options: CallOptions | None = None) -> Response:
+        """Send ``request`` (retrying as the policy allows) and return the decoded response."""
+        key = self._coalescing_key(request, options)
+        if key is None:
+            return await self._call(request, options)
+        while True:
+            shared = self._answered_this_second(key)
+            if shared is not None:
+                self.stats.coalesced += 1
+                return shared
+            waiter = self._inflight.get(key)
+            if waiter is None:
+                break
+            try:
+                response = await asyncio.shield(waiter)
+            except _Abandoned:
+                continue
+            self.stats.coalesced += 1
+            return response
+        waiter = asyncio.get_running_loop().create_future()
+        self._inflight[key] = waiter
+        try:
+            response = await self._call(request, options)
+        except BaseException as error:
+            waiter.set_exception(_Abandoned() if isinstance(error, asyncio.CancelledError) else error)
+            waiter.exception()  # retrieved: no "never retrieved" warning when nobody waited
+            raise
+        finally:
+            del self._inflight[key]
+        waiter.set_result(response)
+        if self.auth.resolution:
+            self._remember(key, response)
+        return response
 
-        def before_sleep(state: tenacity.RetryCallState) -> None:
+    def _coalescing_key(self, request: Request, options: CallOptions | None) -> Hashable | None:
+        if request.method != "GET" or not request.safe_to_repeat:
+            return None
+        try:
+            key = (request.path, tuple(sorted(request.params.items())), request.expect, options)
+            hash(key)
+        except TypeError:  # a parameter value that is not hashable: not coalesced
+            return None
+        return key
+
+    def _answered_this_second(self, key: Hashable) -> Response | None:
+        if not self._recent:
+            return None
+        if self._recent_second != int(self.now()):
+            self._recent.clear()
+            return None
+        return self._recent.get(key)
+
+    def _remember(self, key: Hashable, response: Response) -> None:
+        second = int(self.now())
+        if self._recent_second != second:
+            self._recent.clear()
+            self._recent_second = second
+        self._recent[key] = response
+
+    async def _call(self, request: Request, options: CallOptions | None) -> Response:
+        policy = (options.retry if options else None) or self.retry
+        timeout = (options.timeout if options else None) or self.timeout
+        started = time.monotonic()
+        try:
+            return await self._attempt_with_clock(request, timeout, 1)
+        except MettlError as failure:
+            if not self._may_retry(failure, request):
+                raise
+            first: MettlError | None = failure
+        retrying = build_retrying(
+            policy,
+            safe_to_repeat=request.safe_to_repeat,
+            http_resends=not self._owns_http,
+            started=started,
+            before_sleep=self._log_retry(request),
+        )
+        async for attempt in retrying:
+            with attempt:
+                if first is not None:  # the loop's first attempt is the one already made
+                    replayed, first = first, None
+                    raise replayed
+                number = attempt.retry_state.attempt_number
+                response = await self._attempt_with_clock(request, timeout, number)
+                return attrs.evolve(response, attempts=number)
+        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+
+    def _may_retry(self, error: BaseException, request: Request) -> bool:
+        return is_retryable(error, safe_to_repeat=request.safe_to_repeat, http_resends=not self._owns_http)
+
+    def _log_retry(self, request: Request) -> Callable[[Any], None]:
+        def before_sleep(state: Any) -> None:
             self.stats.retries += 1
             error = state.outcome.exception() if state.outcome else None
-            delay = state.upcoming_sleep
             log.warning(
                 "retrying %s %s in %.2fs after attempt %d failed: %s",
-                method,
-                url,
-                delay,
+                request.method,
+                self.base_url + request.path,
+                state.upcoming_sleep,
                 state.attempt_number,
                 error,
             )
 
-        retrying = build_retrying(
-            self.retry, safe_to_repeat=safe, http_resends=not self._owns_http, before_sleep=before_sleep
-        )
-        async for attempt in retrying:
-            with attempt:
-                number = attempt.retry_state.attempt_number
-                try:
-                    return await self._attempt(method, url, params or {}, text, number)
-                except TimestampError as error:
-                    if error.server_time is None:
-                        raise
-                    offset = self.correct_clock(error.server_time)
-                    log.warning(
-                        "E504 on %s %s: clock offset set to %+.0fs from the server's Date; re-signing once",
-                        method,
-                        url,
-                        offset,
-                    )
-                    return await self._attempt(method, url, params or {}, text, number)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
+        return before_sleep
 
-    async def _attempt(
-        self, method: str, url: str, params: Mapping[str, str], text: bool, number: int
-    ) -> Any:
-        async with self._semaphore:
-            if self.bucket is not None:
-                await self.bucket.acquire()
-            signed = self.signed_params(method, url, params)
-            query = encode_params(signed)
-            shown = redact(f"{url}?{query}") if method == "GET" else url
-            started = time.perf_counter()
-            self.stats.requests += 1
-            try:
-                status, headers, body = await self._send(method, url, query)
-            except (aiohttp.ClientError, TimeoutError) as exc:
-                error = transport_error(exc, method, shown)
-                log.debug("%s %s failed: %s (attempt %d)", method, shown, error, number)
-                raise error from None
-        elapsed_ms = (time.perf_counter() - started) * 1000
-        decode = decode_text if text else decode_json
+    async def _attempt_with_clock(self, request: Request, timeout: float, number: int) -> Response:
+        """One attempt; after a clock rejection with the server's time, one more, re-signed."""
         try:
-            payload = decode(status, headers, body)
-        except ApiError as error:
-            log.debug(
-                "%s %s -> %d %s in %.1f ms (attempt %d)",
-                method,
-                shown,
-                status,
-                error.code or "error",
-                elapsed_ms,
-                number,
+            return await self._attempt(request, timeout, number)
+        except TimestampError as error:
+            if error.server_time is None:
+                raise
+            offset = self.correct_clock(error.server_time)
+            log.warning(
+                "%s %s: the server refused the request's time; clock offset set to %+.0fs from its "
+                "Date header, re-signing once",
+                request.method,
+                self.base_url + request.path,
+                offset,
             )
+            return await self._attempt(request, timeout, number)
+
+    async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
+        async with self._semaphore:
+            await self.limiter.acquire()
+            signed = self.auth.sign(request, self.base_url, await self.stamp(request))
+            wire = signed.wire
+            self.stats.requests += 1
+            started = time.perf_counter()
+            try:
+                status, headers, body = await self._send(wire, timeout)
+            except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
+                error = self._transport_error(exc, signed)
+                if log.isEnabledFor(logging.DEBUG):
+                    log.debug(
+                        "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
+                    )
+                raise error from None
+        self.stats.bytes_received += len(body)
+        try:
+            payload = self.decode(status, headers, body, request.expect)
+        except ApiError as error:
+            error.scrub(self.redactor.with_secrets(signed.secrets))
             if isinstance(error, RateLimitedError):
                 self.stats.rate_limited += 1
-                if self.bucket is not None:
-                    self.bucket.slow_down(error.retry_after)
+                self.limiter.throttled(error.retry_after)
+            if log.isEnabledFor(logging.DEBUG):
+                log.debug(
+                    "%s %s -> %d %s in %.1f ms (attempt %d)",
+                    wire.method,
+                    self._shown(signed),
+                    status,
+                    error.code or "error",
+                    (time.perf_counter() - started) * 1000,
+                    number,
+                )
             raise
-        log.debug("%s %s -> %d in %.1f ms (attempt %d)", method, shown, status, elapsed_ms, number)
-        if self.bucket is not None:
-            self.bucket.record_success()
-        return payload
+        self.limiter.succeeded()
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug(
+                "%s %s -> %d in %.1f ms (attempt %d)",
+                wire.method,
+                self._shown(signed),
+                status,
+                (time.perf_counter() - started) * 1000,
+                number,
+            )
+        return Response(status, headers, payload, number)
 
-    async def _send(self, method: str, url: str, encoded: str) -> tuple[int, Mapping[str, str], bytes]:
+    def _shown(self, signed: Signed) -> str:
+        """The URL for a log line, every credential masked."""
+        return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
+
+    async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
         http = self._client()
-        headers = {"Accept": "application/json"}
-        if method == "GET":
-            target, data = URL(f"{url}?{encoded}", encoded=True), None
-        else:
-            target, data = URL(url, encoded=True), encoded.encode("ascii")
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        # Redirects are not followed: they would carry `ak` and a fresh signature elsewhere.
+        if wire.body is not None:
+            self.stats.bytes_sent += len(wire.body)
+        headers = {**self._headers, **wire.headers} if self._headers else wire.headers
+        # Redirects are not followed: they would carry the credentials elsewhere.
         async with http.request(
-            method, target, data=data, headers=headers, timeout=self.timeout, allow_redirects=False
+            wire.method,
+            URL(wire.url, encoded=True),
+            data=wire.body,
+            headers=headers,
+            timeout=aiohttp.ClientTimeout(total=timeout),
+            allow_redirects=False,
         ) as resp:
             body = await resp.read()
             return resp.status, resp.headers, body
+
+    def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
+        return transport_error(exc, signed.wire.method, self._shown(signed))
 
 
 def transport_error(exc: BaseException, method: str, shown_url: str) -> TransportError:
     """The package's transport error for an aiohttp/asyncio one, its message free of secrets."""
     kind: type[TransportError]
-    if isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
+    if isinstance(exc, aiohttp.ClientSSLError | ssl_module.SSLError):  # certificate failures included
+        kind = TLSVerificationError
+    elif isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
         kind = ConnectError
     elif isinstance(exc, TimeoutError):
         kind = RequestTimeoutError
@@ -324,4 +424,6 @@ def transport_error(exc: BaseException, method: str, shown_url: str) -> Transpor
     else:
         kind = TransportError
     detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
+    if kind is TLSVerificationError:
+        detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
     return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")

@@ -1,13 +1,15 @@
-"""From status, headers and body bytes to a payload or the mapped exception: pure, no I/O.
+"""From status, headers and body bytes to a payload or an error: what every platform shares.
 
-Mettl reports errors inside HTTP 200 bodies (``{"status": "ERROR", "error":
-{"code": …, "message": …}}``); proxies in front of it answer 5xx with HTML or
-nothing. Every shape ends as a payload or an :class:`~mettl_async.errors.ApiError`,
-never as a ``KeyError`` or a JSON decoding error.
+Pure functions. A platform's decoder looks for its own error shapes first (Mettl
+answers errors inside HTTP 200 bodies) and then calls :func:`raise_for_status`
+for what any HTTP server may answer: 429 with ``Retry-After``, redirects, 4xx,
+and 5xx pages of HTML or nothing. Nothing else than the package's own
+exceptions leaves this module.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import re
 from collections.abc import Mapping
@@ -27,62 +29,68 @@ from .errors import (
     RateLimitedError,
     ServerError,
     ValidationError,
-    error_for_code,
 )
+from .redaction import redact
 
-_NOT_JSON: Any = object()
+#: What :func:`parse_json` returns for a body that is not JSON.
+NOT_JSON: Any = object()
+
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: ValidationError,
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    422: ValidationError,
 }
+#: orjson reads integers beyond 64 bits as floats. A run of 20 digits sends a body to the exact
+#: parser; it is found by mapping digits to "9" and the rest to " " (linear, unlike a regex).
+_DIGITS = bytes(ord("9") if 48 <= b <= 57 else 32 for b in range(256))
+_LONG_RUN = b"9" * 20
 
 
-def decode_json(status: int, headers: Mapping[str, str], body: bytes) -> dict[str, Any]:
-    """The JSON object of a successful response, or raise the error it carries."""
-    payload = _decode(status, headers, body)
-    if not isinstance(payload, dict):
-        kind = "empty (or null)" if payload is None else "not a JSON object"
-        raise MalformedResponseError(
-            f"response body is {kind}: {snippet(body)!r}", http_status=status, body=body, retryable=True
-        )
-    return payload
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a body, ``None`` for an empty one, :data:`NOT_JSON` for anything else.
+
+    Integers of any size are read exactly (a 30-digit id stays that id).
+    """
+    if not body.strip():
+        return None
+    try:
+        if body.translate(_DIGITS).find(_LONG_RUN) < 0:
+            return orjson.loads(body)
+        return json.loads(body)
+    except (ValueError, RecursionError, UnicodeDecodeError):  # orjson.JSONDecodeError is a ValueError
+        return NOT_JSON
 
 
-def decode_text(status: int, headers: Mapping[str, str], body: bytes) -> str:
-    """The text of a successful plain-text response (the SSO URL of loginApplicant)."""
-    payload = _decode(status, headers, body)
-    if isinstance(payload, str) and payload.strip():
-        return payload.strip()
-    if payload is _NOT_JSON:
-        text = body.decode("utf-8", "replace").strip()
-        if text:
-            return text
-    raise MalformedResponseError(
-        f"expected text, got {snippet(body)!r}", http_status=status, body=body, retryable=True
+def dumps(value: Any) -> bytes:
+    """Compact JSON bytes of a decoded value, integers of any size included."""
+    try:
+        return orjson.dumps(value)
+    except TypeError:  # an integer beyond 64 bits: the standard library writes it exactly
+        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def rate_limited(status: int, headers: Mapping[str, str], body: bytes, message: str = "") -> RateLimitedError:
+    return RateLimitedError(
+        message or "rate limited",
+        retry_after=parse_retry_after(headers.get("Retry-After"), headers.get("Date")),
+        http_status=status,
+        body=body,
+        retryable=True,
     )
 
 
-def _decode(status: int, headers: Mapping[str, str], body: bytes) -> Any:
+def raise_for_status(status: int, headers: Mapping[str, str], body: bytes) -> None:
+    """Raise the error an HTTP status means by itself; return for 1xx/2xx."""
+    if status < 300:
+        return
     if status == 429:
-        raise RateLimitedError(
-            "rate limited",
-            retry_after=parse_retry_after(headers.get("Retry-After"), headers.get("Date")),
-            http_status=status,
-            body=body,
-            retryable=True,
-        )
-    try:
-        payload = orjson.loads(body) if body.strip() else None
-    except orjson.JSONDecodeError:
-        payload = _NOT_JSON
-    if isinstance(payload, dict) and is_error_envelope(payload):
-        raise envelope_error(payload, status, headers, body)
-    if 300 <= status < 400:
+        raise rate_limited(status, headers, body)
+    if status < 400:
         target = urlsplit(headers.get("Location", "")).hostname or "an unnamed location"
         raise ApiError(
-            f"redirected to {target}; not followed (it would carry the key and signature there)",
+            f"redirected to {target}; not followed (it would carry the credentials there)",
             http_status=status,
             body=body,
         )
@@ -90,32 +98,31 @@ def _decode(status: int, headers: Mapping[str, str], body: bytes) -> Any:
         raise ServerError(
             f"server error: {snippet(body) or 'empty body'}", http_status=status, body=body, retryable=True
         )
-    if status >= 400:
-        error = _STATUS_ERRORS.get(status, ApiError)
-        raise error(snippet(body) or "client error", http_status=status, body=body)
-    return payload
+    error = _STATUS_ERRORS.get(status, ApiError)
+    raise error(snippet(body) or "client error", http_status=status, body=body)
 
 
-def is_error_envelope(payload: Mapping[str, Any]) -> bool:
-    status = payload.get("status")
-    return (isinstance(status, str) and status.strip().upper() == "ERROR") or isinstance(
-        payload.get("error"), dict
+def expect_object(payload: Any, status: int, body: bytes) -> dict[str, Any]:
+    """A successful JSON object, or :class:`MalformedResponseError` (retryable: a proxy may
+    have answered for the server)."""
+    if isinstance(payload, dict):
+        return payload
+    kind = "empty (or null)" if payload is None else "not a JSON object"
+    raise MalformedResponseError(
+        f"response body is {kind}: {snippet(body)!r}", http_status=status, body=body, retryable=True
     )
 
 
-def envelope_error(
-    payload: Mapping[str, Any], status: int, headers: Mapping[str, str], body: bytes
-) -> ApiError:
-    error = payload.get("error")
-    error = error if isinstance(error, dict) else {}
-    code = error.get("code")
-    message = error.get("message")
-    return error_for_code(
-        code if isinstance(code, str) else None,
-        message if isinstance(message, str) else "",
-        http_status=status,
-        body=body,
-        server_time=parse_http_date(headers.get("Date")),
+def expect_text(payload: Any, status: int, body: bytes) -> str:
+    """The text of a successful plain-text response."""
+    if isinstance(payload, str) and payload.strip():
+        return payload.strip()
+    if payload is NOT_JSON:
+        text = body.decode("utf-8", "replace").strip()
+        if text:
+            return text
+    raise MalformedResponseError(
+        f"expected text, got {snippet(body)!r}", http_status=status, body=body, retryable=True
     )
 
 
@@ -125,7 +132,7 @@ def parse_http_date(value: str | None) -> datetime | None:
         return None
     try:
         parsed = parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
+    except (TypeError, ValueError, IndexError, OverflowError):
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
@@ -148,7 +155,10 @@ def parse_retry_after(value: str | None, date: str | None = None) -> float | Non
     if until is None:
         return None
     now = parse_http_date(date) or datetime.now(UTC)
-    return max(0.0, (until - now).total_seconds())
+    try:
+        return max(0.0, (until - now).total_seconds())
+    except OverflowError:
+        return None
 
 
 _TAGS = re.compile(rb"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
@@ -156,15 +166,8 @@ _SPACE = re.compile(rb"\s+")
 
 
 def snippet(body: bytes, limit: int = 200) -> str:
-    """A short readable excerpt of a body: HTML tags dropped, whitespace collapsed."""
+    """A short readable excerpt of a body: HTML tags dropped, whitespace collapsed, credentials
+    masked (servers echo the URL they were sent)."""
     text = _SPACE.sub(b" ", _TAGS.sub(b" ", body[: limit * 20])).strip()
-    out = text.decode("utf-8", "replace")
+    out = redact(text.decode("utf-8", "replace"))
     return out if len(out) <= limit else out[: limit - 1] + "…"
-
-
-_SECRET_QUERY = re.compile(r"(?i)(?<![A-Za-z0-9_])(asgn|ak|signature|private_key)=[^&\s#'\"]*")
-
-
-def redact(text: str) -> str:
-    """Replace the values of ``ak``, ``asgn`` and other credentials in a URL or message."""
-    return _SECRET_QUERY.sub(r"\1=REDACTED", text)

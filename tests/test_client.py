@@ -16,9 +16,7 @@ from mettl_async import (
     RetryPolicy,
     ValidationError,
 )
-from mettl_async.certicheck.services import batches
-from mettl_async.models.base import compact_json
-from mettl_async.models.certicheck import (
+from mettl_async.certicheck.models import (
     AccountInfo,
     AccountSettings,
     ApplicantDashboardViewSettings,
@@ -39,15 +37,24 @@ from mettl_async.models.certicheck import (
     TestRef,
     Timezone,
 )
-from mettl_async.sandbox import RecordedRequest, SandboxConfig, SandboxThread
+from mettl_async.certicheck.sandbox import SandboxConfig
+from mettl_async.certicheck.services import batches
+from mettl_async.records import compact_json
+from mettl_async.request import Placement, Request
+from mettl_async.sandbox import RecordedRequest, SandboxThread
 
 FAST = RetryPolicy(backoff_initial=0.0, jitter=0.0)
 StartSandbox = Callable[..., SandboxThread]
 
 
+def form_post(path: str, params: dict[str, str]) -> Request:
+    """A raw POST the services would refuse to build (to see the server's own error)."""
+    return Request("POST", path, params, placement=Placement.FORM)
+
+
 @pytest.fixture
-def sandbox(mettl_sandbox_factory: StartSandbox) -> SandboxThread:
-    return mettl_sandbox_factory(SandboxConfig(applicants=60))
+def sandbox(certicheck_sandbox_factory: StartSandbox) -> SandboxThread:
+    return certicheck_sandbox_factory(SandboxConfig(applicants=60))
 
 
 @pytest.fixture
@@ -87,8 +94,8 @@ async def test_set_account_timezone_when_already_set_is_e104(client: CertiCheckC
     assert caught.value.message == "Sorry, time zone is already set for this account."
 
 
-async def test_set_account_timezone_on_a_fresh_account(mettl_sandbox_factory: StartSandbox) -> None:
-    sandbox = mettl_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
+async def test_set_account_timezone_on_a_fresh_account(certicheck_sandbox_factory: StartSandbox) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
     async with sandbox.client(retry=FAST) as client:
         await client.timezones.set_account_timezone("Asia/Kolkata")
     assert sandbox.sandbox.world.timezone == "Asia/Kolkata"
@@ -123,8 +130,8 @@ async def test_account_update_sends_only_the_sections_set(
     }
 
 
-async def test_account_update_e106_on_an_open_account(mettl_sandbox_factory: StartSandbox) -> None:
-    sandbox = mettl_sandbox_factory(SandboxConfig(applicants=30, invite_only=False))
+async def test_account_update_e106_on_an_open_account(certicheck_sandbox_factory: StartSandbox) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, invite_only=False))
     settings = AccountSettings(email_settings=EmailSettings(send_email_on_assigning_test=True))
     async with sandbox.client(retry=FAST) as client:
         with pytest.raises(ValidationError) as caught:
@@ -198,7 +205,7 @@ async def test_missing_mandatory_field_is_e003(client: CertiCheckClient, sandbox
         ]
     }
     with pytest.raises(ValidationError) as caught:
-        await client.session.request("POST", "/registerApplicant", {"rd": compact_json(rd)})
+        await client.session.request(form_post("/registerApplicant", {"rd": compact_json(rd)}))
     assert caught.value.code == "E003"
     assert caught.value.message == (
         "Mandatory parameter First Name for registration not supplied for applicant #2"
@@ -361,8 +368,8 @@ async def test_create_slot_window(client: CertiCheckClient, sandbox: SandboxThre
     assert request.params["cr"].startswith('{"name":"Morning","fromDate":"02 Mar, 2026","toDate"')
 
 
-async def test_create_slot_e019_without_a_time_zone(mettl_sandbox_factory: StartSandbox) -> None:
-    sandbox = mettl_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
+async def test_create_slot_e019_without_a_time_zone(certicheck_sandbox_factory: StartSandbox) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
     async with sandbox.client(retry=FAST) as client:
         with pytest.raises(ConflictError) as caught:
             await client.slots.create(window())
@@ -382,7 +389,7 @@ async def test_create_slot_e020_names_the_bad_field(client: CertiCheckClient) ->
         "slots": [{"startTime": 0, "endTime": 5}],
     }
     with pytest.raises(ValidationError) as caught:
-        await client.session.request("POST", "/createSlot", {"cr": compact_json(cr)})
+        await client.session.request(form_post("/createSlot", {"cr": compact_json(cr)}))
     assert caught.value.code == "E020"
     assert caught.value.message == (
         "Incorrect format in slot creation data : {fromDate=Date format is invalid. "
@@ -425,9 +432,9 @@ async def test_slot_windows_typed_and_deactivated_last(client: CertiCheckClient)
 
 
 async def test_slot_windows_e033_with_stray_space_without_a_time_zone(
-    mettl_sandbox_factory: StartSandbox,
+    certicheck_sandbox_factory: StartSandbox,
 ) -> None:
-    sandbox = mettl_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, timezone_set=False))
     async with sandbox.client(retry=FAST) as client:
         with pytest.raises(ConflictError) as caught:
             await client.slots.windows()

@@ -9,7 +9,6 @@ from pathlib import Path
 import pytest
 
 from mettl_async.errors import (
-    ERROR_CODES,
     ApiError,
     AuthenticationError,
     BatchError,
@@ -28,8 +27,8 @@ from mettl_async.errors import (
     TimestampError,
     TransportError,
     ValidationError,
-    error_for_code,
 )
+from mettl_async.mettl.codes import ERROR_CODES, REST_ERROR_CODES, error_for_code
 
 SECTION_7 = Path(__file__).parent / "data" / "certicheck_error_codes.txt"
 # "E000=Some Error Occurred", "E017 = Incorrect parameters.", "E120 - Applicant is Not verified"
@@ -169,10 +168,48 @@ def test_empty_message_falls_back_to_the_documented_meaning() -> None:
 
 def test_e504_keeps_the_server_time() -> None:
     now = datetime(2024, 5, 1, 12, tzinfo=UTC)
-    error = error_for_code("E504 ", "Invalid Timestamp", server_time=now)
+    error = error_for_code("E504 ", "Invalid Timestamp", headers={"Date": "Wed, 01 May 2024 12:00:00 GMT"})
     assert isinstance(error, TimestampError)
     assert error.server_time == now
     assert error.code == "E504"
+    assert error_for_code("E504", "Invalid Timestamp").server_time is None  # type: ignore[attr-defined]
+
+
+# -- the REST API's codes -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("code", "kind", "retryable"),
+    [
+        ("E403", PermissionDeniedError, False),
+        ("E404", NotFoundError, False),
+        ("E405", ValidationError, False),
+        ("E408", ServerError, True),
+        ("E422", SignatureExpiredError, True),
+        ("E503", ServerError, True),
+        ("E504", TimestampError, False),
+        ("E509", RateLimitedError, True),
+        ("E607", ConflictError, False),
+        ("E028", ConflictError, False),
+    ],
+)
+def test_rest_api_codes_map_onto_the_hierarchy(code: str, kind: type[ApiError], retryable: bool) -> None:
+    error = error_for_code(code, "", codes=REST_ERROR_CODES, headers={"Retry-After": "3"})
+    assert type(error) is kind
+    assert error.retryable is retryable
+    assert error.message == REST_ERROR_CODES[code].meaning
+
+
+def test_e509_carries_the_servers_retry_after() -> None:
+    error = error_for_code("E509", "slow down", codes=REST_ERROR_CODES, headers={"Retry-After": "7"})
+    assert isinstance(error, RateLimitedError)
+    assert error.retry_after == 7.0
+
+
+def test_the_rest_codes_do_not_change_certichecks() -> None:
+    assert type(error_for_code("E422", "")) is ApiError  # unknown to CertiCHECK: kept as sent
+    for code, rule in ERROR_CODES.items():
+        assert REST_ERROR_CODES[code] == rule
 
 
 # -- the hierarchy ------------------------------------------------------------------------

@@ -11,13 +11,13 @@ from typing import Any
 import orjson
 import pytest
 
-from mettl_async.harvest.kinds import (
-    KINDS,
+from mettl_async.certicheck.harvest import (
     rows_of_enrolled,
     rows_of_result,
     rows_of_slot_window,
     rows_of_test,
 )
+from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.progress import Counts, Progress, format_duration, render
 from mettl_async.harvest.sinks import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.pagination import PagePosition
@@ -74,7 +74,7 @@ def test_results_flatten_one_row_per_certificate_and_keep_unknown_keys() -> None
     assert orjson.loads(first["registration"]) == {"First Name": "Applicant1"}
     assert orjson.loads(first["extra"]) == {"applicant": {"First Name": "Applicant1"}}
     assert orjson.loads(rows[1]["extra"])["certificate"] == {"newField": 7}
-    assert tuple(first) == KINDS["results"].columns
+    assert tuple(first) == kinds()["results"].columns
 
 
 def test_applicant_without_certificates_still_has_a_row() -> None:
@@ -133,12 +133,12 @@ def test_checkpoint_round_trip() -> None:
 
 def test_jsonl_resume_cuts_what_came_after_the_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 3), PagePosition(offset=3, limit=3))
     sink.close()
     with open(out, "ab") as f:  # a crash half-way through the next page
         f.write(b'{"email":"a3@x.com","certif')
-    resumed = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+    resumed = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=True)
     assert resumed.resumed is not None
     assert resumed.resumed.next == PagePosition(offset=3, limit=3)
     assert resumed.records == 3
@@ -151,27 +151,27 @@ def test_jsonl_resume_cuts_what_came_after_the_checkpoint(tmp_path: Path) -> Non
 
 def test_resume_of_another_harvest_is_refused(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 1), PagePosition(offset=1, limit=1))
     sink.close()
     with pytest.raises(HarvestError, match="another harvest"):
-        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT | {"subdomain": "other"}, resume=True)
+        open_sink(out, "jsonl", kinds()["results"], FINGERPRINT | {"subdomain": "other"}, resume=True)
 
 
 def test_resume_refuses_an_output_shorter_than_its_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
     sink.close()
     out.write_bytes(b"")
     with pytest.raises(HarvestError, match="shorter"):
-        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+        open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=True)
 
 
 def test_fresh_run_replaces_old_output_and_checkpoint(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     for _ in range(2):
-        sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+        sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
         sink.write_page(page(0, 2), None)
         sink.close()
     assert len(out.read_bytes().splitlines()) == 2
@@ -179,11 +179,11 @@ def test_fresh_run_replaces_old_output_and_checkpoint(tmp_path: Path) -> None:
 
 def test_csv_has_documented_header_and_one_row_per_certificate(tmp_path: Path) -> None:
     out = tmp_path / "r.csv"
-    sink = open_sink(out, "csv", KINDS["results"], FINGERPRINT | {"format": "csv"}, resume=False)
+    sink = open_sink(out, "csv", kinds()["results"], FINGERPRINT | {"format": "csv"}, resume=False)
     sink.write_page([APPLICANT], None)
     sink.close()
     rows = list(csv.reader(io.StringIO(out.read_text())))
-    assert tuple(rows[0]) == KINDS["results"].columns
+    assert tuple(rows[0]) == kinds()["results"].columns
     assert len(rows) == 3
     assert rows[1][rows[0].index("certification_passed")] == "true"
     assert rows[1][rows[0].index("performance_category")] == ""
@@ -194,7 +194,7 @@ def test_sqlite_upserts_on_the_natural_key(tmp_path: Path) -> None:
     out = tmp_path / "r.sqlite"
     fingerprint = FINGERPRINT | {"format": "sqlite"}
     for _ in range(2):  # a re-run without --resume
-        sink = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=False)
+        sink = open_sink(out, "sqlite", kinds()["results"], fingerprint, resume=False)
         sink.write_page([APPLICANT, *page(0, 2)], PagePosition(offset=3, limit=3))
         sink.write_page(page(2, 1), None)
         sink.close()
@@ -203,7 +203,7 @@ def test_sqlite_upserts_on_the_natural_key(tmp_path: Path) -> None:
         record = db.execute("SELECT record FROM results WHERE certification_name = 'yyyy'").fetchone()[0]
         assert orjson.loads(record) == APPLICANT
         assert db.execute("SELECT records, next FROM mettl_harvest_checkpoints").fetchall() == [(4, None)]
-    resumed = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=True)
+    resumed = open_sink(out, "sqlite", kinds()["results"], fingerprint, resume=True)
     assert resumed.resumed is not None
     assert resumed.resumed.complete
     resumed.close()
@@ -212,12 +212,12 @@ def test_sqlite_upserts_on_the_natural_key(tmp_path: Path) -> None:
 def test_sqlite_checkpoint_and_rows_commit_together(tmp_path: Path) -> None:
     out = tmp_path / "r.sqlite"
     fingerprint = FINGERPRINT | {"format": "sqlite"}
-    sink = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=False)
+    sink = open_sink(out, "sqlite", kinds()["results"], fingerprint, resume=False)
     sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
     with pytest.raises(TypeError):
         sink.write_page([{"email": "bad", "certificates": [object()]}], None)  # fails mid-page
     sink.close()
-    resumed = open_sink(out, "sqlite", KINDS["results"], fingerprint, resume=True)
+    resumed = open_sink(out, "sqlite", kinds()["results"], fingerprint, resume=True)
     assert resumed.resumed is not None
     assert resumed.resumed.next == PagePosition(offset=2, limit=2)
     assert resumed.records == 2
@@ -266,7 +266,7 @@ def test_progress_draws_only_when_enabled_and_throttles() -> None:
 
 def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:
     with pytest.raises(HarvestError, match=r"cannot write .*No such file or directory"):
-        open_sink(tmp_path / "missing" / "r.jsonl", "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+        open_sink(tmp_path / "missing" / "r.jsonl", "jsonl", kinds()["results"], FINGERPRINT, resume=False)
 
 
 @pytest.mark.parametrize("content", [b"[]", b"{}", b"not json", b'{"fingerprint": 1}'])
@@ -275,18 +275,18 @@ def test_an_unreadable_checkpoint_is_a_harvest_error(tmp_path: Path, content: by
     out.write_bytes(b"")
     (tmp_path / "r.jsonl.checkpoint.json").write_bytes(content)
     with pytest.raises(HarvestError, match=r"unreadable|another harvest"):
-        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=True)
+        open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=True)
 
 
 def test_a_fresh_run_will_not_truncate_an_unfinished_harvest(tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
-    sink = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
     sink.close()
     before = out.read_bytes()
     with pytest.raises(HarvestError, match=r"unfinished harvest.*--resume.*--restart"):
-        open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False)
+        open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     assert out.read_bytes() == before
-    fresh = open_sink(out, "jsonl", KINDS["results"], FINGERPRINT, resume=False, restart=True)
+    fresh = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False, restart=True)
     fresh.close()
     assert out.read_bytes() == b""

@@ -1,25 +1,29 @@
-"""Page arithmetic and the paginator, over an in-memory fetch function (the paginator's seam)."""
+"""Page arithmetic of each style (pure) and the guarded paginator over in-memory servers."""
 
 from __future__ import annotations
 
+import random
+from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import pytest
 
 from mettl_async.errors import InputError, MalformedResponseError, PaginationError
+from mettl_async.fingerprints import Fingerprints
 from mettl_async.pagination import (
-    DEFAULT_LIMIT,
     ListEndpoint,
+    NextLinkPaging,
+    OffsetPaging,
     Page,
+    PageData,
+    PageNumberPaging,
     PagePosition,
     Paginator,
-    PagingStyle,
     check_max_items,
-    check_page_size,
+    content_fingerprint,
     dig,
-    next_by_offset,
-    next_from_link,
+    records_at,
 )
 
 # The end of the section 5.2 sample, as the raw JSON text arrives (\u003d is "=", \u0026 is "&").
@@ -28,33 +32,59 @@ SLOT_WINDOWS_TAIL = (
     rb' "nextUrl":"http://localhost:8092/api/v1//getAllSlotWindows?offset\u003d2\u0026limit\u003d2",'
     rb' "status":"SUCCESS"}'
 )
+OFFSET = OffsetPaging(default_limit=20, max_limit=500)
+LINKS = NextLinkPaging("nextUrl")
+PAGES = PageNumberPaging()
 
-# -- PagePosition and checks --------------------------------------------------------------
+
+def data(records: list[dict[str, Any]], payload: Mapping[str, Any] | None = None, **headers: str) -> PageData:
+    return PageData(records, payload or {}, {k.replace("_", "-"): v for k, v in headers.items()})
 
 
-def test_position_params_leave_out_unset_values() -> None:
-    assert PagePosition(offset=40, limit=20).params() == {"limit": "20", "offset": "40"}
-    assert PagePosition(offset=None, limit=50).params() == {"limit": "50"}
-    assert PagePosition().params() == {}
+def n(count: int, start: int = 0) -> list[dict[str, Any]]:
+    return [{"id": i} for i in range(start, start + count)]
+
+
+# -- positions and checks -------------------------------------------------------------------
+
+
+def test_offset_params_leave_out_unset_values() -> None:
+    assert OFFSET.params(PagePosition(offset=40, limit=20)) == {"limit": "20", "offset": "40"}
+    assert OFFSET.params(PagePosition(offset=None, limit=50)) == {"limit": "50"}
+    assert OFFSET.params(PagePosition()) == {}
+    assert PAGES.params(PagePosition(page=3, limit=100)) == {"page": "3", "limit": "100"}
+    assert PAGES.params(PagePosition(page=1)) == {"page": "1"}
 
 
 def test_position_round_trips_through_a_dict() -> None:
-    position = PagePosition(offset=60, limit=30)
-    assert position.to_dict() == {"offset": 60, "limit": 30}
-    assert PagePosition.from_dict(position.to_dict()) == position
+    for position in (PagePosition(offset=60, limit=30), PagePosition(page=4, limit=300)):
+        assert PagePosition.from_dict(position.to_dict()) == position
     assert PagePosition.from_dict({}) == PagePosition(None, None)
+
+
+@pytest.mark.parametrize("bad", [{"offset": -1}, {"limit": "20"}, {"page": True}, {"offset": 1.5}])
+def test_a_corrupt_saved_position_is_refused(bad: dict[str, Any]) -> None:
+    with pytest.raises(ValueError, match="non-negative integer"):
+        PagePosition.from_dict(bad)
 
 
 @pytest.mark.parametrize("size", [None, 1, 20, 500])
 def test_page_size_accepted(size: int | None) -> None:
-    assert check_page_size(size) == size
+    assert OFFSET.check_page_size(size) == size
 
 
 @pytest.mark.parametrize("size", [0, -1, 501, True, 2.5, "20"])
 def test_page_size_refused(size: Any) -> None:
     with pytest.raises(InputError) as caught:
-        check_page_size(size)
+        OFFSET.check_page_size(size)
     assert caught.value.field == "page_size"
+    assert "from 1 to 500" in caught.value.rule
+
+
+def test_page_number_paging_allows_up_to_300() -> None:
+    assert PAGES.check_page_size(300) == 300
+    with pytest.raises(InputError, match="from 1 to 300"):
+        PAGES.check_page_size(301)
 
 
 def test_max_items_checks() -> None:
@@ -74,46 +104,70 @@ def test_dig_follows_dotted_paths() -> None:
     assert dig(payload, "x.y") is None
 
 
-# -- next_by_offset -----------------------------------------------------------------------
+def test_nested_items_key_and_null_lists() -> None:
+    payload = {"slotDetails": {"candidateDetailsList": [{"email": "a@b.co"}]}}
+    assert records_at(payload, "slotDetails.candidateDetailsList", "w") == [{"email": "a@b.co"}]
+    assert (
+        records_at({"slotDetails": {"candidateDetailsList": None}}, "slotDetails.candidateDetailsList", "w")
+        == []
+    )
 
 
-def test_full_page_continues_after_the_items_received() -> None:
-    assert next_by_offset(PagePosition(offset=40, limit=20), 20) == PagePosition(offset=60, limit=20)
+@pytest.mark.parametrize("payload", [{"status": "SUCCESS"}, {"slotDetails": None}, {"slotDetails": {}}])
+def test_a_missing_list_is_malformed_not_the_end(payload: dict[str, Any]) -> None:
+    """Read as "no more records", a missing key would end a harvest early and call it complete."""
+    with pytest.raises(MalformedResponseError, match="has no 'slotDetails"):
+        records_at(payload, "slotDetails.candidateDetailsList", "/getSlotDetails")
 
 
-def test_short_page_is_the_last() -> None:
-    assert next_by_offset(PagePosition(offset=40, limit=20), 19) is None
+@pytest.mark.parametrize("records", [[{"testId": 1}, None], [1, 2], ["a"], {"testId": 1}])
+def test_records_that_are_not_objects_are_malformed(records: Any) -> None:
+    with pytest.raises(MalformedResponseError, match="not a list of objects"):
+        records_at({"tests": records}, "tests", "/tests")
 
 
-def test_empty_page_is_the_last() -> None:
-    assert next_by_offset(PagePosition(offset=0, limit=20), 0) is None
+# -- offset paging ----------------------------------------------------------------------------
+
+
+def test_full_page_continues_after_the_records_received() -> None:
+    assert OFFSET.following(PagePosition(offset=40, limit=20), data(n(20))) == PagePosition(
+        offset=60, limit=20
+    )
+
+
+def test_short_or_empty_page_is_the_last() -> None:
+    assert OFFSET.following(PagePosition(offset=40, limit=20), data(n(19))) is None
+    assert OFFSET.following(PagePosition(offset=0, limit=20), data([])) is None
 
 
 def test_unset_limit_means_the_documented_default() -> None:
-    assert next_by_offset(PagePosition(), DEFAULT_LIMIT) == PagePosition(offset=20, limit=None)
-    assert next_by_offset(PagePosition(), DEFAULT_LIMIT - 1) is None
+    assert OFFSET.following(PagePosition(), data(n(20))) == PagePosition(offset=20, limit=None)
+    assert OFFSET.following(PagePosition(), data(n(19))) is None
 
 
 def test_server_sending_more_than_asked_moves_by_what_arrived() -> None:
-    assert next_by_offset(PagePosition(offset=0, limit=10), 12) == PagePosition(offset=12, limit=10)
+    assert OFFSET.following(PagePosition(offset=0, limit=10), data(n(12))) == PagePosition(
+        offset=12, limit=10
+    )
 
 
-# -- next_from_link -----------------------------------------------------------------------
+# -- next links -------------------------------------------------------------------------------
 
 
 def test_documents_next_url_after_json_decoding() -> None:
-    link = orjson.loads(SLOT_WINDOWS_TAIL)["nextUrl"]
-    assert link == "http://localhost:8092/api/v1//getAllSlotWindows?offset=2&limit=2"
-    assert next_from_link(link, PagePosition(offset=None, limit=2), 2) == PagePosition(offset=2, limit=2)
-
-
-def test_link_without_limit_keeps_the_current_one() -> None:
-    assert next_from_link("/x?offset=40", PagePosition(offset=20, limit=20), 20) == PagePosition(40, 20)
+    payload = orjson.loads(SLOT_WINDOWS_TAIL)
+    assert payload["nextUrl"] == "http://localhost:8092/api/v1//getAllSlotWindows?offset=2&limit=2"
+    got = LINKS.following(PagePosition(offset=None, limit=2), data(payload["slotWindows"], payload))
+    assert got == PagePosition(offset=2, limit=2)
 
 
 @pytest.mark.parametrize("link", [None, "", "   ", 17, {"href": "x"}])
 def test_no_link_means_no_next_page(link: object) -> None:
-    assert next_from_link(link, PagePosition(0, 20), 20) is None
+    assert LINKS.following(PagePosition(0, 20), data(n(20), {"nextUrl": link})) is None
+
+
+def test_an_empty_page_ends_even_with_a_link() -> None:
+    assert LINKS.following(PagePosition(2, 2), data([], {"nextUrl": "http://h/x?offset=4&limit=2"})) is None
 
 
 @pytest.mark.parametrize("link_offset", [20, 5])
@@ -121,98 +175,146 @@ def test_a_link_that_would_skip_or_repeat_records_continues_where_they_end(
     link_offset: int, caplog: pytest.LogCaptureFixture
 ) -> None:
     """A server capping pages at 10 but linking offset+limit would skip 10 records a page."""
-    link = f"http://h/x?offset={link_offset}&limit=20"
-    assert next_from_link(link, PagePosition(offset=0, limit=20), 10) == PagePosition(offset=10, limit=20)
+    payload = {"nextUrl": f"http://h/x?offset={link_offset}&limit=20"}
+    assert LINKS.following(PagePosition(offset=0, limit=20), data(n(10), payload)) == PagePosition(10, 20)
     assert "continuing from 10" in caplog.text
+
+
+@pytest.mark.parametrize(("link_limit", "asked"), [(0, 20), (0, None), (5, 20), (500, 20), (3, None)])
+def test_a_link_limit_is_never_adopted(link_limit: int, asked: int | None) -> None:
+    """Defect: a next link with limit=0 ended the list after its first page (20 of 250 records)."""
+    payload = {"nextUrl": f"http://h/x?offset=20&limit={link_limit}"}
+    assert LINKS.following(PagePosition(offset=0, limit=asked), data(n(20), payload)) == PagePosition(
+        20, asked
+    )
+
+
+@pytest.mark.parametrize(
+    "link",
+    ["https://next", "http://h/api?limit=20", "http://h/api?offset=&limit=20"],  # 6.1's placeholder
+)
+def test_link_without_offset_raises(link: str) -> None:
+    with pytest.raises(PaginationError, match="no offset"):
+        LINKS.following(PagePosition(0, 20), data(n(20), {"nextUrl": link}))
 
 
 @pytest.mark.parametrize(
     "link",
     [
-        "https://next",  # section 6.1's paging.next
-        "http://h/api?limit=20",
-        "http://h/api?offset=&limit=20",
+        "http://h/api?offset=two&limit=2",
+        "http://h/api?offset=2&limit=2.5",
+        "http://[::1/x?offset=2",
+        "/x?offset=-2",
     ],
 )
-def test_link_without_offset_raises(link: str) -> None:
-    with pytest.raises(PaginationError, match="no offset"):
-        next_from_link(link, PagePosition(0, 20), 20)
+def test_link_with_non_numeric_or_negative_values_raises(link: str) -> None:
+    with pytest.raises(PaginationError, match=r"numeric offset|negative"):
+        LINKS.following(PagePosition(0, 2), data(n(2), {"nextUrl": link}))
+
+
+# -- page numbers and X-Pagination headers ------------------------------------------------------
+
+
+def headers(items: int, pages: int, page: int, limit: int) -> dict[str, str]:
+    return {
+        "X_Pagination_Item_Count": str(items),
+        "X_Pagination_Page_Count": str(pages),
+        "X_Pagination_Page": str(page),
+        "X_Pagination_Limit": str(limit),
+    }
+
+
+def test_page_count_stops_the_walk_and_gives_the_total() -> None:
+    first = data(n(300), **headers(650, 3, 1, 300))
+    assert PAGES.following(PagePosition(page=1), first) == PagePosition(page=2)
+    assert PAGES.total(first) == 650
+    last = data(n(50), **headers(650, 3, 3, 300))
+    assert PAGES.following(PagePosition(page=3), last) is None
+
+
+def test_an_exact_multiple_stops_on_the_count_without_an_empty_page() -> None:
+    assert PAGES.following(PagePosition(page=2, limit=10), data(n(10), **headers(20, 2, 2, 10))) is None
 
 
 @pytest.mark.parametrize(
-    "link", ["http://h/api?offset=two&limit=2", "http://h/api?offset=2&limit=2.5", "http://[::1/x?offset=2"]
+    ("asked", "records", "hdrs", "message"),
+    [
+        (2, n(10), headers(650, 3, 2, 300), "holds 10 records, but 650"),  # short page mid-list
+        (1, n(300), headers(650, 3, 2, 300), "server says it sent page 2"),
+        (1, n(300), headers(650, 4, 1, 300), "650 records in 4 pages"),
+        (1, n(301), headers(650, 3, 1, 300), "more than its limit"),
+    ],
 )
-def test_link_with_non_numeric_values_or_no_url_raises(link: str) -> None:
-    with pytest.raises(PaginationError, match="numeric offset"):
-        next_from_link(link, PagePosition(0, 2), 2)
+def test_headers_that_contradict_the_records_raise(
+    asked: int, records: list[Any], hdrs: dict[str, str], message: str
+) -> None:
+    with pytest.raises(PaginationError, match=message):
+        PAGES.following(PagePosition(page=asked), data(records, **hdrs))
 
 
-# -- ListEndpoint -------------------------------------------------------------------------
+def test_without_headers_a_short_page_is_the_last() -> None:
+    assert PAGES.following(PagePosition(page=1, limit=5), data(n(5))) == PagePosition(page=2, limit=5)
+    assert PAGES.following(PagePosition(page=2, limit=5), data(n(4))) is None
 
-TESTS = ListEndpoint("/tests", "tests", lambda r: r["testId"], PagingStyle.OFFSET)
-WINDOWS = ListEndpoint(
-    "/getAllSlotWindows",
-    "slotWindows",
-    lambda r: r["slotWindowId"],
-    PagingStyle.NEXT_LINK,
-    link_key="nextUrl",
+
+# -- the paginator ------------------------------------------------------------------------------
+
+
+class FakeList:
+    """A list of ``total`` records served from memory by an endpoint; records every fetch."""
+
+    def __init__(self, size: int, endpoint: ListEndpoint[int], **payload: Any) -> None:
+        self.rows = [{"testId": i, "testName": f"t{i}"} for i in range(size)]
+        self.endpoint = endpoint
+        self.payload = payload
+        self.fetched: list[PagePosition] = []
+
+    async def fetch(self, position: PagePosition) -> Page[int]:
+        self.fetched.append(position)
+        offset, limit = position.offset or 0, position.limit or 20
+        records = self.rows[offset : offset + limit]
+        return self.endpoint.page(data(records, {"tests": records, **self.payload}), position)
+
+    def paginator(self, start: PagePosition, **options: Any) -> Paginator[int]:
+        return Paginator(
+            self.fetch,
+            start,
+            fingerprint=self.endpoint.fingerprint,
+            before=self.endpoint.paging.before,
+            **options,
+        )
+
+
+TESTS = ListEndpoint("/tests", "tests", lambda r: int(r["testId"]), OFFSET)
+TESTS_WITH_TOTAL = ListEndpoint(
+    "/tests", "tests", lambda r: int(r["testId"]), OffsetPaging(total_key="total")
 )
-CANDIDATES = ListEndpoint(
-    "/getSlotDetails", "slotDetails.candidateDetailsList", lambda r: r, PagingStyle.OFFSET
-)
 
 
-def test_first_positions() -> None:
-    assert TESTS.first_position(None) == PagePosition(offset=0, limit=DEFAULT_LIMIT)
-    assert TESTS.first_position(50) == PagePosition(offset=0, limit=50)
-    assert WINDOWS.first_position(None) == PagePosition(offset=None, limit=None)
-    assert WINDOWS.first_position(2) == PagePosition(offset=None, limit=2)
+async def test_awaiting_gives_the_first_page() -> None:
+    server = FakeList(5, TESTS)
+    page = await server.paginator(PagePosition(0, 2))
+    assert page.items == [0, 1]
+    assert page.next == PagePosition(2, 2)
+    assert server.fetched == [PagePosition(0, 2)]
 
 
-def test_offset_page() -> None:
-    payload = {"status": "SUCCESS", "tests": [{"testId": 1}, {"testId": 2}]}
-    page = TESTS.page(payload, PagePosition(offset=0, limit=2))
-    assert page.items == [1, 2]
-    assert len(page) == 2
-    assert page.next == PagePosition(offset=2, limit=2)
-    assert page.payload is payload
+async def test_async_for_gives_every_item() -> None:
+    server = FakeList(5, TESTS)
+    assert [item async for item in server.paginator(PagePosition(0, 2))] == [0, 1, 2, 3, 4]
+    assert server.fetched == [PagePosition(0, 2), PagePosition(2, 2), PagePosition(4, 2)]
 
 
-def test_link_page_reads_the_next_link() -> None:
-    page = WINDOWS.page(orjson.loads(SLOT_WINDOWS_TAIL), PagePosition(offset=None, limit=2))
-    assert page.items == [154, 153]
-    assert page.next == PagePosition(offset=2, limit=2)
+async def test_exact_multiple_costs_one_empty_page() -> None:
+    server = FakeList(4, TESTS)
+    assert await server.paginator(PagePosition(0, 2)).to_list() == [0, 1, 2, 3]
+    assert server.fetched[-1] == PagePosition(4, 2)
 
 
-def test_empty_link_page_ends_even_with_a_link() -> None:
-    payload = {"slotWindows": [], "nextUrl": "http://h/x?offset=4&limit=2"}
-    assert WINDOWS.page(payload, PagePosition(2, 2)).next is None
-
-
-def test_nested_items_key_and_null_lists() -> None:
-    payload = {"slotDetails": {"candidateDetailsList": [{"email": "a@b.co"}]}}
-    assert CANDIDATES.page(payload, PagePosition(0, 20)).records == [{"email": "a@b.co"}]
-    empty = {"slotDetails": {"candidateDetailsList": None}}
-    assert CANDIDATES.page(empty, PagePosition(0, 20)).records == []
-    assert TESTS.page({"tests": None}, PagePosition(0, 20)).next is None
-
-
-@pytest.mark.parametrize("payload", [{"status": "SUCCESS"}, {"slotDetails": None}, {"slotDetails": {}}])
-def test_a_missing_list_is_malformed_not_the_end(payload: dict[str, Any]) -> None:
-    """Read as "no more records", a missing key would end a harvest early and call it complete."""
-    with pytest.raises(MalformedResponseError, match="has no 'slotDetails"):
-        CANDIDATES.page(payload, PagePosition(0, 20))
-
-
-@pytest.mark.parametrize("records", [[{"testId": 1}, None], [1, 2], ["a"]])
-def test_records_that_are_not_objects_are_malformed(records: list[Any]) -> None:
-    with pytest.raises(MalformedResponseError, match="not a list of objects"):
-        TESTS.page({"tests": records}, PagePosition(0, 20))
-
-
-def test_items_that_are_not_a_list_are_malformed() -> None:
-    with pytest.raises(MalformedResponseError, match="'tests' is not a list of objects"):
-        TESTS.page({"tests": {"testId": 1}}, PagePosition(0, 20))
+async def test_pages_resume_from_a_saved_position() -> None:
+    server = FakeList(7, TESTS)
+    pages = [page async for page in server.paginator(PagePosition(0, 3)).pages(start=PagePosition(3, 3))]
+    assert [page.items for page in pages] == [[3, 4, 5], [6]]
 
 
 def test_items_are_parsed_once_on_first_access() -> None:
@@ -222,132 +324,155 @@ def test_items_are_parsed_once_on_first_access() -> None:
         calls.append(record)
         return int(record["testId"])
 
-    endpoint = ListEndpoint("/tests", "tests", parse, PagingStyle.OFFSET)
-    page = endpoint.page({"tests": [{"testId": 7}]}, PagePosition(0, 20))
+    page = ListEndpoint("/t", "tests", parse, OFFSET).page(data([{"testId": 7}]), PagePosition(0, 20))
     assert calls == []
     assert page.items == [7]
     assert page.items == [7]
     assert len(calls) == 1
 
 
-# -- Paginator ----------------------------------------------------------------------------
-
-
-class FakeTests:
-    """An offset-paged list of ``total`` tests, served from memory; records every fetch."""
-
-    def __init__(self, total: int) -> None:
-        self.rows = [{"testId": i, "testName": f"t{i}"} for i in range(total)]
-        self.fetched: list[PagePosition] = []
-
-    async def fetch(self, position: PagePosition) -> Page[int]:
-        self.fetched.append(position)
-        offset, limit = position.offset or 0, position.limit or DEFAULT_LIMIT
-        payload = {"status": "SUCCESS", "tests": self.rows[offset : offset + limit]}
-        return TESTS.page(payload, position)
-
-
-async def test_awaiting_gives_the_first_page() -> None:
-    server = FakeTests(5)
-    page = await Paginator(server.fetch, PagePosition(0, 2))
-    assert page.items == [0, 1]
-    assert page.next == PagePosition(2, 2)
-    assert server.fetched == [PagePosition(0, 2)]
-
-
-async def test_async_for_gives_every_item() -> None:
-    server = FakeTests(5)
-    items = [item async for item in Paginator(server.fetch, PagePosition(0, 2))]
-    assert items == [0, 1, 2, 3, 4]
-    assert server.fetched == [PagePosition(0, 2), PagePosition(2, 2), PagePosition(4, 2)]
-
-
-async def test_exact_multiple_costs_one_empty_page() -> None:
-    server = FakeTests(4)
-    assert await Paginator(server.fetch, PagePosition(0, 2)).to_list() == [0, 1, 2, 3]
-    assert server.fetched[-1] == PagePosition(4, 2)
-    assert len(server.fetched) == 3
-
-
-async def test_pages_resume_from_a_saved_position() -> None:
-    server = FakeTests(7)
-    paginator = Paginator(server.fetch, PagePosition(0, 3))
-    saved = PagePosition.from_dict({"offset": 3, "limit": 3})
-    pages = [page async for page in paginator.pages(start=saved)]
-    assert [page.items for page in pages] == [[3, 4, 5], [6]]
-    assert server.fetched[0] == PagePosition(3, 3)
-
-
 @pytest.mark.parametrize(("max_items", "items", "fetches"), [(3, [0, 1, 2], 2), (4, [0, 1, 2, 3], 2)])
 async def test_max_items_truncates_and_stops_fetching(max_items: int, items: list[int], fetches: int) -> None:
-    server = FakeTests(100)
-    paginator = Paginator(server.fetch, PagePosition(0, 2), max_items=max_items)
-    assert await paginator.to_list() == items
+    server = FakeList(100, TESTS)
+    assert await server.paginator(PagePosition(0, 2), max_items=max_items).to_list() == items
     assert len(server.fetched) == fetches
 
 
-async def test_max_items_truncated_page_has_no_next() -> None:
-    server = FakeTests(100)
-    pages = [page async for page in Paginator(server.fetch, PagePosition(0, 5), max_items=3).pages()]
+async def test_max_items_truncated_page_has_no_next_and_skips_the_total_check() -> None:
+    server = FakeList(100, TESTS_WITH_TOTAL, total=100)
+    pages = [page async for page in server.paginator(PagePosition(0, 5), max_items=3).pages()]
     assert len(pages) == 1
     assert pages[0].records == server.rows[:3]
     assert pages[0].next is None
 
 
 async def test_max_items_zero_fetches_nothing() -> None:
-    server = FakeTests(10)
-    assert await Paginator(server.fetch, PagePosition(0, 2), max_items=0).to_list() == []
+    server = FakeList(10, TESTS)
+    assert await server.paginator(PagePosition(0, 2), max_items=0).to_list() == []
     assert server.fetched == []
 
 
 def test_max_items_is_checked_at_once() -> None:
     with pytest.raises(InputError):
-        Paginator(FakeTests(1).fetch, PagePosition(0, 2), max_items=-1)
+        FakeList(1, TESTS).paginator(PagePosition(0, 2), max_items=-1)
 
 
-async def test_a_server_sending_the_same_page_again_raises_before_repeating_it() -> None:
-    fetched: list[PagePosition] = []
+# -- hostile servers ------------------------------------------------------------------------
 
+
+async def drain(paginator: Paginator[Any]) -> tuple[list[Any], PaginationError | None]:
+    """Everything given out before the walk stopped, and why it stopped."""
+    given: list[Any] = []
+    try:
+        async for page in paginator.pages():
+            given.extend(page.records)
+    except PaginationError as error:
+        return given, error
+    return given, None
+
+
+async def test_a_server_repeating_a_page_and_link_raises_before_repeating_it() -> None:
     async def fetch(position: PagePosition) -> Page[int]:
-        fetched.append(position)
-        # A server that ignores paging: the same record and the same link every time.
         payload = {"slotWindows": [{"slotWindowId": 7}], "nextUrl": "http://h/x?offset=2&limit=2"}
-        return WINDOWS.page(payload, position)
+        return WINDOWS.page(data(payload["slotWindows"], payload), position)
 
-    pages = Paginator(fetch, PagePosition(None, 2)).pages()
-    assert (await anext(pages)).items == [7]
-    with pytest.raises(PaginationError, match="same 1 records again at offset=1"):
-        await anext(pages)
-    assert fetched == [PagePosition(None, 2), PagePosition(1, 2)]
+    given, error = await drain(Paginator(fetch, PagePosition(None, 2), fingerprint=WINDOWS.fingerprint))
+    assert given == [{"slotWindowId": 7}]
+    assert error is not None
+    assert "already given out" in str(error)
 
 
-async def test_an_offset_server_ignoring_offset_raises_instead_of_looping() -> None:
+WINDOWS = ListEndpoint("/w", "slotWindows", lambda r: r, LINKS, key=lambda r: r.get("slotWindowId"))
+
+
+async def test_an_offset_server_ignoring_offset_raises_instead_of_repeating() -> None:
     async def fetch(position: PagePosition) -> Page[int]:
-        return TESTS.page({"tests": [{"testId": i} for i in range(25)]}, position)  # always all 25
+        rows = [{"testId": i} for i in range(25)]
+        return TESTS.page(data(rows), position)  # always all 25
 
-    seen: list[int] = []
-
-    async def drain() -> None:
-        async for page in Paginator(fetch, PagePosition(0, 20)).pages():
-            seen.extend(page.items)
-
-    with pytest.raises(PaginationError, match="does not page this list"):
-        await drain()
-    assert seen == list(range(25))  # given out once, never twice
+    given, error = await drain(Paginator(fetch, PagePosition(0, 20), fingerprint=TESTS.fingerprint))
+    assert len(given) == 25  # given out once, never twice
+    assert error is not None
 
 
-async def test_offset_pointing_back_raises() -> None:
+async def test_a_server_ignoring_paging_and_reordering_gives_nothing_twice() -> None:
+    """Defect: list equality missed reordered repeats (72,020 lines of 20 distinct records)."""
+    rng = random.Random(5)
+    rows = [{"id": i, "v": f"r{i}"} for i in range(20)]
+
+    async def fetch(position: PagePosition) -> Page[Any]:
+        shuffled = rows[:]
+        rng.shuffle(shuffled)
+        payload = {"items": shuffled, "nextUrl": f"http://h/x?offset={(position.offset or 0) + 20}"}
+        return ListEndpoint("/x", "items", lambda r: r, LINKS).page(data(shuffled, payload), position)
+
+    given, error = await drain(Paginator(fetch, PagePosition(None, 20)))
+    assert sorted(r["id"] for r in given) == list(range(20))
+    assert error is not None
+    assert "already given out" in str(error)
+
+
+async def test_overlapping_pages_stop_before_the_overlap() -> None:
+    async def fetch(position: PagePosition) -> Page[Any]:
+        start = max(0, (position.offset or 0) - 3)  # each page repeats the previous page's last 3
+        rows = [{"id": i} for i in range(start, start + 10)]
+        return ListEndpoint("/x", "items", lambda r: r, OFFSET).page(data(rows), position)
+
+    given, error = await drain(Paginator(fetch, PagePosition(0, 10)))
+    assert [r["id"] for r in given] == list(range(10))
+    assert error is not None
+
+
+async def test_offset_pointing_back_raises_and_the_page_is_not_given_out() -> None:
     async def fetch(position: PagePosition) -> Page[int]:
-        page = TESTS.page({"tests": [{"testId": 1}, {"testId": 2}]}, position)
-        page.next = PagePosition(0, 2)  # a page that names the first page as its successor
+        page = TESTS.page(data([{"testId": 1}, {"testId": 2}]), position)
+        page.next = PagePosition(0, 2)
         return page
 
-    given: list[int] = []
+    given, error = await drain(Paginator(fetch, PagePosition(0, 2), fingerprint=TESTS.fingerprint))
+    assert given == []
+    assert error is not None
+    assert "pointed back" in str(error)
 
-    async def drain() -> None:
-        async for item in Paginator(fetch, PagePosition(0, 2)):
-            given.append(item)
 
-    with pytest.raises(PaginationError, match="pointed back"):
-        await drain()
-    assert given == []  # the page that points back is not given out
+async def test_a_list_ending_short_of_its_total_is_not_complete() -> None:
+    server = FakeList(45, TESTS_WITH_TOTAL, total=60)
+    given, error = await drain(server.paginator(PagePosition(0, 20)))
+    assert len(given) == 40  # the last page is refused: records are missing
+    assert error is not None
+    assert "records are missing" in str(error)
+
+
+async def test_a_total_smaller_than_the_records_raises() -> None:
+    server = FakeList(45, TESTS_WITH_TOTAL, total=30)
+    given, error = await drain(server.paginator(PagePosition(0, 20)))
+    assert len(given) == 20
+    assert error is not None
+    assert "holds 30 records" in str(error)
+
+
+async def test_a_total_that_agrees_passes_even_when_resumed() -> None:
+    server = FakeList(45, TESTS_WITH_TOTAL, total=45)
+    pages = [p async for p in server.paginator(PagePosition(0, 20)).pages(start=PagePosition(20, 20))]
+    assert sum(len(p) for p in pages) == 25
+
+
+def test_natural_keys_and_content_fingerprints() -> None:
+    assert content_fingerprint({"a": 1, "b": 2}) == content_fingerprint({"b": 2, "a": 1})
+    assert content_fingerprint({"a": 1}) != content_fingerprint({"a": 2})
+    assert content_fingerprint({"big": 10**30}) != content_fingerprint({"big": 10**30 + 1})
+    assert WINDOWS.fingerprint({"slotWindowId": 5, "x": 1}) == WINDOWS.fingerprint(
+        {"slotWindowId": 5, "x": 2}
+    )
+
+
+def test_fingerprints_remember_a_million_values_exactly_in_little_memory() -> None:
+    seen = Fingerprints()
+    for value in range(1_000_000):
+        assert seen.add(value * 7919)
+    assert len(seen) == 1_000_000
+    assert not seen.add(0)
+    assert not seen.add(999_999 * 7919)
+    assert seen.add(-1)
+    assert not seen.add(-1)
+    assert seen._slots.itemsize * len(seen._slots) <= 16 * 2**20

@@ -20,11 +20,12 @@ from mettl_async.errors import (
     ServerError,
     SignatureExpiredError,
     TimestampError,
+    TLSVerificationError,
     TransportError,
     ValidationError,
-    error_for_code,
 )
-from mettl_async.retry import RetryPolicy, build_retrying, is_retryable, wait_for_server
+from mettl_async.mettl.codes import error_for_code
+from mettl_async.retry import RetryPolicy, build_retrying, is_retryable, is_throttling, wait_after
 
 INSTANT = RetryPolicy(attempts=4, backoff_initial=0, jitter=0)
 
@@ -93,28 +94,40 @@ def failed_with(error: BaseException, attempt: int = 1) -> tenacity.RetryCallSta
     return state
 
 
-WAIT = wait_for_server(tenacity.wait_fixed(7))
+NO_JITTER = RetryPolicy(backoff_initial=1, backoff_max=5, jitter=0)
 
 
 def test_wait_is_the_servers_retry_after() -> None:
-    assert WAIT(failed_with(RateLimitedError("slow", retry_after=42.5))) == 42.5
-    assert WAIT(failed_with(RateLimitedError("slow", retry_after=0.0))) == 0.0
+    assert wait_after(RateLimitedError("slow", retry_after=42.5), NO_JITTER, 0) == 42.5
+    assert wait_after(RateLimitedError("slow", retry_after=0.0), NO_JITTER, 0) == 0.0
 
 
-def test_no_wait_after_a_reused_signature() -> None:
-    assert WAIT(failed_with(SignatureExpiredError("Signature expired", code="E401"))) == 0.0
+def test_no_wait_after_a_reused_signature_but_jitter() -> None:
+    assert wait_after(SignatureExpiredError("Signature expired", code="E401"), NO_JITTER, 0) == 0.0
+    jittered = RetryPolicy(jitter=0.5)
+    waits = {wait_after(SignatureExpiredError("x"), jittered, 0) for _ in range(50)}
+    assert len(waits) > 40
+    assert all(0 <= w <= 0.5 for w in waits)
 
 
-def test_fallback_wait_otherwise() -> None:
-    assert WAIT(failed_with(RateLimitedError("slow", retry_after=None))) == 7
-    assert WAIT(failed_with(ServerError("502", retryable=True))) == 7
-    assert WAIT(failed_with(ConnectError("refused"))) == 7
+def test_callers_throttled_together_do_not_retry_in_lockstep() -> None:
+    """Defect: every caller slept exactly Retry-After and retried in the same instant."""
+    policy = RetryPolicy(jitter=0.5)
+    waits = [wait_after(RateLimitedError("slow", retry_after=1.0), policy, 0) for _ in range(100)]
+    assert len(set(waits)) > 90
+    assert all(1.0 <= w <= 1.5 for w in waits)
 
 
-def test_fallback_backoff_grows_exponentially() -> None:
-    wait = wait_for_server(tenacity.wait_exponential(multiplier=1, max=5))
+def test_backoff_otherwise_grows_exponentially() -> None:
     error = ServerError("502", retryable=True)
-    assert [wait(failed_with(error, attempt=n)) for n in (1, 2, 3, 4)] == [1, 2, 4, 5]
+    assert [wait_after(error, NO_JITTER, n) for n in (1, 2, 3, 4)] == [1, 2, 4, 5]
+    assert wait_after(RateLimitedError("slow", retry_after=None), NO_JITTER, 0) == 1
+
+
+def test_throttling_costs_time_not_attempts() -> None:
+    assert is_throttling(RateLimitedError("slow"))
+    assert is_throttling(SignatureExpiredError("again"))
+    assert not is_throttling(ServerError("502"))
 
 
 # -- RetryPolicy --------------------------------------------------------------------------
@@ -123,7 +136,7 @@ def test_fallback_backoff_grows_exponentially() -> None:
 def test_policy_defaults_and_never() -> None:
     policy = RetryPolicy()
     assert (policy.attempts, policy.max_elapsed) == (5, 120.0)
-    assert RetryPolicy.never().attempts == 1
+    assert (RetryPolicy.never().attempts, RetryPolicy.never().max_elapsed) == (1, 0.0)
 
 
 @pytest.mark.parametrize(
@@ -197,6 +210,22 @@ async def test_no_retry_whose_wait_would_overshoot_the_budget() -> None:
         await build_retrying(policy, safe_to_repeat=True)(call)
     assert call.calls == 1
     assert time.monotonic() - started < 5.0
+
+
+async def test_throttling_runs_out_of_time_not_of_attempts() -> None:
+    """Defect: 429s used up 5 attempts in seconds while the 120 s budget was barely used."""
+    throttled = [RateLimitedError("slow", retry_after=0.01) for _ in range(12)]
+    call = Flaky(*throttled)
+    policy = RetryPolicy(attempts=3, max_elapsed=5.0, backoff_initial=0, jitter=0)
+    assert await build_retrying(policy, safe_to_repeat=True)(call) == "ok"
+    assert call.calls == 13
+
+
+async def test_a_tls_failure_is_not_retried() -> None:
+    call = Flaky(TLSVerificationError("self-signed certificate"))
+    with pytest.raises(TLSVerificationError):
+        await build_retrying(INSTANT, safe_to_repeat=True)(call)
+    assert call.calls == 1
 
 
 async def test_before_sleep_sees_each_retry() -> None:

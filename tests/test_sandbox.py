@@ -7,7 +7,7 @@ import time
 from collections.abc import AsyncIterator
 from email.utils import parsedate_to_datetime
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import parse_qsl, quote, urlencode
 
 import aiohttp
 import orjson
@@ -15,23 +15,19 @@ import pytest
 from yarl import URL
 
 from mettl_async import ConflictError, RateLimitedError, RetryPolicy, ServerError
-from mettl_async.models.certicheck import ApplicantRegistration
-from mettl_async.sandbox import (
-    Fault,
-    FaultConfig,
-    SandboxConfig,
-    SandboxServer,
-    expected_signature,
-)
+from mettl_async.certicheck.models import ApplicantRegistration
+from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig, build_world
+from mettl_async.mettl.sandbox.verify import expected_signature
+from mettl_async.request import Request
+from mettl_async.sandbox import Fault, FaultConfig, SandboxServer
 from mettl_async.sandbox.faults import FaultInjector
-from mettl_async.sandbox.world import build_world
 
 ONE_DAY = 86_400
 
 
 @pytest.fixture
 async def server() -> AsyncIterator[SandboxServer]:
-    async with SandboxServer(SandboxConfig(applicants=30)) as server:
+    async with SandboxServer(CertiCheckSandbox(SandboxConfig(applicants=30))) as server:
         yield server
 
 
@@ -52,7 +48,7 @@ def signed(
     **auth: str,
 ) -> str:
     """The encoded query (or form body) of a request signed as section 8.2 says."""
-    config = server.config
+    config = server.sandbox.config
     values = {"ak": config.public_key, "subdomain": config.subdomain, **auth, **(params or {})}
     values["ts"] = str(int(time.time() if ts is None else ts))
     values["asgn"] = expected_signature(key or config.private_key, method, server.base_url + path, values)
@@ -155,10 +151,13 @@ async def test_unknown_subdomain_is_e117(server: SandboxServer, http: aiohttp.Cl
 
 async def test_the_client_signs_as_the_server_expects(server: SandboxServer) -> None:
     async with server.client() as client:
-        url = server.base_url + "/tests"
-        params = client.session.signed_params("GET", url, {"limit": "5"})
+        session = client.session
+        request = Request("GET", "/tests", {"limit": "5"})
+        signed = session.auth.sign(request, session.base_url, await session.stamp(request))
+    url, _, query = signed.wire.url.partition("?")
+    params = dict(parse_qsl(query))
     assert next(iter(params)) == "ak"  # "the first parameter … is the value of 'ak'"
-    assert params["asgn"] == expected_signature(server.config.private_key, "GET", url, params)
+    assert params["asgn"] == expected_signature(server.sandbox.config.private_key, "GET", url, params)
 
 
 # -- the wire ------------------------------------------------------------------------------------
@@ -188,7 +187,7 @@ async def test_errors_are_http_200_envelopes_with_a_date(
 
 async def test_date_header_follows_the_server_clock(http: aiohttp.ClientSession) -> None:
     config = SandboxConfig(applicants=30, clock=lambda: time.time() + 2 * ONE_DAY)
-    async with SandboxServer(config) as server:
+    async with SandboxServer(CertiCheckSandbox(config)) as server:
         query = signed(server, "GET", "/tests")
         async with http.get(URL(f"{server.base_url}/tests?{query}", encoded=True)) as response:
             body = orjson.loads(await response.read())
@@ -238,11 +237,11 @@ async def test_the_same_seed_gives_the_same_faults_on_the_server() -> None:
     faults = FaultConfig(rate=0.4, seed=5, kinds="e000,html5xx,429", retry_after=0.01)
     runs = []
     for _ in range(2):
-        async with SandboxServer(SandboxConfig(applicants=30, faults=faults)) as server:
+        async with SandboxServer(CertiCheckSandbox(SandboxConfig(applicants=30, faults=faults))) as server:
             async with server.client(retry=RetryPolicy.never()) as client:
-                for _ in range(25):
+                for size in range(1, 26):  # 25 different requests (identical ones are shared)
                     with contextlib.suppress(ServerError, RateLimitedError):
-                        await client.timezones.list()
+                        await client.tests.list(page_size=size)
             runs.append([r.fault for r in server.sandbox.requests])
     assert runs[0] == runs[1]
     assert {Fault.E000, Fault.HTML_5XX, Fault.RATE_LIMIT} <= set(runs[0])
@@ -251,7 +250,7 @@ async def test_the_same_seed_gives_the_same_faults_on_the_server() -> None:
 async def test_faults_strike_before_the_endpoint_acts() -> None:
     faults = FaultConfig(rate=1.0, kinds="e000")
     people = [ApplicantRegistration("x@example.com", {"First Name": "X"})]
-    async with SandboxServer(SandboxConfig(applicants=30, faults=faults)) as server:
+    async with SandboxServer(CertiCheckSandbox(SandboxConfig(applicants=30, faults=faults))) as server:
         client = server.client(retry=RetryPolicy.never())
         async with client:
             with pytest.raises(ServerError):
@@ -261,7 +260,7 @@ async def test_faults_strike_before_the_endpoint_acts() -> None:
 
 
 async def test_server_rate_limit_answers_429_with_retry_after(http: aiohttp.ClientSession) -> None:
-    async with SandboxServer(SandboxConfig(applicants=30, rate=2.0)) as server:
+    async with SandboxServer(CertiCheckSandbox(SandboxConfig(applicants=30, rate=2.0))) as server:
         statuses, retry_after = [], None
         for limit in range(1, 4):
             query = signed(server, "GET", "/tests", {"limit": str(limit)})
@@ -276,7 +275,7 @@ async def test_server_rate_limit_answers_429_with_retry_after(http: aiohttp.Clie
 
 async def test_registration_limit_is_e607() -> None:
     people = [ApplicantRegistration(f"r{i}@example.com", {"First Name": "R"}) for i in range(2)]
-    async with SandboxServer(SandboxConfig(applicants=30, registration_limit=1)) as server:
+    async with SandboxServer(CertiCheckSandbox(SandboxConfig(applicants=30, registration_limit=1))) as server:
         client = server.client(retry=RetryPolicy.never())
         async with client:
             with pytest.raises(ConflictError) as caught:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -19,14 +21,18 @@ from mettl_async.errors import (
     TimestampError,
     ValidationError,
 )
-from mettl_async.wire import (
-    decode_json,
-    decode_text,
-    parse_http_date,
-    parse_retry_after,
-    redact,
-    snippet,
-)
+from mettl_async.mettl.codes import decode_certicheck
+from mettl_async.redaction import redact
+from mettl_async.wire import parse_http_date, parse_retry_after, snippet
+
+
+def decode_json(status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    return decode_certicheck(status, headers, body, "json")
+
+
+def decode_text(status: int, headers: Mapping[str, str], body: bytes) -> Any:
+    return decode_certicheck(status, headers, body, "text")
+
 
 NO_HEADERS: dict[str, str] = {}
 

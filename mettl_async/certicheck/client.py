@@ -1,17 +1,23 @@
-"""The CertiCHECK v2 client: one session, six services."""
+"""The CertiCHECK v2 client: Mettl's query signing with a subdomain, six services."""
 
 from __future__ import annotations
 
 import os
+import ssl as ssl_module
 import time
-from collections.abc import Callable
-from types import TracebackType
+from collections.abc import Callable, Sequence
 
 import aiohttp
 
+from ..client import BaseClient
 from ..errors import ConfigurationError
+from ..mettl.codes import decode_certicheck
+from ..mettl.signing import Credentials, MettlSigning
+from ..ratelimit import RateLimiter
 from ..retry import RetryPolicy
-from ..session import ENV_BASE_URL, ENV_SUBDOMAIN, Credentials, Session
+from ..session import CallOptions, Session
+from ..uniqueness import UniquenessStore
+from .config import DEFAULT_BASE_URL, ENV_BASE_URL, ENV_SUBDOMAIN
 from .services import (
     AccountService,
     ApplicantsService,
@@ -21,18 +27,20 @@ from .services import (
     TimezonesService,
 )
 
-DEFAULT_BASE_URL = "https://certification.mettl.com/api/v2"
 
-
-class CertiCheckClient:
+class CertiCheckClient(BaseClient):
     """Async client for the Mettl CertiCHECK API v2.
 
     Keys, subdomain and base URL come from the arguments or from
     ``METTL_PUBLIC_KEY``, ``METTL_PRIVATE_KEY``, ``METTL_SUBDOMAIN`` and
     ``METTL_BASE_URL``. Pass ``http`` to share your own ``aiohttp.ClientSession``
-    (it is then never closed here). ``rate`` (requests per second, ``None`` for
-    no limit) and ``burst`` size the shared token bucket; ``concurrency`` caps
-    requests in flight.
+    (it is then never closed here).
+
+    ``rate`` is the server's limit in requests per second when you know it;
+    left ``None`` the client sends unthrottled until the server first says 429
+    and then finds the limit (never above ``rate_ceiling``). ``concurrency``
+    caps requests in flight. ``ssl`` takes your own ``SSLContext`` (TLS is
+    verified by default); ``trace_configs`` your aiohttp tracing (OpenTelemetry).
 
     ::
 
@@ -49,47 +57,49 @@ class CertiCheckClient:
         *,
         base_url: str | None = None,
         http: aiohttp.ClientSession | None = None,
-        rate: float | None = 10.0,
-        burst: int = 10,
-        concurrency: int = 8,
+        rate: float | None = None,
+        burst: int = 1,
+        rate_ceiling: float | None = None,
+        limiter: RateLimiter | None = None,
+        concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
         clock: Callable[[], float] = time.time,
+        uniqueness: UniquenessStore | None = None,
+        ssl: ssl_module.SSLContext | bool | None = None,
+        trace_configs: Sequence[aiohttp.TraceConfig] = (),
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
         if not subdomain:
-            raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN})")
+            raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN}, --subdomain)")
         self.subdomain = subdomain
         self.session = Session(
             base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
-            credentials,
-            base_params={"subdomain": subdomain},
+            MettlSigning(credentials, base_params={"subdomain": subdomain}),
+            decode_certicheck,
             rate=rate,
             burst=burst,
+            ceiling=rate_ceiling,
+            limiter=limiter,
             concurrency=concurrency,
             retry=retry,
             timeout=timeout,
             clock=clock,
             http=http,
+            uniqueness=uniqueness,
+            ssl=ssl,
+            trace_configs=trace_configs,
         )
-        self.timezones = TimezonesService(self.session)
-        self.account = AccountService(self.session)
-        self.applicants = ApplicantsService(self.session)
-        self.results = ResultsService(self.session)
-        self.slots = SlotsService(self.session)
-        self.tests = TestsService(self.session)
+        self._bind(None)
+
+    def _bind(self, options: CallOptions | None) -> None:
+        self.timezones = TimezonesService(self.session, options)
+        self.account = AccountService(self.session, options)
+        self.applicants = ApplicantsService(self.session, options)
+        self.results = ResultsService(self.session, options)
+        self.slots = SlotsService(self.session, options)
+        self.tests = TestsService(self.session, options)
 
     def __repr__(self) -> str:
         return f"CertiCheckClient(base_url={self.session.base_url!r}, subdomain={self.subdomain!r})"
-
-    async def __aenter__(self) -> CertiCheckClient:
-        return self
-
-    async def __aexit__(
-        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
-    ) -> None:
-        await self.close()
-
-    async def close(self) -> None:
-        await self.session.close()

@@ -15,9 +15,13 @@ from typing import Any, TypeVar
 
 import attrs
 
+from ..checks import check_count, check_email, check_id, check_instance, check_one_of, check_text
 from ..errors import BatchError, InputError, MalformedResponseError
-from ..models.base import compact_json, parse, parser, to_wire
-from ..models.certicheck import (
+from ..pagination import ListEndpoint, NextLinkPaging, OffsetPaging, PagePosition, Paginator, records_at
+from ..records import compact_json, parse, parser, to_wire
+from ..request import encode_path_segment
+from ..service import Service
+from .models import (
     MAX_APPLICANTS_PER_CALL,
     TEST_STATUSES,
     AccountInfo,
@@ -33,35 +37,38 @@ from ..models.certicheck import (
     Test,
     TestAllocation,
     Timezone,
-    check_email,
 )
-from ..pagination import ListEndpoint, PagePosition, Paginator, PagingStyle, check_page_size, records_at
-from ..service import Service, check_id, check_text
-from ..signing import encode_path_segment
 
 X = TypeVar("X")
 
-TESTS = ListEndpoint("/tests", "tests", parser(Test), PagingStyle.OFFSET)
+#: Limit/offset lists: 1 to 500 per page, 20 by default (section 6.1, 4.4).
+OFFSET = OffsetPaging(default_limit=20, max_limit=500)
+#: Lists paged by a link in the response; a page size is sent only when asked for.
+RESULTS_PAGING = NextLinkPaging("paging.next", max_limit=500)
+
+TESTS = ListEndpoint(
+    "/tests", "tests", parser(Test), OFFSET, key=lambda r: (r.get("testId"), r.get("status"))
+)
 SLOT_WINDOWS = ListEndpoint(
-    "/getAllSlotWindows", "slotWindows", parser(SlotWindow), PagingStyle.NEXT_LINK, link_key="nextUrl"
+    "/getAllSlotWindows",
+    "slotWindows",
+    parser(SlotWindow),
+    NextLinkPaging("nextUrl", max_limit=500),
+    key=lambda r: r.get("slotWindowId"),
 )
 SLOT_CANDIDATES = ListEndpoint(
-    "/getSlotDetails", "slotDetails.candidateDetailsList", parser(SlotCandidate), PagingStyle.OFFSET
+    "/getSlotDetails", "slotDetails.candidateDetailsList", parser(SlotCandidate), OFFSET
 )
 ENROLLED = ListEndpoint(
     "/getAllCandidateEnrolledInSlotWindow",
     "slotWindowSummary",
     parser(EnrolledApplicant),
-    PagingStyle.OFFSET,
+    OFFSET,
     end_code="E022",
+    key=lambda r: (r.get("email"), r.get("slotId"), r.get("assessmentId")),
 )
-RESULTS = ListEndpoint(
-    "/getAllApplicantResults",
-    "applicants",
-    parser(ApplicantResult),
-    PagingStyle.NEXT_LINK,
-    link_key="paging.next",
-)
+#: One entry per applicant, or per assessment of one applicant (4.7): compared by content.
+RESULTS = ListEndpoint("/getAllApplicantResults", "applicants", parser(ApplicantResult), RESULTS_PAGING)
 
 
 def batches(items: Iterable[X], size: int = MAX_APPLICANTS_PER_CALL) -> list[list[X]]:
@@ -72,7 +79,13 @@ def batches(items: Iterable[X], size: int = MAX_APPLICANTS_PER_CALL) -> list[lis
     return [pending[i : i + size] for i in range(0, len(pending), size)]
 
 
-def _check_batch(name: str, emails: Sequence[str]) -> None:
+def _check_batch(name: str, items: Sequence[Any], kind: type) -> list[str]:
+    """Up to 20 ``kind`` values with distinct e-mail addresses; their addresses."""
+    if isinstance(items, str | bytes) or not isinstance(items, Sequence):
+        raise InputError(name, f"must be a list of {kind.__name__}, got {type(items).__name__}")
+    for i, item in enumerate(items):
+        check_instance(f"{name}[{i}]", item, kind)
+    emails: list[str] = [item.email for item in items]
     if not emails:
         raise InputError(name, "at least one applicant is required")
     if len(emails) > MAX_APPLICANTS_PER_CALL:
@@ -85,6 +98,7 @@ def _check_batch(name: str, emails: Sequence[str]) -> None:
         if folded in seen:
             raise InputError(name, f"{email!r} appears twice (the server answers E603)")
         seen.add(folded)
+    return emails
 
 
 class TimezonesService(Service):
@@ -116,8 +130,7 @@ class AccountService(Service):
 
     async def update(self, settings: AccountSettings) -> None:
         """Change the settings given; sections left ``None`` are not sent (POST accountSettings)."""
-        if not isinstance(settings, AccountSettings):
-            raise InputError("settings", f"must be an AccountSettings, got {type(settings).__name__}")
+        check_instance("settings", settings, AccountSettings)
         body = to_wire(settings)
         if not body:
             raise InputError("settings", "at least one section must be set")
@@ -139,7 +152,10 @@ class ApplicantsService(Service):
         ``send_email`` (server default true) sends the activation e-mail;
         ``admin_verified`` (server default false) enables direct login (SSO).
         """
-        _check_batch("applicants", [a.email for a in applicants])
+        _check_batch("applicants", applicants, ApplicantRegistration)
+        for name, flag in (("send_email", send_email), ("admin_verified", admin_verified)):
+            if flag is not None and not isinstance(flag, bool):
+                raise InputError(name, f"must be true, false or None, got {flag!r}")
         rd: dict[str, Any] = {"registrationDetails": [a.registration_details() for a in applicants]}
         optional = [{"email": a.email, "context_data": a.context_data} for a in applicants if a.context_data]
         if optional:
@@ -181,12 +197,10 @@ class ApplicantsService(Service):
 
     async def change_tests(self, allocations: Sequence[TestAllocation]) -> None:
         """Add and remove tests for up to 20 applicants (POST applicants/certificate)."""
-        _check_batch("allocations", [a.email for a in allocations])
+        _check_batch("allocations", allocations, TestAllocation)
         for i, allocation in enumerate(allocations):
             if not allocation.add and not allocation.remove:
                 raise InputError(f"allocations[{i}]", "names no test to add or remove")
-            for ref in (*allocation.add, *allocation.remove):
-                check_id(f"allocations[{i}].test_id", ref.test_id)
         atd = {
             "applicants": [
                 {
@@ -257,8 +271,7 @@ class SlotsService(Service):
 
     async def create(self, window: SlotWindowSpec) -> None:
         """Create a slot window (createSlot). Needs the account time zone set (E019)."""
-        if not isinstance(window, SlotWindowSpec):
-            raise InputError("window", f"must be a SlotWindowSpec, got {type(window).__name__}")
+        check_instance("window", window, SlotWindowSpec)
         await self._post("/createSlot", {"cr": compact_json(window.to_wire())})
 
     def windows(self, *, page_size: int | None = None, max_items: int | None = None) -> Paginator[SlotWindow]:
@@ -269,11 +282,11 @@ class SlotsService(Service):
     async def details(self, slot_id: int, *, limit: int | None = None, offset: int = 0) -> SlotDetails:
         """One slot with one page of its booked candidates (getSlotDetails); see
         :meth:`candidates` for all of them."""
-        if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
-            raise InputError("offset", f"must be a non-negative integer, got {offset!r}")
-        position = PagePosition(offset=offset, limit=check_page_size(limit))
+        position = PagePosition(
+            offset=check_count("offset", offset, low=0), limit=OFFSET.check_page_size(limit)
+        )
         payload = await self._get(
-            "/getSlotDetails", {"sid": check_id("slot_id", slot_id)} | position.params()
+            "/getSlotDetails", {"sid": check_id("slot_id", slot_id)} | OFFSET.params(position)
         )
         return parse(SlotDetails, payload.get("slotDetails") or {})
 
@@ -321,8 +334,7 @@ class TestsService(Service):
         self, status: str = "Published", *, page_size: int | None = None, max_items: int | None = None
     ) -> Paginator[Test]:
         """Tests by publishing status, ``"Published"`` (default) or ``"UnPublished"`` (tests)."""
-        if status not in TEST_STATUSES:
-            raise InputError("status", f"must be one of {', '.join(TEST_STATUSES)}, got {status!r}")
+        check_one_of("status", status, TEST_STATUSES)
         return self._paginate(TESTS, {"status": status}, page_size=page_size, max_items=max_items)
 
 

@@ -1,21 +1,24 @@
 """Harvesting whole lists to JSONL, CSV or SQLite, resumably."""
 
-from .kinds import KINDS, HarvestKind
+from .kinds import Filter, HarvestKind, Platform, Setting, kinds
 from .progress import Progress
 from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from .sinks import FORMATS, Checkpoint, HarvestError, Sink, format_for, open_sink
 
 __all__ = [
     "FORMATS",
-    "KINDS",
     "Checkpoint",
+    "Filter",
     "HarvestError",
     "HarvestKind",
     "HarvestSummary",
+    "Platform",
     "Progress",
+    "Setting",
     "Sink",
     "format_for",
     "harvest_fingerprint",
+    "kinds",
     "open_sink",
     "run_harvest",
     "summarize",

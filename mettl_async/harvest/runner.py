@@ -8,7 +8,6 @@ from typing import Any
 
 import attrs
 
-from ..certicheck import CertiCheckClient
 from ..pagination import Paginator
 from ..session import SessionStats
 from .kinds import HarvestKind
@@ -37,14 +36,14 @@ class HarvestSummary:
 
 
 def harvest_fingerprint(
-    kind: HarvestKind, filters: Mapping[str, Any], client: CertiCheckClient, fmt: str
+    kind: HarvestKind, filters: Mapping[str, Any], client: Any, fmt: str
 ) -> dict[str, Any]:
     """What a checkpoint must match to be resumed: the same list of the same account, same format."""
     return {
         "kind": kind.name,
+        "platform": kind.platform.name,
         "filters": {k: v for k, v in sorted(filters.items()) if v is not None},
-        "base_url": client.session.base_url,
-        "subdomain": client.subdomain,
+        **kind.platform.identity(client),
         "format": fmt,
     }
 

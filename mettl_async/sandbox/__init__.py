@@ -1,30 +1,26 @@
-"""A sandbox CertiCHECK server, faithful to the document, for demos and tests.
+"""What every platform's sandbox shares: the request steps, faults, and the servers that run them.
 
-::
+Each platform's own sandbox lives in its folder (``mettl_async.certicheck.sandbox``, …)::
 
-    with SandboxThread(SandboxConfig(applicants=50)) as sandbox:
+    from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+    from mettl_async.sandbox import SandboxThread
+
+    with SandboxThread(CertiCheckSandbox(SandboxConfig(applicants=50))) as sandbox:
         client = sandbox.client()   # keys, subdomain and base URL filled in
 """
 
+from .core import Behaviour, PlatformSandbox, RecordedRequest, SandboxError, UsedSignatures
 from .faults import Fault, FaultConfig
-from .server import (
-    RecordedRequest,
-    Sandbox,
-    SandboxConfig,
-    SandboxServer,
-    SandboxThread,
-    client_for,
-    expected_signature,
-)
+from .runner import SandboxServer, SandboxThread
 
 __all__ = [
+    "Behaviour",
     "Fault",
     "FaultConfig",
+    "PlatformSandbox",
     "RecordedRequest",
-    "Sandbox",
-    "SandboxConfig",
+    "SandboxError",
     "SandboxServer",
     "SandboxThread",
-    "client_for",
-    "expected_signature",
+    "UsedSignatures",
 ]

@@ -1,3 +1,3 @@
-from ..cli import sandbox
+from ..cli.sandbox import sandbox
 
 sandbox(prog_name="python -m mettl_async.sandbox", obj={"debug": False})

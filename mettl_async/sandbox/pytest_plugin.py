@@ -1,15 +1,18 @@
-"""pytest fixtures for testing code that uses mettl_async against the sandbox.
+"""pytest fixtures for testing code that uses mettl_async against the sandboxes.
 
 Installed with the package (entry point ``pytest11``)::
 
-    def test_my_harvest(mettl_sandbox):
-        client = mettl_sandbox.client()          # a CertiCheckClient for it
+    def test_my_harvest(certicheck_sandbox):
+        client = certicheck_sandbox.client()          # a CertiCheckClient for it
         ...
 
-    def test_with_faults(mettl_sandbox_factory):
-        sandbox = mettl_sandbox_factory(SandboxConfig(faults=FaultConfig(rate=0.2)))
+    def test_with_faults(certicheck_sandbox_factory):
+        sandbox = certicheck_sandbox_factory(SandboxConfig(faults=FaultConfig(rate=0.2)))
 
-The server runs in a thread of its own, so the fixtures work for synchronous
+    def test_two_platforms(sandbox_factory):
+        server = sandbox_factory(CertiCheckSandbox(), ...)   # one port, one prefix each
+
+Servers run in a thread of their own, so the fixtures work for synchronous
 tests and on any event loop.
 """
 
@@ -19,26 +22,40 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from .server import SandboxConfig, SandboxThread
+from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from .core import PlatformSandbox
+from .runner import SandboxThread
 
 
 @pytest.fixture
-def mettl_sandbox_factory() -> Iterator[Callable[..., SandboxThread]]:
-    """Start sandboxes with your own :class:`SandboxConfig`; all stop after the test."""
+def sandbox_factory() -> Iterator[Callable[..., SandboxThread]]:
+    """Start a server hosting the platform sandboxes given; all stop after the test."""
     started: list[SandboxThread] = []
 
-    def start(config: SandboxConfig | None = None) -> SandboxThread:
-        sandbox = SandboxThread(config)
-        sandbox.start()
-        started.append(sandbox)
-        return sandbox
+    def start(*platforms: PlatformSandbox) -> SandboxThread:
+        thread = SandboxThread(*platforms)
+        thread.start()
+        started.append(thread)
+        return thread
 
     yield start
-    for sandbox in started:
-        sandbox.stop()
+    for thread in started:
+        thread.stop()
 
 
 @pytest.fixture
-def mettl_sandbox(mettl_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
-    """A sandbox with the default account (200 applicants, no faults)."""
-    return mettl_sandbox_factory()
+def certicheck_sandbox_factory(
+    sandbox_factory: Callable[..., SandboxThread],
+) -> Callable[..., SandboxThread]:
+    """Start CertiCHECK sandboxes with your own :class:`SandboxConfig`."""
+
+    def start(config: SandboxConfig | None = None) -> SandboxThread:
+        return sandbox_factory(CertiCheckSandbox(config))
+
+    return start
+
+
+@pytest.fixture
+def certicheck_sandbox(certicheck_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
+    """A CertiCHECK sandbox with the default account (200 applicants, no faults)."""
+    return certicheck_sandbox_factory()

@@ -15,8 +15,9 @@ from typing import Any
 
 import attrs
 
+from ..checks import check_email, check_text_mapping
 from ..errors import InputError
-from .base import Record, parse_json_object
+from ..records import Record, parse_json_object
 
 # -- responses ---------------------------------------------------------------------------
 
@@ -178,13 +179,6 @@ MAX_APPLICANTS_PER_CALL = 20
 TEST_STATUSES = ("Published", "UnPublished")
 #: The registration field that holds the applicant's e-mail address.
 EMAIL_FIELD = "Email Address"
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def check_email(name: str, value: object) -> str:
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
-        raise InputError(name, f"must be an e-mail address, got {value!r}")
-    return value.strip()
 
 
 def _email(value: str) -> str:
@@ -203,10 +197,16 @@ class ApplicantRegistration:
 
     email: str = attrs.field(converter=_email)
     fields: Mapping[str, str] = attrs.field(factory=dict)
-    context_data: str | None = None
+    context_data: str | None = attrs.field(default=None)
+
+    @context_data.validator
+    def _context(self, attribute: Any, value: Any) -> None:
+        if value is not None and not isinstance(value, str):
+            raise InputError("context_data", f"must be text or None, got {type(value).__name__}")
 
     @fields.validator
     def _fields(self, attribute: Any, value: Mapping[str, str]) -> None:
+        check_text_mapping("fields", value)
         if EMAIL_FIELD in value:
             raise InputError("fields", f"must not hold {EMAIL_FIELD!r}: the address is given as email")
 
@@ -215,12 +215,40 @@ class ApplicantRegistration:
         return {EMAIL_FIELD: self.email, **self.fields}
 
 
+def _test_id(instance: Any, attribute: Any, value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError("test_id", f"must be a positive integer id, got {value!r}")
+
+
+def _test_name(instance: Any, attribute: Any, value: Any) -> None:
+    if not isinstance(value, str):
+        raise InputError("test_name", f"must be text, got {type(value).__name__}")
+
+
 @attrs.frozen
 class TestRef:
     __test__ = False
 
-    test_id: int
-    test_name: str = ""
+    test_id: int = attrs.field(validator=_test_id)
+    test_name: str = attrs.field(default="", validator=_test_name)
+
+
+def _test_refs(name: str, value: Any) -> tuple[TestRef, ...]:
+    if isinstance(value, str | bytes) or not isinstance(value, Iterable):
+        raise InputError(name, f"must be a sequence of TestRef, got {type(value).__name__}")
+    refs = tuple(value)
+    for i, ref in enumerate(refs):
+        if not isinstance(ref, TestRef):
+            raise InputError(f"{name}[{i}]", f"must be a TestRef(test_id, test_name), got {ref!r}")
+    return refs
+
+
+def _add(value: Any) -> tuple[TestRef, ...]:
+    return _test_refs("add", value)
+
+
+def _remove(value: Any) -> tuple[TestRef, ...]:
+    return _test_refs("remove", value)
 
 
 @attrs.frozen
@@ -230,8 +258,8 @@ class TestAllocation:
     __test__ = False
 
     email: str = attrs.field(converter=_email)
-    add: Sequence[TestRef] = ()
-    remove: Sequence[TestRef] = ()
+    add: Sequence[TestRef] = attrs.field(default=(), converter=_add)
+    remove: Sequence[TestRef] = attrs.field(default=(), converter=_remove)
 
 
 @attrs.frozen

@@ -1,0 +1,12 @@
+"""The CertiCHECK v2 sandbox: a server faithful to the document, for demos and tests.
+
+::
+
+    with SandboxThread(CertiCheckSandbox(SandboxConfig(applicants=50))) as sandbox:
+        client = sandbox.client()   # keys, subdomain and base URL filled in
+"""
+
+from .server import PREFIX, CertiCheckSandbox, SandboxConfig, gson_json
+from .world import World, build_world
+
+__all__ = ["PREFIX", "CertiCheckSandbox", "SandboxConfig", "World", "build_world", "gson_json"]

@@ -1,0 +1,72 @@
+"""Input checks every service shares: each raises :class:`InputError` naming the field and
+the rule, before anything is sent."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Collection, Mapping
+from typing import Any, TypeVar
+
+from .errors import InputError
+
+T = TypeVar("T")
+
+#: One ``@``, a dotted domain; no whitespace, control characters, or ``/ ? # %`` (legal in
+#: RFC 5322 but never in a real address, and they change the meaning of a URL path).
+_EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f/?#%]+@[^@\s\x00-\x1f\x7f/?#%]+\.[^@\s\x00-\x1f\x7f/?#%]+$")
+
+
+def check_email(name: str, value: object) -> str:
+    """An e-mail address, stripped of surrounding whitespace."""
+    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+        raise InputError(name, f"must be an e-mail address, got {value!r}")
+    return value.strip()
+
+
+def check_id(name: str, value: object) -> str:
+    """A positive integer id, as the text sent."""
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise InputError(name, f"must be a positive integer id, got {value!r}")
+    return str(value)
+
+
+def check_text(name: str, value: object) -> str:
+    """Non-blank text."""
+    if not isinstance(value, str) or not value.strip():
+        raise InputError(name, f"is required and must be non-blank text, got {value!r}")
+    return value
+
+
+def check_count(name: str, value: object, *, low: int, high: int | None = None) -> int:
+    """An integer in ``[low, high]``."""
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int)
+        or value < low
+        or (high is not None and value > high)
+    ):
+        bounds = f"from {low} to {high}" if high is not None else f"of at least {low}"
+        raise InputError(name, f"must be an integer {bounds}, got {value!r}")
+    return value
+
+
+def check_one_of(name: str, value: T, allowed: Collection[T]) -> T:
+    if value not in allowed:
+        raise InputError(name, f"must be one of {', '.join(map(str, allowed))}, got {value!r}")
+    return value
+
+
+def check_text_mapping(name: str, value: object) -> Mapping[str, str]:
+    """A mapping of text to text (registration fields by their display names)."""
+    if not isinstance(value, Mapping):
+        raise InputError(name, f"must be a mapping of field name to text, got {type(value).__name__}")
+    for key, item in value.items():
+        if not isinstance(key, str) or not isinstance(item, str):
+            raise InputError(f"{name}[{key!r}]", f"must map text to text, got {item!r}")
+    return value
+
+
+def check_instance(name: str, value: Any, kind: type[T]) -> T:
+    if not isinstance(value, kind):
+        raise InputError(name, f"must be a {kind.__name__}, got {type(value).__name__}")
+    return value

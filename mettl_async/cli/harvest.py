@@ -1,0 +1,182 @@
+"""``mettl-async harvest KIND --out FILE``: every record of a list, durably and resumably."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
+from ..harvest.progress import Progress, count
+from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
+from ..harvest.sinks import FORMATS, format_for, open_sink
+from .common import debug_option, is_debug, run
+
+
+def _click_type(kind: Any) -> Any:
+    if kind is int:
+        return click.IntRange(min=1)
+    if isinstance(kind, tuple):
+        return click.Choice(kind)
+    return str
+
+
+def _all_settings() -> list[Setting]:
+    seen: dict[str, Setting] = {}
+    for kind in kinds().values():
+        for setting in kind.platform.settings:
+            seen.setdefault(setting.name, setting)
+    return list(seen.values())
+
+
+def _all_filters() -> list[Filter]:
+    seen: dict[str, Filter] = {}
+    for kind in kinds().values():
+        for item in kind.filters:
+            seen.setdefault(item.name, item)
+    return list(seen.values())
+
+
+def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Every platform's settings and every kind's filters, as options."""
+    options = [
+        click.option(s.option, s.name, envvar=s.envvar, show_envvar=True, help=s.help)
+        for s in _all_settings()
+    ] + [
+        click.option("--" + f.name.replace("_", "-"), f.name, type=_click_type(f.kind), help=f.help)
+        for f in _all_filters()
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _epilog() -> str:
+    return "Kinds: " + "; ".join(f"{k.name} ({k.platform.title}): {k.help}" for k in kinds().values()) + "."
+
+
+@click.command(epilog=_epilog())
+@click.argument("kind", type=click.Choice(list(kinds())))
+@click.option(
+    "--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file."
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    help="Output format [default: from the extension: .jsonl, .csv, .sqlite/.db].",
+)
+@click.option("--resume", is_flag=True, help="Continue from the checkpoint beside the output.")
+@click.option("--restart", is_flag=True, help="Start over even if the output holds an unfinished harvest.")
+@click.option(
+    "--rate",
+    type=click.FloatRange(min=0, min_open=True),
+    help="The server's limit in requests per second, if you know it [default: find it].",
+)
+@click.option(
+    "--concurrency",
+    type=click.IntRange(min=1),
+    default=4,
+    show_default=True,
+    help="Requests in flight, at most.",
+)
+@click.option("--page-size", type=click.IntRange(min=1), help="Records per page asked for.")
+@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@kind_options
+@debug_option
+@click.pass_context
+def harvest(
+    ctx: click.Context,
+    /,
+    kind: str,
+    out: Path,
+    fmt: str | None,
+    resume: bool,
+    restart: bool,
+    rate: float | None,
+    concurrency: int,
+    page_size: int | None,
+    quiet: bool,
+    **values: Any,
+) -> None:
+    """Write every record of KIND to --out.
+
+    \b
+    JSONL keeps each record exactly as the API returned it; CSV and SQLite hold
+    flat documented columns (nested lists become one row each).
+    Ctrl-C keeps everything fetched; --resume continues where a run stopped.
+    """
+    chosen = kinds()[kind]
+    setting_names = {s.name for s in chosen.platform.settings}
+    filter_names = {f.name for f in chosen.filters}
+    for name, value in values.items():
+        if value is None or name in filter_names or name in setting_names:
+            continue
+        if any(name == f.name for f in _all_filters()):
+            takers = [k.name for k in kinds().values() if any(f.name == name for f in k.filters)]
+            raise click.BadParameter(
+                f"applies to {' and '.join(takers)} only", param_hint="--" + name.replace("_", "-")
+            )
+    if resume and restart:
+        raise click.BadParameter("give --resume or --restart, not both", param_hint="--restart")
+    settings = {k: v for k, v in values.items() if k in setting_names}
+    filters = {k: values.get(k) for k in filter_names}
+
+    async def go() -> int:
+        client = chosen.platform.connect(settings, rate=rate, concurrency=concurrency)
+        async with client:
+            return await harvest_to(
+                client,
+                chosen,
+                filters,
+                out,
+                fmt,
+                resume=resume,
+                restart=restart,
+                page_size=page_size,
+                quiet=quiet,
+            )
+
+    run(go, debug=is_debug(ctx))
+
+
+async def harvest_to(
+    client: Any,
+    kind: HarvestKind,
+    filters: dict[str, Any],
+    out: Path,
+    fmt: str | None,
+    *,
+    resume: bool,
+    page_size: int | None,
+    quiet: bool,
+    restart: bool = False,
+) -> int:
+    """Harvest into ``out`` with a progress display and a summary line.
+
+    Everything that can be checked is checked before the output is touched; a
+    run that stops after writing says what it kept.
+    """
+    fmt = format_for(out, fmt)
+    paginator = kind.open(client, filters, page_size or kind.default_page_size)
+    fingerprint = harvest_fingerprint(kind, filters, client, fmt)
+    sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
+    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
+    try:
+        summary = await run_harvest(paginator, sink, progress, client.session.stats)
+    except BaseException:
+        if sink.records:
+            stopped = summarize(sink, progress, complete=False)
+            click.echo(f"{stopped.line(out)}; re-run with --resume to continue", err=True)
+        raise
+    click.echo(_finished(summary, out))
+    return 0
+
+
+def _finished(summary: HarvestSummary, out: Path) -> str:
+    if summary.pages == 0 and summary.resumed_at:
+        return f"already complete: {count(summary.records, 'record', 'records')} in {out}"
+    return summary.line(out)

@@ -1,0 +1,1 @@
+"""Sandboxes of the Mettl APIs: the server-side signature check both share."""
