@@ -17,9 +17,9 @@ from mettl_async.certicheck.harvest import (
     rows_of_slot_window,
     rows_of_test,
 )
+from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.progress import Counts, Progress, format_duration, render
-from mettl_async.harvest.sinks import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.pagination import PagePosition
 
 # Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
@@ -289,4 +289,108 @@ def test_a_fresh_run_will_not_truncate_an_unfinished_harvest(tmp_path: Path) -> 
     assert out.read_bytes() == before
     fresh = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False, restart=True)
     fresh.close()
-    assert out.read_bytes() == b""
+    assert out.read_bytes() == before  # nothing is touched until a first page arrives
+    fresh = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False, restart=True)
+    fresh.write_page(page(5, 1), None)
+    fresh.close()
+    assert [orjson.loads(line) for line in out.read_bytes().splitlines()] == page(5, 1)
+
+
+# -- crash points and resumes (defects 6 and 8) -----------------------------------------------
+
+
+def finished_harvest(out: Path) -> bytes:
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
+    sink.write_page(page(0, 3), PagePosition(offset=3, limit=3))
+    sink.write_page(page(3, 2), None)
+    sink.close()
+    return out.read_bytes()
+
+
+@pytest.mark.parametrize("damage", ["truncated", "deleted", "grown"])
+def test_resume_never_calls_a_damaged_output_complete(tmp_path: Path, damage: str) -> None:
+    """Defect: a crash between truncation and checkpoint removal left 0 bytes that --resume
+    called "already complete: 500 records"; likewise a deleted output."""
+    out = tmp_path / "r.jsonl"
+    finished_harvest(out)
+    if damage == "truncated":
+        out.write_bytes(b"")
+    elif damage == "deleted":
+        out.unlink()
+    else:
+        with open(out, "ab") as f:
+            f.write(b'{"email":"stray@x.com"}\n')
+    with pytest.raises(HarvestError, match=r"run without --resume"):
+        open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=True)
+
+
+def test_a_fresh_run_removes_the_old_checkpoint_before_it_truncates(tmp_path: Path) -> None:
+    """Every crash point of a fresh run over a finished one leaves no checkpoint that lies."""
+    out = tmp_path / "r.jsonl"
+    checkpoint = out.with_name("r.jsonl.checkpoint.json")
+    finished_harvest(out)
+    sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False, restart=True)
+    assert checkpoint.exists()  # untouched until the first page
+    seen: list[tuple[bool, int]] = []
+    real_open = open
+
+    def watching_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
+        if Path(path) == out and "w" in mode:
+            seen.append((checkpoint.exists(), out.stat().st_size))
+        return real_open(path, mode, *args, **kwargs)
+
+    import builtins
+
+    builtins.open = watching_open  # type: ignore[assignment]
+    try:
+        sink.write_page(page(0, 1), None)
+    finally:
+        builtins.open = real_open  # type: ignore[assignment]
+        sink.close()
+    assert seen
+    assert seen[0][0] is False  # the checkpoint was gone before the output was truncated
+
+
+def test_a_run_that_fails_before_its_first_record_leaves_no_output(tmp_path: Path) -> None:
+    for fmt, name in (("jsonl", "r.jsonl"), ("csv", "r.csv"), ("sqlite", "r.sqlite")):
+        out = tmp_path / name
+        sink = open_sink(out, fmt, kinds()["results"], FINGERPRINT | {"format": fmt}, resume=False)
+        sink.close()
+        assert not out.exists(), fmt
+
+
+def test_an_unwritable_sqlite_output_names_the_path(tmp_path: Path) -> None:
+    out = tmp_path / "r.sqlite"
+    out.write_bytes(b"this is not a database, it is text" * 10)
+    sink = open_sink(out, "sqlite", kinds()["results"], FINGERPRINT, resume=False)
+    with pytest.raises(HarvestError, match=r"cannot write .*r\.sqlite"):
+        sink.write_page(page(0, 1), None)
+    sink.close()
+
+
+# -- landing pushed events ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+def test_landing_upserts_and_a_redelivery_is_not_a_second_record(tmp_path: Path, fmt: str) -> None:
+    out = tmp_path / f"events.{fmt}"
+    kind = kinds()["results"]
+    sink = open_sink(out, fmt, kind, {}, resume=False)
+    assert sink.land(page(0, 2)) == 2
+    assert sink.land(page(1, 2)) == 1  # a1 again (redelivered) and a2 new
+    sink.close()
+    again = open_sink(out, fmt, kind, {}, resume=False, restart=True)
+    assert again.land(page(0, 3)) == 0  # the file already holds all three (read back at open)
+    again.close()
+    if fmt == "jsonl":
+        assert sorted(orjson.loads(line)["email"] for line in out.read_bytes().splitlines()) == [
+            "a0@x.com",
+            "a1@x.com",
+            "a2@x.com",
+        ]
+    elif fmt == "csv":
+        rows = list(csv.DictReader(io.StringIO(out.read_text())))
+        assert [r["email"] for r in rows] == ["a0@x.com", "a1@x.com", "a2@x.com"]
+    else:
+        with sqlite3.connect(out) as db:
+            assert db.execute("SELECT count(*) FROM results").fetchone() == (3,)

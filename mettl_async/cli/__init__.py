@@ -15,6 +15,7 @@ from .common import configure_logging
 from .harvest import harvest
 from .sandbox import demo, sandbox
 from .sign import sign_command
+from .webhooks import webhooks
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -40,5 +41,6 @@ main.add_command(harvest)
 main.add_command(sandbox)
 main.add_command(demo)
 main.add_command(sign_command)
+main.add_command(webhooks)
 
 __all__ = ["main"]

@@ -1,0 +1,96 @@
+"""``mettl-async webhooks serve``: receive pushed results and land them where harvests land."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+import click
+
+from ..harvest.sinks import FORMATS, format_for
+from .common import UsageError, debug_option, is_debug, run
+
+ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
+
+
+@click.group()
+def webhooks() -> None:
+    """Receive results the platforms push (Mettl schedule notifications, iTEP results)."""
+
+
+@webhooks.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on.")
+@click.option(
+    "--port", type=click.IntRange(0, 65535), default=8090, show_default=True, help="0 picks a free port."
+)
+@click.option(
+    "--out",
+    "-o",
+    type=click.Path(dir_okay=False, path_type=Path),
+    required=True,
+    help="Output (as for harvest).",
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from the extension]."
+)
+@click.option(
+    "--token",
+    envvar=ENV_TOKEN,
+    show_envvar=True,
+    help="Shared secret the platforms send back in the URL you register (…/mettl?token=T).",
+)
+@click.option(
+    "--no-token", is_flag=True, help="Accept deliveries without a token (only behind your own gateway)."
+)
+@debug_option
+@click.pass_context
+def serve(
+    ctx: click.Context, host: str, port: int, out: Path, fmt: str | None, token: str | None, no_token: bool
+) -> None:
+    """Serve /mettl and /itep; land every event in --out, upserted on its natural key.
+
+    \b
+    Register https://your-host/mettl?token=T as a schedule's notification URL,
+    and https://your-host/itep?token=T with iTEP. A wrong or missing token is
+    answered 401 and nothing is written.
+    """
+    from aiohttp import web
+
+    from ..webhooks import sources
+    from ..webhooks.server import Landing, application
+
+    if token and no_token:
+        raise click.BadParameter("give --token or --no-token, not both", param_hint="--no-token")
+    if not token and not no_token:
+        raise click.UsageError(
+            f"a token is required: --token T or ${ENV_TOKEN} "
+            "(or --no-token, explicitly, to accept any delivery)"
+        )
+
+    async def go() -> int:
+        landing = Landing(out, format_for(out, fmt))
+        served = sources()
+        if not served:
+            raise UsageError("no platform declares a webhook source")
+        runner = web.AppRunner(
+            application(served, landing, token=token), access_log=None, handle_signals=False
+        )
+        await runner.setup()
+        try:
+            site = web.TCPSite(runner, host, port)
+            try:
+                await site.start()
+            except OSError as error:
+                raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
+            bound = runner.addresses[0][1]
+            paths = ", ".join(f"http://{host}:{bound}/{s.name}" for s in served)
+            click.echo(
+                f"receiving at {paths} (token {'required' if token else 'NOT required'}); landing in {out}"
+            )
+            await asyncio.Event().wait()
+        finally:
+            landing.close()
+            await runner.cleanup()
+        return 0
+
+    run(go, debug=is_debug(ctx), interrupted=0)

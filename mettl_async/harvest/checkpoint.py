@@ -1,0 +1,97 @@
+"""How far a harvest got, written so that a crash at any instant leaves the old or the new state."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import attrs
+import orjson
+
+from ..errors import MettlError
+from ..pagination import PagePosition
+
+
+class HarvestError(MettlError):
+    """A harvest cannot start or resume as asked (the message says why and what to do)."""
+
+
+@attrs.frozen
+class Checkpoint:
+    """How far a harvest got: ``next`` is the page to fetch (``None`` when complete)."""
+
+    fingerprint: Mapping[str, Any]
+    next: PagePosition | None
+    records: int
+    #: Bytes of output durably written (file formats).
+    size: int | None = None
+
+    @property
+    def complete(self) -> bool:
+        return self.next is None
+
+    def to_json(self) -> bytes:
+        return orjson.dumps(
+            {
+                "fingerprint": self.fingerprint,
+                "next": self.next.to_dict() if self.next else None,
+                "records": self.records,
+                "size": self.size,
+                "complete": self.complete,
+            },
+            option=orjson.OPT_INDENT_2,
+        )
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Checkpoint:
+        raw = orjson.loads(data)
+        following = raw.get("next")
+        records, size = raw["records"], raw.get("size")
+        if not isinstance(records, int) or records < 0 or not (size is None or isinstance(size, int)):
+            raise ValueError("records and size must be non-negative integers")
+        return cls(
+            fingerprint=raw["fingerprint"],
+            next=PagePosition.from_dict(following) if following else None,
+            records=records,
+            size=size,
+        )
+
+
+def check_fingerprint(checkpoint: Checkpoint, fingerprint: Mapping[str, Any], where: Path | str) -> None:
+    if dict(checkpoint.fingerprint) != dict(fingerprint):
+        raise HarvestError(
+            f"the checkpoint in {where} is for another harvest ({dict(checkpoint.fingerprint)}); "
+            "run without --resume to start over"
+        )
+
+
+def fsync_directory(path: Path) -> None:
+    with contextlib.suppress(OSError):  # not every platform can open a directory
+        fd = os.open(path, os.O_RDONLY)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    temporary = path.with_name(path.name + ".tmp")
+    with open(temporary, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(temporary, path)
+    fsync_directory(path.parent)
+
+
+def remove_durably(path: Path) -> None:
+    """Delete ``path`` (if present) and make the deletion durable before going on."""
+    try:
+        path.unlink()
+    except FileNotFoundError:
+        return
+    fsync_directory(path.parent)
