@@ -200,7 +200,7 @@ def test_jsonl_killed_and_resumed_equals_a_clean_run(
     process = spawn(slow_sandbox, "results", "--out", str(out))
     wait_for(lambda: lines_in(out) >= kill_at, process)
     process.kill()
-    process.wait()
+    process.communicate()  # reaps it and closes its pipes
     assert lines_in(out) < 300
     resumed = cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume", "--page-size", "5")
     assert resumed.exit_code == 0, resumed.output
@@ -212,7 +212,7 @@ def test_csv_killed_and_resumed_equals_a_clean_run(slow_sandbox: SandboxThread, 
     process = spawn(slow_sandbox, "results", "--out", str(out))
     wait_for(lambda: lines_in(out) >= 120, process)
     process.kill()
-    process.wait()
+    process.communicate()  # reaps it and closes its pipes
     assert cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume").exit_code == 0
     assert cli(slow_sandbox, "harvest", "results", "--out", str(clean), "--page-size", "50").exit_code == 0
     assert sorted(out.read_text().splitlines()) == sorted(clean.read_text().splitlines())
@@ -223,7 +223,7 @@ def test_sqlite_killed_and_resumed_equals_a_clean_run(slow_sandbox: SandboxThrea
     process = spawn(slow_sandbox, "results", "--out", str(out))
     wait_for(lambda: sqlite_progress(out) >= 100, process)
     process.kill()
-    process.wait()
+    process.communicate()  # reaps it and closes its pipes
     assert cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume").exit_code == 0
     assert cli(slow_sandbox, "harvest", "results", "--out", str(clean), "--page-size", "50").exit_code == 0
     query = "SELECT * FROM results ORDER BY email, certification_name, payment_date"
@@ -327,7 +327,7 @@ def test_an_unfinished_harvest_is_not_overwritten_without_restart(
     process = spawn(slow_sandbox, "results", "--out", str(out))
     wait_for(lambda: lines_in(out) >= 30, process)
     process.kill()
-    process.wait()
+    process.communicate()  # reaps it and closes its pipes
     kept = out.read_bytes()
     refused = cli(slow_sandbox, "harvest", "results", "--out", str(out))
     assert refused.exit_code == 1
@@ -447,7 +447,7 @@ def sandbox_process() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
     yield process, exports
     if process.poll() is None:
         process.kill()
-        process.wait()
+    process.communicate()
 
 
 def test_sandbox_command_serves_with_the_printed_credentials(
@@ -459,7 +459,8 @@ def test_sandbox_command_serves_with_the_printed_credentials(
     assert result.exit_code == 0, result.output
     assert len((tmp_path / "t.jsonl").read_bytes().splitlines()) == 10
     process.send_signal(signal.SIGINT)
-    assert process.wait(timeout=10) == 0
+    process.communicate(timeout=10)
+    assert process.returncode == 0
 
 
 def test_demo_needs_no_credentials(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

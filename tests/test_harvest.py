@@ -17,6 +17,7 @@ from mettl_async.certicheck.harvest import (
     rows_of_slot_window,
     rows_of_test,
 )
+from mettl_async.errors import InputError
 from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.progress import Counts, Progress, format_duration, render
@@ -119,8 +120,9 @@ def test_format_from_extension() -> None:
     assert format_for(Path("a.CSV"), None) == "csv"
     assert format_for(Path("a.db"), None) == "sqlite"
     assert format_for(Path("a.txt"), "csv") == "csv"
-    with pytest.raises(HarvestError, match="--format"):
+    with pytest.raises(InputError, match="--format") as caught:
         format_for(Path("a.txt"), None)
+    assert caught.value.field == "--out"
 
 
 def test_checkpoint_round_trip() -> None:

@@ -23,6 +23,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from ..errors import InputError
 from ..pagination import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
@@ -38,9 +39,10 @@ def format_for(path: Path, given: str | None) -> str:
     try:
         return _SUFFIXES[path.suffix.lower()]
     except KeyError:
-        raise HarvestError(
+        rule = (
             f"cannot tell the format of {path.name!r} from its extension; pass --format jsonl, csv or sqlite"
-        ) from None
+        )
+        raise InputError("--out", rule) from None
 
 
 def row_keys(kind: HarvestKind, record: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:

@@ -51,6 +51,8 @@ class RecordedRequest:
     body: bytes = attrs.field(default=b"", repr=False)
     fault: Fault | None = None
     error_code: str | None = None
+    #: The sandbox clock when the request arrived (epoch seconds).
+    received_at: float = 0.0
 
 
 @attrs.frozen
@@ -116,7 +118,9 @@ class PlatformSandbox(abc.ABC):
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
-        seen = RecordedRequest(request.method, request.raw_path, request.host, {}, request.headers, body)
+        seen = RecordedRequest(
+            request.method, request.raw_path, request.host, {}, request.headers, body, received_at=self.now()
+        )
         self.requests.append(seen)
         try:
             params = await self.read_params(request)
