@@ -1,4 +1,4 @@
-"""Sessions: tests, lint (ruff), typecheck (mypy --strict), bench (benchmarks)."""
+"""Sessions: tests, lint (ruff), typecheck (mypy --strict), soak (long proofs), bench (benchmarks)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,15 @@ def lint(session: nox.Session) -> None:
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy==2.4.1")
     session.run("mypy", "--strict", "mettl_async", "benchmarks")
+
+
+@nox.session
+def soak(session: nox.Session) -> None:
+    """The long proofs: 50,000 records through 15 % faults, more kill points (about 15 minutes)."""
+    session.install("-e", ".[test]")
+    session.run(
+        "pytest", "tests/test_soak.py", "tests/test_crash_resume.py", "-q", *session.posargs, env={"METTL_SOAK": "1"}
+    )
 
 
 @nox.session

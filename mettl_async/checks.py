@@ -17,10 +17,10 @@ _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f/?#%]+@[^@\s\x00-\x1f\x7f/?#%]+\.[^@\s\
 
 
 def check_email(name: str, value: object) -> str:
-    """An e-mail address, stripped of surrounding whitespace."""
-    if not isinstance(value, str) or not _EMAIL.match(value.strip()):
+    """An e-mail address, stripped of surrounding spaces (a line break is refused, not stripped)."""
+    if not isinstance(value, str) or not _EMAIL.fullmatch(value.strip(" ")):
         raise InputError(name, f"must be an e-mail address, got {value!r}")
-    return value.strip()
+    return value.strip(" ")
 
 
 def check_id(name: str, value: object) -> str:
@@ -34,6 +34,18 @@ def check_text(name: str, value: object) -> str:
     """Non-blank text."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(name, f"is required and must be non-blank text, got {value!r}")
+    return value
+
+
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+
+
+def check_line(name: str, value: object) -> str:
+    """Non-blank text on one line: no line break or other control character."""
+    check_text(name, value)
+    assert isinstance(value, str)
+    if _CONTROL.search(value):
+        raise InputError(name, f"must be one line of text without control characters, got {value!r}")
     return value
 
 
@@ -63,6 +75,10 @@ def check_text_mapping(name: str, value: object) -> Mapping[str, str]:
     for key, item in value.items():
         if not isinstance(key, str) or not isinstance(item, str):
             raise InputError(f"{name}[{key!r}]", f"must map text to text, got {item!r}")
+        if _CONTROL.search(key) or _CONTROL.search(item):
+            raise InputError(
+                f"{name}[{key!r}]", f"must be one line of text without control characters, got {item!r}"
+            )
     return value
 
 

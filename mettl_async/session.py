@@ -14,6 +14,7 @@ was answered within the auth scheme's resolution (one second for Mettl's
 from __future__ import annotations
 
 import asyncio
+import io
 import logging
 import ssl as ssl_module
 import time
@@ -49,6 +50,8 @@ from .uniqueness import LOCAL, UniquenessStore
 log = logging.getLogger("mettl_async.session")
 
 Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
+#: Bodies larger than this are streamed (aiohttp warns that writing them at once blocks the loop).
+LARGE_BODY = 512 * 1024
 
 
 @attrs.frozen
@@ -392,11 +395,14 @@ class Session:
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers
+        body: bytes | io.BytesIO | None = wire.body
+        if body is not None and len(body) > LARGE_BODY:  # streamed in chunks, not written in one go
+            body = io.BytesIO(body)
         # Redirects are not followed: they would carry the credentials elsewhere.
         async with http.request(
             wire.method,
             URL(wire.url, encoded=True),
-            data=wire.body,
+            data=body,
             headers=headers,
             timeout=aiohttp.ClientTimeout(total=timeout),
             allow_redirects=False,

@@ -192,45 +192,6 @@ def sqlite_progress(path: Path) -> int:
     return row[0] if row else 0
 
 
-@pytest.mark.parametrize("kill_at", [1, 90, 240])
-def test_jsonl_killed_and_resumed_equals_a_clean_run(
-    slow_sandbox: SandboxThread, tmp_path: Path, kill_at: int
-) -> None:
-    out = tmp_path / "r.jsonl"
-    process = spawn(slow_sandbox, "results", "--out", str(out))
-    wait_for(lambda: lines_in(out) >= kill_at, process)
-    process.kill()
-    process.communicate()  # reaps it and closes its pipes
-    assert lines_in(out) < 300
-    resumed = cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume", "--page-size", "5")
-    assert resumed.exit_code == 0, resumed.output
-    assert jsonl(out) == expected_records(slow_sandbox, "results")
-
-
-def test_csv_killed_and_resumed_equals_a_clean_run(slow_sandbox: SandboxThread, tmp_path: Path) -> None:
-    out, clean = tmp_path / "r.csv", tmp_path / "clean.csv"
-    process = spawn(slow_sandbox, "results", "--out", str(out))
-    wait_for(lambda: lines_in(out) >= 120, process)
-    process.kill()
-    process.communicate()  # reaps it and closes its pipes
-    assert cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume").exit_code == 0
-    assert cli(slow_sandbox, "harvest", "results", "--out", str(clean), "--page-size", "50").exit_code == 0
-    assert sorted(out.read_text().splitlines()) == sorted(clean.read_text().splitlines())
-
-
-def test_sqlite_killed_and_resumed_equals_a_clean_run(slow_sandbox: SandboxThread, tmp_path: Path) -> None:
-    out, clean = tmp_path / "r.sqlite", tmp_path / "clean.sqlite"
-    process = spawn(slow_sandbox, "results", "--out", str(out))
-    wait_for(lambda: sqlite_progress(out) >= 100, process)
-    process.kill()
-    process.communicate()  # reaps it and closes its pipes
-    assert cli(slow_sandbox, "harvest", "results", "--out", str(out), "--resume").exit_code == 0
-    assert cli(slow_sandbox, "harvest", "results", "--out", str(clean), "--page-size", "50").exit_code == 0
-    query = "SELECT * FROM results ORDER BY email, certification_name, payment_date"
-    with sqlite3.connect(out) as a, sqlite3.connect(clean) as b:
-        assert a.execute(query).fetchall() == b.execute(query).fetchall()
-
-
 def test_ctrl_c_keeps_what_was_fetched_and_exits_non_zero(
     slow_sandbox: SandboxThread, tmp_path: Path
 ) -> None:

@@ -429,3 +429,30 @@ async def test_a_validation_error_names_the_code(certicheck_sandbox: SandboxThre
     async with certicheck_sandbox.client() as client:
         with pytest.raises(ValidationError, match="E026"):
             await client.session.request(Request("GET", "/tests", {"status": "Nope"}, safe_to_repeat=True))
+
+
+# -- hygiene ---------------------------------------------------------------------------------------
+
+
+async def test_cancelling_a_walk_mid_page_closes_everything(certicheck_sandbox_factory: StartSandbox) -> None:
+    from mettl_async.sandbox import FaultConfig
+
+    slow = certicheck_sandbox_factory(
+        SandboxConfig(applicants=200, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.3))
+    )
+    client = slow.client()
+    given: list[Any] = []
+
+    async def walk() -> None:
+        async for result in client.results.all(page_size=10):
+            given.append(result)
+
+    task = asyncio.create_task(walk())
+    await asyncio.sleep(0.5)  # the second page is in flight
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+    assert 0 < len(given) < 200
+    assert client.session._inflight == {}
+    await client.close()
+    assert client.session._http is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -118,7 +119,7 @@ async def test_the_aiohttp_handler_over_loopback(served: tuple[str, list[Deliver
             assert response.status == 400
         async with http.get(url + "?token=s3cret") as response:
             assert response.status == 405
-        async with http.post(url + "?token=s3cret", data=b"x" * (2 * 1024 * 1024)) as response:
+        async with http.post(url + "?token=s3cret", data=io.BytesIO(b"x" * (2 * 1024 * 1024))) as response:
             assert response.status == 413
     assert [d.key for d in got] == [5]
 

@@ -15,7 +15,7 @@ from typing import Any
 
 import attrs
 
-from ..checks import check_email, check_text_mapping
+from ..checks import check_email, check_line, check_text_mapping
 from ..errors import InputError
 from ..records import Record, parse_json_object
 
@@ -402,8 +402,7 @@ class SlotWindowSpec:
 
     @name.validator
     def _name(self, attribute: Any, value: Any) -> None:
-        if not isinstance(value, str) or not value.strip():
-            raise InputError("name", "is required and must not be blank")
+        check_line("name", value)
 
     @capacity_per_slot.validator
     def _capacity(self, attribute: Any, value: Any) -> None:

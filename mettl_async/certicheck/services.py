@@ -15,7 +15,7 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..checks import check_count, check_email, check_id, check_instance, check_one_of, check_text
+from ..checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
 from ..errors import BatchError, InputError, MalformedResponseError
 from ..pagination import ListEndpoint, NextLinkPaging, OffsetPaging, PagePosition, Paginator, records_at
 from ..records import compact_json, parse, parser, to_wire
@@ -116,7 +116,7 @@ class TimezonesService(Service):
     async def set_account_timezone(self, tzid: str) -> None:
         """Set the account's time zone, e.g. ``"Asia/Kolkata"`` (setAdminTimeZone). Once only:
         a second call raises :class:`~mettl_async.errors.ConflictError` (E104)."""
-        check_text("tzid", tzid)
+        check_line("tzid", tzid)
         await self._post("/setAdminTimeZone", {"data": compact_json({"tzid": tzid})})
 
 

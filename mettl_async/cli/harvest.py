@@ -84,6 +84,13 @@ def _epilog() -> str:
     help="Requests in flight, at most.",
 )
 @click.option("--page-size", type=click.IntRange(min=1), help="Records per page asked for.")
+@click.option(
+    "--timeout",
+    type=click.FloatRange(min=0, min_open=True),
+    default=60.0,
+    show_default=True,
+    help="Seconds a request may take before it is retried.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @kind_options
 @debug_option
@@ -99,6 +106,7 @@ def harvest(
     rate: float | None,
     concurrency: int,
     page_size: int | None,
+    timeout: float,
     quiet: bool,
     **values: Any,
 ) -> None:
@@ -126,7 +134,7 @@ def harvest(
     filters = {k: values.get(k) for k in filter_names}
 
     async def go() -> int:
-        client = chosen.platform.connect(settings, rate=rate, concurrency=concurrency)
+        client = chosen.platform.connect(settings, rate=rate, concurrency=concurrency, timeout=timeout)
         async with client:
             return await harvest_to(
                 client,

@@ -130,7 +130,7 @@ class PlatformSandbox(abc.ABC):
             seen.fault = self.faults.pick()
             if seen.fault is Fault.SLOW:
                 await asyncio.sleep(self.behaviour.faults.slow_seconds)
-            elif seen.fault is not None:
+            elif seen.fault is not None and seen.fault is not Fault.CUT:
                 return self.fault_response(request, seen.fault)
             if self.limiter is not None:
                 wait = self.limiter.try_reserve(asyncio.get_running_loop().time())
@@ -141,7 +141,21 @@ class PlatformSandbox(abc.ABC):
         except SandboxError as error:
             seen.error_code = error.code
             return self.render_error(error)
-        return result if isinstance(result, web.StreamResponse) else self.render(result)
+        response = result if isinstance(result, web.StreamResponse) else self.render(result)
+        if seen.fault is Fault.CUT and isinstance(response, web.Response):
+            await self._cut(request, response)
+        return response
+
+    async def _cut(self, request: web.Request, response: web.Response) -> None:
+        """Send the status, the headers and half the body, then drop the connection."""
+        body = response.body if isinstance(response.body, bytes) else b""
+        partial = web.StreamResponse(status=response.status, headers=response.headers)
+        partial.content_length = len(body)
+        await partial.prepare(request)
+        await partial.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError  # the connection is gone
 
     def fault_response(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         """A fault as a proxy or an overloaded server would answer; platforms add their own."""

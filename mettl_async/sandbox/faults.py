@@ -21,6 +21,7 @@ class Fault(enum.Enum):
     DROP = "drop"  #: the connection is closed without an answer
     SLOW = "slow"  #: the answer comes ``slow_seconds`` late (then succeeds)
     RATE_LIMIT = "429"  #: HTTP 429 with ``Retry-After``
+    CUT = "cut"  #: the endpoint acts, then the answer is cut off half-way through its body
 
 
 def _kinds(value: str | Iterable[Fault | str]) -> tuple[Fault, ...]:
