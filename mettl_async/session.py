@@ -396,8 +396,8 @@ class Session:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers
         body: bytes | io.BytesIO | None = wire.body
-        if body is not None and len(body) > LARGE_BODY:  # streamed in chunks, not written in one go
-            body = io.BytesIO(body)
+        if wire.body is not None and len(wire.body) > LARGE_BODY:  # streamed in chunks, not at once
+            body = io.BytesIO(wire.body)
         # Redirects are not followed: they would carry the credentials elsewhere.
         async with http.request(
             wire.method,
