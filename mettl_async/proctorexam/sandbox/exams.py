@@ -86,8 +86,16 @@ def matcher(spec: Any) -> Callable[[dict[str, Any]], bool]:
     return lambda record: all(t(record) for t in tests)
 
 
-def _sort_key(field: str) -> Callable[[dict[str, Any]], tuple[bool, str]]:
-    return lambda record: (record[field] is not None, str(record[field]))
+def _sort_key(field: str) -> Callable[[dict[str, Any]], tuple[bool, int, Any]]:
+    """Nulls first, then numbers by value, then everything else as text."""
+
+    def key(record: dict[str, Any]) -> tuple[bool, int, Any]:
+        value = record[field]
+        if isinstance(value, int | float) and not isinstance(value, bool):
+            return (True, 0, value)
+        return (value is not None, 1, "" if value is None else str(value))
+
+    return key
 
 
 def ordered(rows: list[dict[str, Any]], spec: Any) -> list[dict[str, Any]]:
