@@ -125,11 +125,16 @@ def fill_path(template: str, params: Mapping[str, Any]) -> tuple[str, frozenset[
     return PATH_ID.sub(replace, template), frozenset(used)
 
 
-def placement_for(request: Request) -> Placement:
+def placement_of(method: str, *, files: bool) -> Placement:
     """Where ProctorExam wants the parameters: files -> multipart; GET/DELETE -> query; else JSON."""
-    if request.files:
+    if files:
         return Placement.MULTIPART
-    return Placement.QUERY if request.method in _QUERY_METHODS else Placement.JSON
+    return Placement.QUERY if method.upper() in _QUERY_METHODS else Placement.JSON
+
+
+def placement_for(request: Request) -> Placement:
+    """:func:`placement_of` a request. The scheme decides by it; ``Request.placement`` is not read."""
+    return placement_of(request.method, files=bool(request.files))
 
 
 def _mask(value: str) -> str:

@@ -19,9 +19,10 @@ from typing import Any
 
 from ..pagination import ListEndpoint, PageNumberPaging, Paginator
 from ..records import parser
-from ..request import FilePart, Placement, Request
+from ..request import FilePart, Request
 from ..service import Service
 from . import params as p
+from .auth import placement_of
 from .models import EXAM_STATUSES, REPORT_FREQUENCIES, Exam, Institute, User
 
 #: ``page``/``limit``, default and maximum 300, totals in ``X-Pagination-*`` headers.
@@ -51,13 +52,7 @@ class ProctorExamService(Service):
     ) -> Any:
         """Send a call; the auth scheme places the parameters as the method wants (query,
         JSON body, or multipart fields beside ``files``)."""
-        placement = (
-            Placement.MULTIPART
-            if files
-            else Placement.QUERY
-            if method in ("GET", "DELETE")
-            else Placement.JSON
-        )
+        placement = placement_of(method, files=bool(files))
         request = Request(method, path, params, placement=placement, files=files, safe_to_repeat=safe)
         return await self._call(request)
 
