@@ -242,6 +242,12 @@ PAGINATION_HEADERS = (
 )
 
 
+def page_count_agrees(items: int, pages: int, size: int) -> bool:
+    """Whether ``pages`` pages of ``size`` hold ``items`` records. An empty list may count as
+    0 pages or as 1 (empty) page: Rails paginators answer either."""
+    return pages == -(-items // size) or (items == 0 and pages == 1)
+
+
 @attrs.frozen
 class PageNumberPaging:
     """``page`` (from 1) and ``limit``, with the totals in ``X-Pagination-*`` headers."""
@@ -284,8 +290,15 @@ class PageNumberPaging:
                     f"put {expected} on it"
                 )
         if pages is not None:
-            if items is not None and pages != -(-items // size):
+            if items is not None and not page_count_agrees(items, pages, size):
                 raise PaginationError(f"the server says {items} records in {pages} pages of {size}")
+            if asked < pages and received < size:
+                # Only the last page may be short; a short page before it means records are missing.
+                raise PaginationError(
+                    f"page {asked} of {pages} holds {received} records, fewer than its limit of {size}"
+                )
+            if asked > pages and received:
+                raise PaginationError(f"page {asked} holds {received} records past the {pages} pages")
             return PagePosition(page=asked + 1, limit=position.limit) if asked < pages else None
         if received == 0 or received < size:
             return None

@@ -22,7 +22,7 @@ from ..wire import dumps
 Row = dict[str, Any]
 
 #: Modules that declare ``PLATFORM`` and ``KINDS``, imported when the registry is first read.
-PLATFORM_MODULES = ("mettl_async.certicheck.harvest",)
+PLATFORM_MODULES = ("mettl_async.certicheck.harvest", "mettl_async.proctorexam.harvest")
 
 
 def json_text(value: Any) -> str | None:

@@ -9,6 +9,9 @@ Installed with the package (entry point ``pytest11``)::
     def test_with_faults(certicheck_sandbox_factory):
         sandbox = certicheck_sandbox_factory(SandboxConfig(faults=FaultConfig(rate=0.2)))
 
+    def test_proctorexam(proctorexam_sandbox):
+        client = proctorexam_sandbox.client()         # a ProctorExamClient for it
+
     def test_two_platforms(sandbox_factory):
         server = sandbox_factory(CertiCheckSandbox(), ...)   # one port, one prefix each
 
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
 from .core import PlatformSandbox
 from .runner import SandboxThread
 
@@ -59,3 +63,21 @@ def certicheck_sandbox_factory(
 def certicheck_sandbox(certicheck_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
     """A CertiCHECK sandbox with the default account (200 applicants, no faults)."""
     return certicheck_sandbox_factory()
+
+
+@pytest.fixture
+def proctorexam_sandbox_factory(
+    sandbox_factory: Callable[..., SandboxThread],
+) -> Callable[..., SandboxThread]:
+    """Start ProctorExam sandboxes with your own :class:`ProctorExamSandboxConfig`."""
+
+    def start(config: ProctorExamSandboxConfig | None = None) -> SandboxThread:
+        return sandbox_factory(ProctorExamSandbox(config))
+
+    return start
+
+
+@pytest.fixture
+def proctorexam_sandbox(proctorexam_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
+    """A ProctorExam sandbox with the default account (3 institutes, 12 exams, 300 sessions)."""
+    return proctorexam_sandbox_factory()
