@@ -24,6 +24,7 @@ from mettl_async import ConfigurationError, RateLimitedError, RetryPolicy
 from mettl_async.certicheck.sandbox import SandboxConfig
 from mettl_async.ratelimit import RateLimiter
 from mettl_async.redisstore import RedisLink, RedisRateLimiter, shared_budget
+from mettl_async.redisstore import uniqueness as uniqueness_module
 from mettl_async.redisstore.link import namespace, shown_url
 from mettl_async.redisstore.testing import RedisServer, free_port
 from mettl_async.sandbox import FaultConfig, SandboxThread
@@ -330,6 +331,17 @@ async def test_nonces_are_unique_across_processes(redis_server: RedisServer, wor
     nonces = [n for a in answers for n in a["nonces"]]
     assert len(set(nonces)) == len(nonces) == 7500
     assert all(isinstance(n, int) and 0 < n < 2**63 for n in nonces)
+
+
+async def test_a_forked_child_never_hands_out_its_parents_nonces(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    async with shared_budget(redis_server.url, unique_name()) as budget:
+        parent = [await budget.uniqueness.nonce() for _ in range(3)]
+        assert parent == [parent[0], parent[0] + 1, parent[0] + 2]  # from one block
+        monkeypatch.setattr(uniqueness_module.os, "getpid", lambda: -1)  # as if forked
+        child = await budget.uniqueness.nonce()
+        assert child >= parent[0] + budget.uniqueness.block  # a block of its own
 
 
 # -- when Redis goes away ------------------------------------------------------------------------

@@ -68,6 +68,10 @@ def shared_budget(
     and the process uses its in-process limiter (with its share of the rate) and
     store, trying Redis again every ``retry_every`` seconds. ``timeout`` bounds
     each call to Redis.
+
+    Make one per process and event loop (in a pre-forking server, in each worker
+    after the fork, e.g. in the app's startup hook): its connections belong to the
+    loop that first uses them.
     """
     if not isinstance(name, str) or not name:
         raise ConfigurationError("name must be a non-empty text naming the budget (the API key's id)")

@@ -67,6 +67,8 @@ class RedisRateLimiter:
         state_ttl: int = STATE_TTL,
         clock: Callable[[], float] | None = None,
     ) -> None:
+        if isinstance(state_ttl, bool) or not isinstance(state_ttl, int) or state_ttl < 1:
+            raise ValueError(f"state_ttl must be an integer of at least 1 second, got {state_ttl!r}")
         # Checked (ValueError) and kept as this process's fallback until an outage builds a share.
         self._fallback = RateLimiter(rate, burst, ceiling=ceiling, floor=floor)
         self.link = link
@@ -85,8 +87,8 @@ class RedisRateLimiter:
         self._acquire = link.script(scripts.ACQUIRE)
         self._throttled = link.script(scripts.THROTTLED)
         self._succeeded = link.script(scripts.SUCCEEDED)
-        #: This limiter in the set of processes alive.
-        self._token = os.urandom(8).hex()
+        #: This limiter in the set of processes alive (made again in a forked child).
+        self._token, self._token_pid = "", 0
         self._heartbeat_at = -float("inf")
         self._fallback_outage = 0
         #: The shared rate as last seen (``None``: unpaced), and the processes last seen alive.
@@ -120,6 +122,8 @@ class RedisRateLimiter:
         Raises one of ``REDIS_ERRORS`` when Redis cannot be used."""
         now = time.monotonic()
         heartbeat = now - self._heartbeat_at >= HEARTBEAT_EVERY
+        if heartbeat and self._token_pid != os.getpid():
+            self._token, self._token_pid = os.urandom(8).hex(), os.getpid()
         reply: Sequence[bytes] = await self._run(
             self._acquire,
             "" if seen is None else str(seen),

@@ -26,6 +26,7 @@ repeats its own signature across an outage.
 from __future__ import annotations
 
 import hashlib
+import os
 
 from ..uniqueness import LOCAL, LocalUniqueness
 from . import scripts
@@ -62,7 +63,9 @@ class RedisUniqueness:
         self._prefix = f"{namespace}:claim:"
         self._counter = f"{namespace}:nonce"
         self._take_block = link.script(scripts.NONCE_BLOCK)
-        self._next, self._last = 1, 0
+        #: The block of nonces being handed out, and the process it was taken for (a child
+        #: forked with a block must not hand out the same numbers as its parent).
+        self._next, self._last, self._pid = 1, 0, 0
 
     def __repr__(self) -> str:
         return f"RedisUniqueness(link={self.link!r})"
@@ -84,7 +87,7 @@ class RedisUniqueness:
 
     async def nonce(self) -> int:
         """A positive number below 2**63 no process on this store got before."""
-        if self._next <= self._last:
+        if self._next <= self._last and self._pid == os.getpid():
             value = self._next
             self._next += 1
             return value
@@ -97,7 +100,7 @@ class RedisUniqueness:
                 self.link.worked()
                 last = int(reply.decode())
                 first = last - self.block + 1
-                if self._next > self._last:  # not refilled by another caller meanwhile
-                    self._next, self._last = first + 1, last
+                if self._next > self._last or self._pid != os.getpid():  # not refilled meanwhile
+                    self._next, self._last, self._pid = first + 1, last, os.getpid()
                 return first
         return self.fallback.nonce_now()
