@@ -23,6 +23,7 @@ import asyncio
 import collections
 import math
 from collections.abc import Callable
+from typing import Protocol
 
 #: The longest a 429 may hold the limiter, whatever its Retry-After says.
 MAX_PAUSE = 300.0
@@ -35,6 +36,32 @@ MIN_STEP = 0.5
 FLOOR = 0.2
 #: Seconds of sending over which the rate being sent is measured.
 WINDOW = 1.0
+
+
+class Limiter(Protocol):
+    """What a session needs of a rate limiter: :class:`RateLimiter` in one process, or
+    ``mettl_async.redisstore.RedisRateLimiter`` shared by several.
+
+    ``throttled`` and ``succeeded`` are called from the session's coroutines without
+    ``await``: they must not block.
+    """
+
+    @property
+    def rate(self) -> float | None:
+        """Requests per second now; ``None`` while nothing is paced."""
+        ...
+
+    async def acquire(self) -> None:
+        """Wait for this request's slot."""
+        ...
+
+    def throttled(self, retry_after: float | None) -> None:
+        """The server said 429 (``retry_after`` seconds, if it said)."""
+        ...
+
+    def succeeded(self) -> None:
+        """A clean response."""
+        ...
 
 
 def _check_rate(name: str, value: float | None) -> float | None:

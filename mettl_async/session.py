@@ -41,7 +41,7 @@ from .errors import (
     TLSVerificationError,
     TransportError,
 )
-from .ratelimit import RateLimiter
+from .ratelimit import Limiter, RateLimiter
 from .redaction import Redactor, redact
 from .request import Request, WireRequest
 from .retry import RetryPolicy, build_retrying, is_retryable
@@ -114,7 +114,7 @@ class Session:
         rate: float | None = None,
         burst: int = 1,
         ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
@@ -133,7 +133,7 @@ class Session:
         self.auth = auth
         self.decode = decode
         try:
-            self.limiter = limiter or RateLimiter(rate, burst, ceiling=ceiling)
+            self.limiter: Limiter = limiter or RateLimiter(rate, burst, ceiling=ceiling)
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
         self.concurrency = concurrency

@@ -13,7 +13,7 @@ from ..client import BaseClient
 from ..errors import ConfigurationError
 from ..mettl.codes import decode_certicheck
 from ..mettl.signing import Credentials, MettlSigning
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from ..session import CallOptions, Session
 from ..uniqueness import UniquenessStore
@@ -60,7 +60,7 @@ class CertiCheckClient(BaseClient):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
