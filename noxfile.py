@@ -33,7 +33,12 @@ def soak(session: nox.Session) -> None:
     """The long proofs: 50,000 records through 15 % faults, more kill points (about 15 minutes)."""
     session.install("-e", ".[test]")
     session.run(
-        "pytest", "tests/test_soak.py", "tests/test_crash_resume.py", "-q", *session.posargs, env={"METTL_SOAK": "1"}
+        "pytest",
+        "tests/test_soak.py",
+        "tests/test_crash_resume.py",
+        "-q",
+        *session.posargs,
+        env={"METTL_SOAK": "1"},
     )
 
 
