@@ -37,6 +37,10 @@ class UniquenessStore(Protocol):
 NONCE_TAGS = 1000
 
 
+def _process_tag() -> int:
+    return (os.getpid() ^ random.getrandbits(16)) % NONCE_TAGS
+
+
 class LocalUniqueness:
     """The in-process store: thread-safe, bounded to the seconds not yet past."""
 
@@ -47,8 +51,14 @@ class LocalUniqueness:
         self._clock = clock
         # Two processes share a tag with probability 1/1000, and then collide only on the same
         # microsecond; a shared store (Redis) removes even that.
-        self.tag = tag if tag is not None else (os.getpid() ^ random.getrandbits(16)) % NONCE_TAGS
+        self.tag = tag if tag is not None else _process_tag()
         self._last_micros = 0
+        if tag is None:  # a forked worker must not keep its parent's tag
+            os.register_at_fork(after_in_child=self._retag)
+
+    def _retag(self) -> None:
+        self.tag = _process_tag()
+        self._lock = threading.Lock()
 
     async def claim(self, key: bytes, second: int) -> bool:
         return self.claim_now(key, second)

@@ -206,3 +206,22 @@ def test_nonces_are_unique_and_increasing_even_on_a_frozen_clock() -> None:
     assert nonces == sorted(nonces)
     assert all(n % 1000 == 42 for n in nonces)
     assert nonces[-1] < 2**63  # a Rails bigint
+
+
+def test_a_forked_process_draws_its_own_nonce_tag() -> None:
+    import os
+
+    from mettl_async.uniqueness import LOCAL
+
+    tags = set()
+    for _ in range(8):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:  # the child reports its tag and leaves at once
+            os.write(write, str(LOCAL.tag).encode())
+            os._exit(0)
+        os.close(write)
+        tags.add(int(os.read(read, 16)))
+        os.close(read)
+        os.waitpid(pid, 0)
+    assert len(tags) > 1  # not all the parent's
