@@ -37,7 +37,8 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .certicheck import CertiCheckClient
-    from .pagination import Page, PagePosition, Paginator
+    from .pagination import Page, Paginator
+    from .paging import PagePosition
     from .ratelimit import RateLimiter
     from .retry import RetryPolicy
     from .session import CallOptions, Response, SessionStats
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
 _LAZY = {
     "CertiCheckClient": ".certicheck",
     "Page": ".pagination",
-    "PagePosition": ".pagination",
+    "PagePosition": ".paging",
     "Paginator": ".pagination",
     "RateLimiter": ".ratelimit",
     "RetryPolicy": ".retry",

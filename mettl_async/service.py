@@ -10,7 +10,8 @@ from collections.abc import Mapping
 from typing import Any, TypeVar
 
 from .errors import ApiError
-from .pagination import ListEndpoint, Page, PageData, PagePosition, Paginator, records_at
+from .pagination import ListEndpoint, Page, Paginator
+from .paging import PageData, PagePosition, records_at
 from .request import FilePart, Placement, Request
 from .session import CallOptions, Response, Session
 
@@ -80,5 +81,11 @@ class Service:
 
         start = paging.first(paging.check_page_size(page_size))
         return Paginator(
-            fetch, start, max_items=max_items, fingerprint=endpoint.fingerprint, before=paging.before
+            fetch,
+            start,
+            max_items=max_items,
+            fingerprint=endpoint.fingerprint,
+            before=paging.before,
+            paging=paging,
+            window=self._session.prefetch_window,
         )

@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import math
 import ssl as ssl_module
 import time
 from collections.abc import Callable, Hashable, Mapping, Sequence
@@ -124,6 +125,7 @@ class Session:
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         headers: Mapping[str, str] | None = None,
+        prefetch: int | None = None,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
@@ -151,6 +153,13 @@ class Session:
         self._ssl = ssl
         self._trace_configs = list(trace_configs)
         self._headers = dict(headers or {})
+        if prefetch is not None and (
+            isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1
+        ):
+            raise ConfigurationError(f"prefetch must be an integer >= 1 (1: page by page), got {prefetch!r}")
+        self.prefetch = prefetch
+        #: Seconds a request takes, smoothed (for the prefetch window).
+        self.latency: float | None = None
         self._inflight: dict[Hashable, asyncio.Future[Response]] = {}
         self._recent: dict[Hashable, Response] = {}
         self._recent_second: int | None = None
@@ -189,6 +198,16 @@ class Session:
             if hasattr(self._http, "_retry_connection"):
                 self._http._retry_connection = False
         return self._http
+
+    def prefetch_window(self) -> int:
+        """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
+        latency seen (``rate × latency`` plus slack), else the concurrency cap."""
+        if self.prefetch is not None:
+            return self.prefetch
+        rate = self.limiter.rate
+        if rate is None or self.latency is None:
+            return self.concurrency
+        return max(2, min(self.concurrency, math.ceil(rate * self.latency) + 2))
 
     # -- time --------------------------------------------------------------------------------
 
@@ -355,6 +374,8 @@ class Session:
                         "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
                     )
                 raise error from None
+        elapsed = time.perf_counter() - started
+        self.latency = elapsed if self.latency is None else 0.8 * self.latency + 0.2 * elapsed
         self.stats.bytes_received += len(body)
         try:
             payload = self.decode(status, headers, body, request.expect)

@@ -21,7 +21,7 @@ from mettl_async.errors import InputError
 from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.progress import Counts, Progress, format_duration, render
-from mettl_async.pagination import PagePosition
+from mettl_async.paging import PagePosition
 
 # Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
 APPLICANT = {

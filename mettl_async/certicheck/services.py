@@ -17,7 +17,8 @@ import attrs
 
 from ..checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
 from ..errors import BatchError, InputError, MalformedResponseError
-from ..pagination import ListEndpoint, NextLinkPaging, OffsetPaging, PagePosition, Paginator, records_at
+from ..pagination import ListEndpoint, Paginator
+from ..paging import NextLinkPaging, OffsetPaging, PagePosition, records_at
 from ..records import compact_json, parse, parser, to_wire
 from ..request import encode_path_segment
 from ..service import Service

@@ -12,7 +12,7 @@ import attrs
 import orjson
 
 from ..errors import MettlError
-from ..pagination import PagePosition
+from ..paging import PagePosition
 
 
 class HarvestError(MettlError):

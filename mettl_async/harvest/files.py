@@ -19,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..pagination import PagePosition
+from ..paging import PagePosition
 from ..wire import dumps
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
 from .kinds import HarvestKind

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import InputError
-from ..pagination import PagePosition
+from ..paging import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 

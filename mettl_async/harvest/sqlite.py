@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from ..pagination import PagePosition
+from ..paging import PagePosition
 from ..wire import dumps
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind

@@ -17,7 +17,8 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..pagination import ListEndpoint, PageNumberPaging, Paginator
+from ..pagination import ListEndpoint, Paginator
+from ..paging import PageNumberPaging
 from ..records import parser
 from ..request import FilePart, Request
 from ..service import Service
