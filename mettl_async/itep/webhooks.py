@@ -43,9 +43,9 @@ def form_data(body: bytes, content_type: str) -> str:
         text = body.decode("utf-8")
         fields = parse_qsl(text, keep_blank_values=True, strict_parsing=True, errors="strict")
     except UnicodeDecodeError:
-        raise WebhookRejected(400, "the form is not UTF-8") from None
+        raise WebhookRejected(400, "body: not UTF-8") from None
     except ValueError:
-        raise WebhookRejected(400, "the body is not a form (name=value&…)") from None
+        raise WebhookRejected(400, "body: not a form (name=value&…)") from None
     values = [value for name, value in fields if name == DATA_FIELD]
     if not values:
         raise WebhookRejected(

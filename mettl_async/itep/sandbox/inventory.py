@@ -43,8 +43,10 @@ class TestRecord:
 
 
 def _initials(test_type: str) -> str:
-    letters = [part[0] for part in test_type.replace("_", "-").split("-") if part]
-    return ("".join(letters) + "XX")[:2].upper()
+    """``AP`` for Academic-Plus (as in the document's ``123982B8AP``), ``BU`` for Business."""
+    parts = [part for part in test_type.replace("_", "-").split("-") if part] or ["XX"]
+    letters = "".join(part[0] for part in parts) if len(parts) > 1 else parts[0]
+    return (letters + "XX")[:2].upper()
 
 
 def make_test_ids(test_type: str, count: int, rng: random.Random, taken: set[str]) -> list[str]:
