@@ -155,7 +155,7 @@ def test_the_itep_sandbox_command_serves_what_fulfill_uses() -> None:
         assert "API error HTTP 409: no available test ID for SLATE-Core" in third.stderr
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        process.communicate(timeout=10)  # also closes the pipes
     assert process.returncode == 0
 
 

@@ -62,10 +62,10 @@ def serve(tmp_path: Path) -> Iterator[tuple[str, Path]]:
     finally:
         process.send_signal(signal.SIGTERM)
         try:
-            process.wait(timeout=10)
+            process.communicate(timeout=10)  # also closes the pipes
         except subprocess.TimeoutExpired:
             process.kill()
-            process.wait()
+            process.communicate()
 
 
 def rows(out: Path) -> list[dict[str, Any]]:
