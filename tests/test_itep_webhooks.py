@@ -11,12 +11,15 @@ from urllib.parse import urlencode
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mettl_async.itep.harvest import RESULT_COLUMNS, RESULTS, rows_of_result
 from mettl_async.itep.results import SectionResult, Stage, parse_result, stage_of
 from mettl_async.itep.webhooks import SOURCE, parse
 from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive, sources
 from mettl_async.webhooks.server import Landing
+from mettl_async.wire import dumps
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -49,7 +52,7 @@ GRADED: dict[str, Any] = {
 
 
 def form(data: Any) -> bytes:
-    text = data if isinstance(data, str) else orjson.dumps(data).decode()
+    text = data if isinstance(data, str) else dumps(data).decode()
     return urlencode({"data": text}).encode()
 
 
@@ -133,6 +136,9 @@ def test_an_unknown_status_is_kept() -> None:
         ({"Grammar_Level": "high"}, "Grammar_Level: must be a whole number"),
         ({"Listening_Score": -1}, "Listening_Score: must be a finite number of at least 0"),
         ({"Reading_Score": "n/a"}, "Reading_Score: must be a number"),
+        ({"Reading_Score": 10**400}, "Reading_Score: must be a finite number"),
+        ({"Reading_Score": "1" * 400}, "Reading_Score: must be a finite number"),
+        ({"OID": 10**30, "Overall_Level": 10**30}, "Overall_Level: must be from 0 to 6"),
         ({"Overall_cefr": ["B2"]}, "Overall_cefr: must be text"),
         ({"score_report_url": {"href": "x"}}, "score_report_url: must be text"),
     ],
@@ -153,6 +159,7 @@ def test_malformed_results_are_refused_naming_the_field(changes: dict[str, Any],
         (b"data", FORM, 400, "body: not a form"),
         (b"result=%7B%7D", FORM, 400, "data: missing"),
         (b"", FORM, 400, "data: missing"),
+        (b"data=", FORM, 400, "data: empty"),
         (form(GRADED) + b"&" + form(GRADED), FORM, 400, "data: given 2 times"),
         (form("{not json"), FORM, 400, "data: not JSON"),
         (form('{"TestID":"123982B8AP","Status":"Complete"}}'), FORM, 400, "data: not JSON"),
@@ -219,3 +226,40 @@ def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> No
             table = list(csv.reader(f))
         assert table[0] == list(RESULT_COLUMNS)
         assert [row[1] for row in table[1:]] == ["Complete", "Review"]
+
+
+def parse_or_status(body: bytes) -> Delivery | int:
+    """The delivery, or the HTTP status it was refused with; any other exception fails the test."""
+    try:
+        return parse(body, FORM)
+    except WebhookRejected as rejected:
+        return rejected.status
+
+
+JSON_VALUES = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=12),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4),
+    max_leaves=20,
+)
+FIELD_NAMES = st.sampled_from([*GRADED, "Overall_Score", "X_cefr", "x_level", "_Level"])
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    data=st.dictionaries(FIELD_NAMES, JSON_VALUES | st.sampled_from(list(GRADED.values())), max_size=12),
+    base=st.booleans(),
+)
+def test_any_data_object_is_a_delivery_or_a_4xx(data: dict[str, Any], base: bool) -> None:
+    outcome = parse_or_status(form((GRADED if base else {}) | data))
+    if isinstance(outcome, int):
+        assert 400 <= outcome < 500
+        return
+    (row,) = rows_of_result(outcome.record)
+    assert (row["test_id"], row["status"]) == outcome.key
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: urlencode({"data": t}).encode()))
+def test_any_body_is_a_delivery_or_a_4xx(body: bytes) -> None:
+    outcome = parse_or_status(body)
+    assert isinstance(outcome, Delivery) or 400 <= outcome < 500

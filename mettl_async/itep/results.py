@@ -177,7 +177,7 @@ def _score(data: Mapping[str, Any], name: str) -> float | None:
     if isinstance(value, str) and _NUMBER.match(value.strip()):
         number = float(value.strip())
     elif isinstance(value, int | float) and not isinstance(value, bool):
-        number = float(value)
+        number = float(value) if isinstance(value, float) or abs(value) < 2**1000 else math.inf
     else:
         raise _rejected(name, f"must be a number, got {value!r}")
     if not math.isfinite(number) or number < 0:

@@ -22,9 +22,8 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
-import orjson
-
 from ..webhooks.receiver import Delivery, WebhookRejected, WebhookSource
+from ..wire import NOT_JSON, parse_json, snippet
 from .harvest import RESULTS
 from .results import ItepResult, parse_result
 
@@ -57,11 +56,12 @@ def form_data(body: bytes, content_type: str) -> str:
 
 
 def parse_data(text: str) -> ItepResult:
-    """The result in a ``data`` field's JSON text."""
-    try:
-        data = orjson.loads(text)
-    except orjson.JSONDecodeError as error:
-        raise WebhookRejected(400, f"{DATA_FIELD}: not JSON ({error.msg} at character {error.pos})") from None
+    """The result in a ``data`` field's JSON text (integers of any size read exactly)."""
+    if not text.strip():
+        raise WebhookRejected(400, f"{DATA_FIELD}: empty")
+    data = parse_json(text.encode())
+    if data is NOT_JSON:
+        raise WebhookRejected(400, f"{DATA_FIELD}: not JSON: {snippet(text.encode(), 60)!r}")
     return parse_result(data)
 
 
