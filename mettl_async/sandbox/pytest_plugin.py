@@ -12,6 +12,10 @@ Installed with the package (entry point ``pytest11``)::
     def test_proctorexam(proctorexam_sandbox):
         client = proctorexam_sandbox.client()         # a ProctorExamClient for it
 
+    async def test_fulfillment(itep_sandbox):
+        async with itep_sandbox.client() as itep:     # an ItepClient for it
+            await itep.fulfill("GTX-Academic-Plus")
+
     def test_two_platforms(sandbox_factory):
         server = sandbox_factory(CertiCheckSandbox(), ...)   # one port, one prefix each
 
@@ -26,6 +30,8 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from ..itep.sandbox import ItepSandbox
+from ..itep.sandbox import SandboxConfig as ItepSandboxConfig
 from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
 from .core import PlatformSandbox
 from .runner import SandboxThread
@@ -81,3 +87,19 @@ def proctorexam_sandbox_factory(
 def proctorexam_sandbox(proctorexam_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
     """A ProctorExam sandbox with the default account (3 institutes, 12 exams, 300 sessions)."""
     return proctorexam_sandbox_factory()
+
+
+@pytest.fixture
+def itep_sandbox_factory(sandbox_factory: Callable[..., SandboxThread]) -> Callable[..., SandboxThread]:
+    """Start iTEP sandboxes with your own :class:`mettl_async.itep.sandbox.SandboxConfig`."""
+
+    def start(config: ItepSandboxConfig | None = None) -> SandboxThread:
+        return sandbox_factory(ItepSandbox(config))
+
+    return start
+
+
+@pytest.fixture
+def itep_sandbox(itep_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
+    """An iTEP sandbox with the default inventory and no webhook URL."""
+    return itep_sandbox_factory()
