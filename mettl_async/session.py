@@ -201,7 +201,7 @@ class Session:
 
     def prefetch_window(self) -> int:
         """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
-        latency seen (``rate × latency`` plus slack), else the concurrency cap."""
+        latency seen (``rate x latency`` plus slack), else the concurrency cap."""
         if self.prefetch is not None:
             return self.prefetch
         rate = self.limiter.rate
