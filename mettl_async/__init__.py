@@ -37,6 +37,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .certicheck import CertiCheckClient
+    from .mettl import MettlClient
     from .pagination import Page, PagePosition, Paginator
     from .ratelimit import RateLimiter
     from .retry import RetryPolicy
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "CertiCheckClient": ".certicheck",
+    "MettlClient": ".mettl",
     "Page": ".pagination",
     "PagePosition": ".pagination",
     "Paginator": ".pagination",
@@ -76,6 +78,7 @@ __all__ = [
     "ConnectionLostError",
     "InputError",
     "MalformedResponseError",
+    "MettlClient",
     "MettlError",
     "NotFoundError",
     "Page",

@@ -12,6 +12,9 @@ Installed with the package (entry point ``pytest11``)::
     def test_two_platforms(sandbox_factory):
         server = sandbox_factory(CertiCheckSandbox(), ...)   # one port, one prefix each
 
+    def test_rest(mettl_rest_sandbox):
+        client = mettl_rest_sandbox.client(api_version="v3")  # a MettlClient for it
+
 Servers run in a thread of their own, so the fixtures work for synchronous
 tests and on any event loop.
 """
@@ -23,6 +26,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
 from .core import PlatformSandbox
 from .runner import SandboxThread
 
@@ -59,3 +63,22 @@ def certicheck_sandbox_factory(
 def certicheck_sandbox(certicheck_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
     """A CertiCHECK sandbox with the default account (200 applicants, no faults)."""
     return certicheck_sandbox_factory()
+
+
+@pytest.fixture
+def mettl_rest_sandbox_factory(
+    sandbox_factory: Callable[..., SandboxThread],
+) -> Callable[..., SandboxThread]:
+    """Start Mettl REST API sandboxes (v1, v2 and v3 under ``/mettl``) with your own
+    :class:`MettlRestConfig`."""
+
+    def start(config: MettlRestConfig | None = None) -> SandboxThread:
+        return sandbox_factory(MettlRestSandbox(config))
+
+    return start
+
+
+@pytest.fixture
+def mettl_rest_sandbox(mettl_rest_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
+    """A Mettl REST API sandbox with the default account (120 candidates, no faults)."""
+    return mettl_rest_sandbox_factory()
