@@ -88,7 +88,7 @@ def image_part(rule: ImageRule, upload: Upload) -> FilePart:
         raise InputError(rule.field, "is an empty file")
     kind = image_type(data)
     if kind is None or kind not in rule.types:
-        found = f"a {kind.upper()} image" if kind else "not a PNG, ICO, JPEG or GIF image"
+        found = f"{kind.upper()} bytes" if kind else "bytes that are not a PNG, ICO, JPEG or GIF image"
         raise InputError(rule.field, f"must be {_accepted(rule)} (checked on the bytes), got {found}")
     content_type, extensions, _ = IMAGE_TYPES[kind]
     if len(data) > rule.max_bytes:
@@ -99,7 +99,7 @@ def image_part(rule: ImageRule, upload: Upload) -> FilePart:
         suffix = Path(name).suffix.lower()
         named = next((k for k, (_, exts, _) in IMAGE_TYPES.items() if suffix in exts), None)
         if named is not None and named != kind:
-            raise InputError(rule.field, f"is named {name!r} but its bytes are a {kind.upper()} image")
+            raise InputError(rule.field, f"is named {name!r} but its bytes are {kind.upper()}")
     filename = name or f"{rule.field}{extensions[0]}"
     return FilePart(rule.field, filename, data, content_type)
 

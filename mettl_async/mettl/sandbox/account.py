@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import email
+import email.policy
 import hashlib
 import re
 from typing import TYPE_CHECKING, Any
@@ -26,13 +28,24 @@ def get_account(sandbox: MettlRestSandbox, request: web.Request) -> Any:
 
 
 async def _files(request: web.Request) -> dict[str, tuple[str, bytes]]:
-    """The file parts of a multipart body by field name; other bodies have none."""
+    """The file parts of a multipart body by field name; other bodies have none.
+
+    Read with the standard library's MIME parser from the bytes the sandbox
+    recorded (the body stream is consumed by then), independently of the client.
+    """
     if not request.content_type.startswith("multipart/"):
         return {}
+    head = f"Content-Type: {request.headers['Content-Type']}\r\n\r\n".encode()
+    message = email.message_from_bytes(head + await request.read(), policy=email.policy.HTTP)
+    if not message.is_multipart():
+        raise SandboxError("E400", "Request was not well-formed/Invalid parameters supplied: multipart body")
     files: dict[str, tuple[str, bytes]] = {}
-    for name, field in (await request.post()).items():
-        if isinstance(field, web.FileField):
-            files[name] = (field.filename, field.file.read())
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        filename = part.get_filename()
+        content = part.get_payload(decode=True)
+        if isinstance(name, str) and filename and isinstance(content, bytes):
+            files[name] = (filename, content)
     return files
 
 

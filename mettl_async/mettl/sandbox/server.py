@@ -71,6 +71,9 @@ class MettlRestConfig:
     registration_limit: int | None = None
     #: Whether the account may use Update White Label (E403 otherwise: "only authorized accounts").
     white_label_allowed: bool = True
+    #: The one spelling of Update White Label's path this server has (the other answers E404);
+    #: two Ls, as seed 002's signature was made. Set the one-L spelling to meet the fallback.
+    white_label_path: str = "/account/update-white-labelling"
     #: Seconds between a registration and the candidate's start, finish and grading; ``None``: never.
     auto_complete: float | None = None
     #: Attempts per webhook when the receiver fails (5xx) or cannot be reached.
@@ -104,7 +107,7 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
     def routes(self) -> list[tuple[str, str, Handler]]:
         endpoints: list[tuple[str, str, Any]] = [
             ("GET", "/account", account.get_account),
-            ("POST", "/account/update-white-labelling", account.update_white_label),
+            ("POST", self.config.white_label_path, account.update_white_label),
             ("POST", "/account/upload-logo", account.upload_logo),
             ("GET", "/pbts", account.get_pbts),
             ("POST", "/pbts", account.add_pbts),
@@ -214,10 +217,12 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
         return super().fault_response(request, fault)
 
     def client(self, base_url: str, **kwargs: Any) -> MettlClient:
-        """A client with this sandbox's keys (``api_version=`` picks v1, v2 or v3)."""
+        """A client with this sandbox's keys unless given (``api_version=`` picks v1, v2 or v3)."""
         from ..client import MettlClient
 
-        return MettlClient(self.config.public_key, self.config.private_key, base_url=base_url, **kwargs)
+        public_key = kwargs.pop("public_key", self.config.public_key)
+        private_key = kwargs.pop("private_key", self.config.private_key)
+        return MettlClient(public_key, private_key, base_url=base_url, **kwargs)
 
 
 __all__ = ["PREFIX", "MettlRestConfig", "MettlRestSandbox"]
