@@ -71,7 +71,8 @@ class MettlClient(BaseClient):
         credentials = Credentials.resolve(public_key, private_key)
         try:
             url, version = resolve_base_url(
-                base_url or os.environ.get(ENV_API_BASE_URL), api_version or os.environ.get(ENV_API_VERSION)
+                base_url or os.environ.get(ENV_API_BASE_URL),
+                api_version or os.environ.get(ENV_API_VERSION) or None,  # set but empty: unset
             )
         except ApiVersionError as error:
             raise ConfigurationError(f"{error} (argument, ${ENV_API_VERSION} or --api-version)") from None

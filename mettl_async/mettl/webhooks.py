@@ -212,11 +212,12 @@ def result_record(kind: str, event: WebhookEvent) -> dict[str, Any]:
         raw = event.raw
         status = dict(raw.get("testStatus") or {})
         result = dict(status.get("result") or {})
-        for key, value in (
-            ("totalMarks", raw.get("marks_scored")),
-            ("maxMarks", raw.get("max_marks")),
-            ("percentile", raw.get("percentile")),
-            ("attemptTime", raw.get("total_attempt_time")),
+        attempt = event.total_attempt_time
+        for key, value in (  # numbers as numbers, even when sent as text, as a harvest has them
+            ("totalMarks", event.marks_scored),
+            ("maxMarks", event.max_marks),
+            ("percentile", event.percentile),
+            ("attemptTime", int(attempt) if attempt is not None and attempt.is_integer() else attempt),
         ):
             if value is not None:
                 result.setdefault(key, value)
