@@ -20,6 +20,7 @@ from mettl_async.mettl.specs import (
     WhiteLabel,
     Window,
 )
+from mettl_async.sandbox import SandboxThread
 
 TWO_LS, ONE_L = WHITE_LABEL_PATHS
 
@@ -145,10 +146,12 @@ async def test_logo_upload(mettl_rest_sandbox_factory: StartRest, tmp_path: Path
     async with client(sandbox) as mettl:
         await mettl.account.upload_logo(tmp_path / "logo.png")
         assert (await mettl.account.get()).logo.endswith(".png")  # type: ignore[union-attr]
-    (request,) = seen(sandbox, "upload-logo")
-    assert set(request.params) == {"ak", "ts", "asgn"}
-    assert png(4, 4) in request.body
-    assert platform(sandbox).world.logo == png(4, 4)
+        await mettl.account.upload_logo(("logo.gif", GIF))
+    first, second = seen(sandbox, "upload-logo")
+    assert set(first.params) == {"ak", "ts", "asgn"}
+    assert png(4, 4) in first.body
+    assert b'filename="logo.gif"\r\nContent-Type: image/gif' in second.body
+    assert platform(sandbox).world.logo == GIF
 
 
 async def test_pre_built_tests_list_and_add(mettl_rest_sandbox_factory: StartRest) -> None:
@@ -270,3 +273,17 @@ async def test_schedules_listed_filtered_read_created_and_edited(
             await mettl.schedules.of_assessment(first_assessment, {})
     (filtered,) = [r for r in seen(sandbox, "/schedules") if "filter" in r.params]
     assert filtered.params["filter"] == '{"name":"link 2"}'
+
+
+async def test_a_read_after_a_write_is_not_an_answer_from_before_it(
+    mettl_rest_sandbox: SandboxThread,
+) -> None:
+    """Identical GETs within a second may share one answer, but never across a write."""
+    sandbox = mettl_rest_sandbox
+    key = next(iter(platform(sandbox).world.schedules))
+    async with client(sandbox) as mettl:
+        before = await mettl.schedules.get(key)
+        await mettl.schedules.edit(key, ScheduleSpec(name="Renamed"))
+        after = await mettl.schedules.get(key)
+    assert (before.name, after.name) == ("Assessment 01 - link 1", "Renamed")
+    assert [r.method for r in seen(sandbox, f"/schedules/{key}")] == ["GET", "POST", "GET"]

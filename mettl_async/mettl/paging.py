@@ -66,9 +66,8 @@ class StampedListEndpoint(ListEndpoint[T]):
 
     def page(self, data: PageData, position: PagePosition) -> Page[T]:
         if self.stamp:
-            missing = self.stamp.items()
             records = [
-                record if all(k in record for k in self.stamp) else {**dict(missing), **record}
+                record if all(k in record for k in self.stamp) else {**self.stamp, **record}
                 for record in data.records
             ]
             data = attrs.evolve(data, records=records)
