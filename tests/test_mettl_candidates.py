@@ -159,13 +159,16 @@ async def test_only_completed_or_expired_results_are_deleted(mettl_rest_sandbox_
             await mettl.candidates.delete_result(key, running)
         with pytest.raises(NotFoundError) as not_started:
             await mettl.candidates.delete_result(key, waiting)
+        platform(sandbox).expire(key, waiting)  # access ran out before the candidate started
+        await mettl.candidates.delete_result(key, waiting)
     assert in_progress.value.code == "E005"
     assert not_started.value.code == "E006"
+    assert waiting not in platform(sandbox).world.schedules[key].candidates
     remaining = platform(sandbox).world.schedules[key].candidates
     assert done not in remaining
     assert expired not in remaining
     assert running in remaining
-    assert [r.method for r in seen(sandbox, "/candidates/")] == ["DELETE"] * 4
+    assert [r.method for r in seen(sandbox, "/candidates/")] == ["DELETE"] * 5
 
 
 async def test_a_candidates_results_across_the_account_page_in_v3_only(
