@@ -37,6 +37,7 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .certicheck import CertiCheckClient
+    from .mettl import MettlClient
     from .pagination import Page, Paginator
     from .paging import PagePosition
     from .ratelimit import RateLimiter
@@ -45,6 +46,7 @@ if TYPE_CHECKING:
 
 _LAZY = {
     "CertiCheckClient": ".certicheck",
+    "MettlClient": ".mettl",
     "Page": ".pagination",
     "PagePosition": ".paging",
     "Paginator": ".pagination",
@@ -77,6 +79,7 @@ __all__ = [
     "ConnectionLostError",
     "InputError",
     "MalformedResponseError",
+    "MettlClient",
     "MettlError",
     "NotFoundError",
     "Page",

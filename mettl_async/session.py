@@ -8,7 +8,8 @@ without any retry machinery; only a failure builds the tenacity loop.
 
 Identical GETs are coalesced: callers asking for what is already in flight, or
 was answered within the auth scheme's resolution (one second for Mettl's
-``ts``), share that answer instead of sending again.
+``ts``), share that answer instead of sending again. A request that is not a
+GET ends the sharing of earlier answers, so a read after a write sees the write.
 """
 
 from __future__ import annotations
@@ -241,7 +242,12 @@ class Session:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
         key = self._coalescing_key(request, options)
         if key is None:
-            return await self._call(request, options)
+            try:
+                return await self._call(request, options)
+            finally:
+                if request.method != "GET":
+                    # A write may change what a GET answers: no answer from before it is shared.
+                    self._recent.clear()
         while True:
             shared = self._answered_this_second(key)
             if shared is not None:

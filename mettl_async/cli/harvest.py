@@ -33,17 +33,29 @@ def _all_settings() -> list[Setting]:
 
 
 def _all_filters() -> list[Filter]:
+    """One option per filter name; kinds sharing a name (``--email``) share the option, its
+    help joined from each (they must take the same kind of value)."""
     seen: dict[str, Filter] = {}
     for kind in kinds().values():
         for item in kind.filters:
-            seen.setdefault(item.name, item)
+            known = seen.get(item.name)
+            if known is None:
+                seen[item.name] = item
+            elif known.kind != item.kind:
+                raise RuntimeError(f"two kinds declare the filter {item.name!r} with different values")
+            elif item.help not in known.help:
+                seen[item.name] = Filter(item.name, f"{known.help} {item.help}", item.kind)
     return list(seen.values())
+
+
+def _setting_type(setting: Setting) -> Any:
+    return click.Choice(setting.choices) if setting.choices else None
 
 
 def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
     """Every platform's settings and every kind's filters, as options."""
     options = [
-        click.option(s.option, s.name, envvar=s.envvar, show_envvar=True, help=s.help)
+        click.option(s.option, s.name, envvar=s.envvar, show_envvar=True, help=s.help, type=_setting_type(s))
         for s in _all_settings()
     ] + [
         click.option("--" + f.name.replace("_", "-"), f.name, type=_click_type(f.kind), help=f.help)

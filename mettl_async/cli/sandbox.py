@@ -1,15 +1,19 @@
-"""``mettl-async sandbox`` (serve the sandboxes) and ``mettl-async demo`` (a harvest against one)."""
+"""``mettl-async sandbox`` (serve the sandboxes) and ``mettl-async demo`` (harvests against them)."""
 
 from __future__ import annotations
 
 import asyncio
 from pathlib import Path
+from typing import Any
 
 import click
 
 from ..certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
+from ..mettl.config import ENV_API_BASE_URL
 from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from .common import debug_option, is_debug, run
+
+APIS = ("certicheck", "mettl", "both")
 
 
 @click.command()
@@ -36,22 +40,29 @@ from .common import debug_option, is_debug, run
 def sandbox(
     ctx: click.Context, host: str, port: int, applicants: int, faults: float, rate: float | None, seed: int
 ) -> None:
-    """Serve the sandbox APIs in the foreground (Ctrl-C stops them)."""
+    """Serve the sandbox APIs in the foreground (Ctrl-C stops them): CertiCHECK v2 and the
+    Mettl REST API (v1, v2, v3; --applicants is also its number of candidates)."""
     from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+    from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
     from ..sandbox import FaultConfig, SandboxServer
 
-    config = SandboxConfig(
-        applicants=applicants, seed=seed, rate=rate, faults=FaultConfig(rate=faults, seed=seed)
-    )
+    fault_config = FaultConfig(rate=faults, seed=seed)
+    config = SandboxConfig(applicants=applicants, seed=seed, rate=rate, faults=fault_config)
+    rest = MettlRestSandbox(MettlRestConfig(candidates=applicants, seed=seed, rate=rate, faults=fault_config))
 
     async def serve() -> int:
-        async with SandboxServer(CertiCheckSandbox(config), host=host, port=port) as server:
+        async with SandboxServer(CertiCheckSandbox(config), rest, host=host, port=port) as server:
             click.echo(f"Mettl sandbox at {server.base_url} ({applicants} applicants, faults {faults:.0%})")
             click.echo("Its demo credentials (for this sandbox only):")
             click.echo(f"  export {ENV_BASE_URL}={server.base_url}")
             click.echo(f"  export {ENV_PUBLIC_KEY}={config.public_key}")
             click.echo(f"  export {ENV_PRIVATE_KEY}={config.private_key}")
             click.echo(f"  export {ENV_SUBDOMAIN}={config.subdomain}")
+            click.echo(f"  export {ENV_API_BASE_URL}={server.base_url_of(rest)}/v2")
+            click.echo(
+                f"Mettl REST API sandbox at {server.base_url_of(rest)}/v1, /v2 and /v3 "
+                f"({len(rest.world.schedules)} schedules; --api-version picks the version)"
+            )
             await asyncio.Event().wait()
         return 0
 
@@ -68,46 +79,101 @@ def sandbox(
     help="Share of requests that meet a fault.",
 )
 @click.option(
+    "--api",
+    type=click.Choice(APIS),
+    default="both",
+    show_default=True,
+    help="Which API to show: CertiCHECK's results, the Mettl REST API's schedule results, or both in turn.",
+)
+@click.option(
     "--out",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("mettl-demo.jsonl"),
     show_default=True,
+    help="Output; with --api both the REST API's results go beside it (mettl-demo-rest.jsonl).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @debug_option
 @click.pass_context
-def demo(ctx: click.Context, applicants: int, faults: float, out: Path, quiet: bool) -> None:
-    """Harvest all results from an in-process sandbox, faults included: no keys, no network."""
-    from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
-    from ..harvest.kinds import kinds
+def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path, quiet: bool) -> None:
+    """Harvest from in-process sandboxes, faults included: no keys, no network.
+
+    \b
+    certicheck: every applicant's results (CertiCHECK v2);
+    mettl: every candidate of the largest schedule (Mettl REST API v2);
+    both (default): one after the other.
+    """
     from ..retry import RetryPolicy
-    from ..sandbox import FaultConfig, SandboxServer
-    from .harvest import harvest_to
+    from ..sandbox import FaultConfig
 
     fault_config = FaultConfig(rate=faults, seed=7, slow_seconds=0.2, retry_after=1.0)
-    platform = CertiCheckSandbox(SandboxConfig(applicants=applicants, faults=fault_config))
+    retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
+    rest_out = out.with_name(f"{out.stem}-rest{out.suffix}") if api == "both" else out
 
     async def go() -> int:
-        async with SandboxServer(platform) as server:
-            click.echo(
-                f"sandbox at {server.base_url}: {applicants:,} applicants, {faults:.0%} of requests fail"
-            )
-            retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
-            async with server.client(concurrency=4, retry=retry) as client:
-                await harvest_to(
-                    client,
-                    kinds()["results"],
-                    {},
-                    out,
-                    "jsonl",
-                    resume=False,
-                    restart=True,
-                    page_size=None,
-                    quiet=quiet,
-                )
-            injected = {k.value: v for k, v in platform.faults.injected.items() if v}
-            click.echo(f"faults the sandbox injected: {injected or 'none'}")
+        if api in ("certicheck", "both"):
+            await _demo_certicheck(applicants, faults, fault_config, retry, out, quiet)
+        if api in ("mettl", "both"):
+            await _demo_rest(applicants, faults, fault_config, retry, rest_out, quiet)
         return 0
 
     run(go, debug=is_debug(ctx))
+
+
+async def _demo_certicheck(
+    applicants: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
+) -> None:
+    from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+    from ..harvest.kinds import kinds
+    from ..sandbox import SandboxServer
+    from .harvest import harvest_to
+
+    platform = CertiCheckSandbox(SandboxConfig(applicants=applicants, faults=fault_config))
+    async with SandboxServer(platform) as server:
+        click.echo(f"sandbox at {server.base_url}: {applicants:,} applicants, {faults:.0%} of requests fail")
+        async with server.client(concurrency=4, retry=retry) as client:
+            await harvest_to(
+                client,
+                kinds()["results"],
+                {},
+                out,
+                "jsonl",
+                resume=False,
+                restart=True,
+                page_size=None,
+                quiet=quiet,
+            )
+        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
+        click.echo(f"faults the sandbox injected: {injected or 'none'}")
+
+
+async def _demo_rest(
+    candidates: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
+) -> None:
+    from ..harvest.kinds import kinds
+    from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
+    from ..sandbox import SandboxServer
+    from .harvest import harvest_to
+
+    platform = MettlRestSandbox(MettlRestConfig(candidates=candidates, faults=fault_config))
+    key, schedule = max(platform.world.schedules.items(), key=lambda item: len(item[1].candidates))
+    async with SandboxServer(platform) as server:
+        click.echo(
+            f"Mettl REST API sandbox at {server.base_url}/v2: schedule {key} has "
+            f"{len(schedule.candidates):,} candidates, {faults:.0%} of requests fail"
+        )
+        async with server.client(concurrency=4, retry=retry) as client:
+            await harvest_to(
+                client,
+                kinds()["schedule-results"],
+                {"schedule": key},
+                out,
+                "jsonl",
+                resume=False,
+                restart=True,
+                page_size=None,
+                quiet=quiet,
+            )
+        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
+        click.echo(f"faults the sandbox injected: {injected or 'none'}")

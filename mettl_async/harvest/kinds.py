@@ -22,7 +22,11 @@ from ..wire import dumps
 Row = dict[str, Any]
 
 #: Modules that declare ``PLATFORM`` and ``KINDS``, imported when the registry is first read.
-PLATFORM_MODULES = ("mettl_async.certicheck.harvest", "mettl_async.proctorexam.harvest")
+PLATFORM_MODULES = (
+    "mettl_async.certicheck.harvest",
+    "mettl_async.mettl.harvest",
+    "mettl_async.proctorexam.harvest",
+)
 
 
 def json_text(value: Any) -> str | None:
@@ -55,6 +59,8 @@ class Setting:
     help: str
     #: Never shown (prefer the environment: options show in process lists).
     secret: bool = False
+    #: The values allowed, when there is a fixed set (``--api-version v1|v2|v3``).
+    choices: tuple[str, ...] | None = None
 
 
 @attrs.frozen
@@ -73,7 +79,8 @@ class Platform:
 @attrs.frozen
 class Filter:
     """An option that narrows a list (``--assessment ID``). ``kind`` is ``int`` (a positive id),
-    ``str``, or a tuple of the values allowed."""
+    ``str``, or a tuple of the values allowed. Kinds of several platforms may share a filter
+    name (``--email``) when it takes the same kind of value; the command shows each one's help."""
 
     name: str
     help: str

@@ -144,9 +144,17 @@ ERROR_CODES: dict[str, CodeRule] = {
     "E608": CodeRule(_C, False, "Test allocation limit exceeded"),
 }
 
-#: Codes the REST API (api.mettl.com v1/v2/v3) answers beyond CertiCHECK's. A reused
-#: signature has a code here (E422); rate limiting arrives as E509 in an envelope.
+#: Codes the REST API (api.mettl.com v1/v2/v3) answers beyond CertiCHECK's, and the two whose
+#: meaning differs there. A reused signature has a code here (E422); rate limiting arrives as
+#: E509 in an envelope.
 REST_ERROR_CODES: dict[str, CodeRule] = ERROR_CODES | {
+    # The REST API's "access key" is a schedule's key (the API key is the "public key"):
+    # an unknown schedule, not a failed authentication.
+    "E002": CodeRule(_N, False, "Invalid Access Key (no schedule has this access key)"),
+    # CertiCHECK's "Payment has expired" cannot apply (the REST API has no payments); its REST
+    # meaning is not documented. The server's own message is shown; a state the same request
+    # cannot change, so not retried.
+    "E028": CodeRule(_C, False, "Refused in the schedule's or account's current state"),
     "E404": CodeRule(_N, False, "Requested resource not found"),
     "E405": CodeRule(_V, False, "Method not allowed"),
     "E408": CodeRule(_S, True, "Request timed out"),

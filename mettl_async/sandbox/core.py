@@ -135,8 +135,7 @@ class PlatformSandbox(abc.ABC):
             if self.limiter is not None:
                 wait = self.limiter.try_reserve(asyncio.get_running_loop().time())
                 if wait > 0:
-                    seen.error_code = "429"
-                    return self.response(429, b"Too Many Requests", {"Retry-After": str(math.ceil(wait))})
+                    return self.rate_limited(seen, wait)
             result = await handler(request)
         except SandboxError as error:
             seen.error_code = error.code
@@ -156,6 +155,12 @@ class PlatformSandbox(abc.ABC):
         if request.transport is not None:
             request.transport.abort()
         raise asyncio.CancelledError  # the connection is gone
+
+    def rate_limited(self, seen: RecordedRequest, wait: float) -> web.StreamResponse:
+        """The answer above the server's rate (``wait``: seconds until a request would pass):
+        429 with ``Retry-After``. A platform that says it its own way overrides this."""
+        seen.error_code = "429"
+        return self.response(429, b"Too Many Requests", {"Retry-After": str(math.ceil(wait))})
 
     def fault_response(self, request: web.Request, fault: Fault) -> web.StreamResponse:
         """A fault as a proxy or an overloaded server would answer; platforms add their own."""

@@ -19,6 +19,9 @@ Installed with the package (entry point ``pytest11``)::
     def test_two_platforms(sandbox_factory):
         server = sandbox_factory(CertiCheckSandbox(), ...)   # one port, one prefix each
 
+    def test_rest(mettl_rest_sandbox):
+        client = mettl_rest_sandbox.client(api_version="v3")  # a MettlClient for it
+
 Servers run in a thread of their own, so the fixtures work for synchronous
 tests and on any event loop.
 """
@@ -32,6 +35,7 @@ import pytest
 from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
 from ..itep.sandbox import ItepSandbox
 from ..itep.sandbox import SandboxConfig as ItepSandboxConfig
+from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
 from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
 from .core import PlatformSandbox
 from .runner import SandboxThread
@@ -84,6 +88,19 @@ def proctorexam_sandbox_factory(
 
 
 @pytest.fixture
+def mettl_rest_sandbox_factory(
+    sandbox_factory: Callable[..., SandboxThread],
+) -> Callable[..., SandboxThread]:
+    """Start Mettl REST API sandboxes (v1, v2 and v3 under ``/mettl``) with your own
+    :class:`MettlRestConfig`."""
+
+    def start(config: MettlRestConfig | None = None) -> SandboxThread:
+        return sandbox_factory(MettlRestSandbox(config))
+
+    return start
+
+
+@pytest.fixture
 def proctorexam_sandbox(proctorexam_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
     """A ProctorExam sandbox with the default account (3 institutes, 12 exams, 300 sessions)."""
     return proctorexam_sandbox_factory()
@@ -103,3 +120,9 @@ def itep_sandbox_factory(sandbox_factory: Callable[..., SandboxThread]) -> Calla
 def itep_sandbox(itep_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
     """An iTEP sandbox with the default inventory and no webhook URL."""
     return itep_sandbox_factory()
+
+
+@pytest.fixture
+def mettl_rest_sandbox(mettl_rest_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
+    """A Mettl REST API sandbox with the default account (120 candidates, no faults)."""
+    return mettl_rest_sandbox_factory()

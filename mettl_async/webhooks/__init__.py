@@ -26,7 +26,7 @@ from .receiver import (
 )
 
 #: Modules that declare a ``SOURCE`` (a :class:`WebhookSource`), served by ``mettl-async webhooks serve``.
-SOURCE_MODULES: tuple[str, ...] = ("mettl_async.itep.webhooks",)
+SOURCE_MODULES: tuple[str, ...] = ("mettl_async.mettl.webhooks", "mettl_async.itep.webhooks")
 
 
 def sources() -> list[WebhookSource]:
