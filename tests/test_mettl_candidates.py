@@ -114,7 +114,9 @@ async def test_a_schedules_results_follow_the_servers_links_with_the_first_reque
         "offset": ["7"],
     }
     pages = [r for r in seen(sandbox, f"/schedules/{key}/candidates") if r.method == "GET"]
-    assert len(pages) == -(-expected // 7)  # the last page has no link: no empty page is asked for
+    offsets = {int(page.params.get("offset", 0)) for page in pages}
+    assert set(range(0, expected, 7)) <= offsets  # every page; a few more were fetched ahead, past the end
+    assert len(offsets) <= -(-expected // 7) + mettl.session.prefetch_window()
     for page in pages[1:]:
         assert {k: page.params[k] for k in ("sort", "sort_order", "qr")} == {
             "sort": "name",
@@ -194,6 +196,9 @@ async def test_a_candidates_results_across_the_account_page_in_v3_only(
     )
     assert all(r.schedule_title and r.assessment_name for r in whole)
     requests = seen(sandbox, "/candidates/cand0@example.com")
-    assert [r.raw_path.split("/")[2] for r in requests] == ["v2", "v3", "v3", "v3", "v1"]
+    versions = [r.raw_path.split("/")[2] for r in requests]
+    assert versions[0] == "v2"  # the whole list at once
+    assert versions[-1] == "v1"
+    assert versions[1:-1].count("v3") == len(versions) - 2 >= 3  # paged (a page may be fetched ahead)
     assert "limit" not in requests[0].params
     assert (requests[1].params["limit"], requests[2].params["offset"]) == ("1", "1")

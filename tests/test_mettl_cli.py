@@ -132,7 +132,9 @@ def test_candidate_results_pages_in_v3_and_reads_the_whole_list_in_v2(
     assert jsonl(tmp_path / "v2.jsonl") == jsonl(tmp_path / "v3.jsonl")
     assert len(jsonl(tmp_path / "v2.jsonl")) == 2
     paths = [r.raw_path.split("?")[0].split("/")[2] for r in seen(sandbox, "/candidates/cand0")]
-    assert paths == ["v2", "v3", "v3", "v3"]
+    assert paths[0] == "v2"  # the whole list at once
+    assert paths[1:] == ["v3"] * (len(paths) - 1)
+    assert len(paths) >= 4  # paged by one (a page may be fetched ahead, past the end)
 
 
 def test_required_filters_and_filters_of_other_kinds(sandbox: SandboxThread, tmp_path: Path) -> None:
@@ -305,11 +307,12 @@ def test_the_sandbox_command_serves_the_rest_api_too(tmp_path: Path) -> None:
         assert result.exit_code == 0, result.output
         assert len(out.read_bytes().splitlines()) == 12
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        process.communicate(timeout=10)
+        assert process.returncode == 0
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.communicate()
 
 
 # -- webhooks serve, a real process -----------------------------------------------------------------
@@ -356,11 +359,12 @@ def test_webhooks_serve_lands_a_sandboxs_posts_in_sqlite(
         sent = asyncio.run(scenario())
         assert [n.status for n in sent] == [200, 200, 200, 200, 401]
         process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=10) == 0
+        process.communicate(timeout=10)
+        assert process.returncode == 0
     finally:
         if process.poll() is None:
             process.kill()
-            process.wait()
+        process.communicate()  # reaps it and closes its pipes
     with sqlite3.connect(out) as db:
         rows = db.execute("SELECT email, status, total_marks IS NOT NULL FROM mettl_results").fetchall()
     assert rows == [("p@example.org", "Completed", 1)]
