@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
@@ -161,7 +162,7 @@ def test_clean_responses_raise_the_rate_once_a_second_up_to_the_rate_told() -> N
     assert rates[2] == pytest.approx(50.0 * (1 + RECOVER))  # quickly back towards the last 429's rate
     assert max(rates) <= 100.0
     below = [r for r in rates if r < 100.0 * SETTLE]
-    above = [b - a for a, b in zip(rates, rates[1:]) if a >= 100.0 * SETTLE and b > a]
+    above = [b - a for a, b in itertools.pairwise(rates) if a >= 100.0 * SETTLE and b > a]
     assert below
     assert all(step <= max(MIN_STEP, 100.0 * INCREASE) + 1e-9 for step in above)  # then gently
 
