@@ -21,7 +21,8 @@ import attrs
 import orjson
 
 from .formats import TIMEZONE_BY_ID, TIMEZONES, epoch_ms, ist_string, mettl_time
-from .people import PERIOD, Applicants, Generator, certificate_record, generated_email, result_record
+from .generator import PERIOD, Generator, generated_email
+from .people import Applicants, certificate_record, result_record
 from .rows import ApplicantRow, BookingRow, CertificateRow, SlotRow, TestRow, WindowRow
 
 __all__ = [
