@@ -79,7 +79,8 @@ class AssessmentMembers(Sequence[int]):
 
     def __getitem__(self, k: int | slice) -> int | Sequence[int]:
         if isinstance(k, slice):
-            return [self[j] for j in range(self._length)[k]]
+            positions, period = self._positions, len(self._positions)
+            return [j // period * PERIOD + positions[j % period] for j in range(self._length)[k]]
         if not -self._length <= k < self._length:
             raise IndexError(k)
         block, position = divmod(k % self._length, len(self._positions))
@@ -98,6 +99,7 @@ class Applicants(Mapping[str, ApplicantRow]):
     def __init__(self, generator: Generator, count: int) -> None:
         self.generator = generator
         self.count = count
+        generator.prepare(count)
         self._kept: dict[int, ApplicantRow] = {}
         self._registered: dict[str, int] = {}  # lower-cased e-mail -> index (>= count)
         self._rows: list[ApplicantRow] = []  # the registered, in order
