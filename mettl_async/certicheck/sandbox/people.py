@@ -7,17 +7,17 @@ small overlay, and lookups by e-mail derive the index from the e-mail itself.
 
 from __future__ import annotations
 
-import bisect
 from array import array
 from collections.abc import ItemsView, Iterator, Mapping, Sequence, ValuesView
-from typing import Any, overload
+from typing import Any
 
+from ...sandbox.periodic import PeriodicIndexes
 from .formats import epoch_ms, ist_string
 from .generator import GENERATED_EMAIL, PERIOD, Generator, generated_email
 from .gson import gson_json
 from .rows import ApplicantRow, CertificateRow, TestRow
 
-__all__ = ["PERIOD", "Applicants", "AssessmentMembers", "certificate_record", "result_record"]
+__all__ = ["PERIOD", "Applicants", "certificate_record", "result_record"]
 
 
 def certificate_record(tests: Mapping[int, TestRow], row: CertificateRow) -> dict[str, Any]:
@@ -56,35 +56,6 @@ def result_record(
         ],
         "applicationStatus": None,
     }
-
-
-class AssessmentMembers(Sequence[int]):
-    """The indexes of the generated applicants holding one assessment, in order, computed:
-    member ``k`` is ``PERIOD * (k // m) + positions[k % m]`` for the ``m`` positions of
-    the period that hold it."""
-
-    def __init__(self, positions: array[int], count: int) -> None:
-        self._positions = positions
-        full, rest = divmod(count, PERIOD)
-        self._length = full * len(positions) + bisect.bisect_left(positions, rest)
-
-    def __len__(self) -> int:
-        return self._length
-
-    @overload
-    def __getitem__(self, k: int) -> int: ...
-
-    @overload
-    def __getitem__(self, k: slice) -> Sequence[int]: ...
-
-    def __getitem__(self, k: int | slice) -> int | Sequence[int]:
-        if isinstance(k, slice):
-            positions, period = self._positions, len(self._positions)
-            return [j // period * PERIOD + positions[j % period] for j in range(self._length)[k]]
-        if not -self._length <= k < self._length:
-            raise IndexError(k)
-        block, position = divmod(k % self._length, len(self._positions))
-        return block * PERIOD + self._positions[position]
 
 
 class Applicants(Mapping[str, ApplicantRow]):
@@ -148,7 +119,7 @@ class Applicants(Mapping[str, ApplicantRow]):
 
     def of_assessment(self, test_id: int) -> Sequence[int]:
         """The indexes of the applicants holding ``test_id``, in order (registered ones hold none)."""
-        return AssessmentMembers(self.generator.members.get(test_id, array("i")), self.count)
+        return PeriodicIndexes(self.generator.members.get(test_id, array("i")), PERIOD, self.count)
 
     def render(self, indexes: Sequence[int], only: int | None = None) -> list[str]:
         """The results records (of ``only``, or all) of the applicants at ``indexes``
