@@ -11,6 +11,10 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ...sandbox.texttime import CLOCK, iso_days
+
+__all__ = ["CLOCK", "DAYS", "START", "START_MS", "TIMEZONES", "epoch_ms", "ist_string", "mettl_time"]
+
 IST = timedelta(hours=5, minutes=30)
 MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 #: The generated history starts here; generated times are milliseconds after it.
@@ -41,9 +45,7 @@ TIMEZONES: list[dict[str, Any]] = [
 TIMEZONE_BY_ID = {t["id"]: t for t in TIMEZONES}
 
 #: ``2019-01-01`` ... : the ISO date of each day after ``START``.
-DAYS = tuple((START + timedelta(days=d)).date().isoformat() for d in range(TABLE_DAYS))
-#: ``00:00:00`` ... ``23:59:59`` by second of the day (5 MB, and one lookup per time shown).
-CLOCK = tuple(f"{s // 3600:02d}:{s // 60 % 60:02d}:{s % 60:02d}" for s in range(86_400))
+DAYS = iso_days(START.date(), TABLE_DAYS)
 
 
 def mettl_time(value: datetime) -> str:
