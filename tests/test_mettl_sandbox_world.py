@@ -4,6 +4,7 @@ orders and counts that agree with the rows, changes kept in the overlay."""
 from __future__ import annotations
 
 import time
+from datetime import timedelta
 
 import attrs
 import pytest
@@ -62,6 +63,9 @@ def test_sorted_orders_are_the_rows_sorted_even_after_changes() -> None:
     schedule.add(CandidateRow("zed@example.org", {"First Name": "Aaron"}, instance_id=sandbox.world.new_id()))
     waiting = next(r for r in rows[50:] if r.status == "NotStarted")
     sandbox.expire(key, waiting.email)  # a kept row, changed
+    starter = next(r for r in rows[60:] if r.status == "NotStarted")
+    live = schedule.candidates[starter.email]  # kept: started now, to the microsecond
+    live.status, live.started_at = "InProgress", BASE_TIME + timedelta(minutes=5, microseconds=7)
     assert schedule.candidates.lookup(waiting.email).status == "Expired"  # type: ignore[union-attr]
     now = list(schedule.candidates.values())
     assert len(now) == len(rows) - 1 == len(schedule.candidates)
