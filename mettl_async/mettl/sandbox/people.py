@@ -4,10 +4,11 @@ Seeded candidate ``j`` (``cand{j}@example.com``, ``cand+{j}@…`` for every thir
 is in the first of the ``K`` seeded schedules when ``j`` is even, else in schedule
 ``(j // 2) % K``; every fifth is also in the next one. That repeats every ``10 K``
 candidates, so a schedule's candidates are computed (``PeriodicIndexes``), never
-listed. What candidate ``j`` did in schedule ``k`` comes from the seed: its fate (a
-table of ``FATE_PERIOD`` fates: six in ten finished and graded, one running, one
-expired, two not started) and its name, start, marks and proctoring (its own
-numbers, ``Draws``: a keyed hash of ``j * K + k``). Its instance id is
+listed. What candidate ``j`` did in schedule ``k`` comes from the seed: its fate from
+a table of ``FATE_PERIOD`` fates (six in ten finished and graded, one running, one
+expired, two not started) read at its position in the schedule, so a schedule's count
+of finished tests is arithmetic; its last name, start, marks and proctoring from its
+own numbers (``Draws``: a keyed hash of ``j * K + k``). Its instance id is
 ``SEEDED_IDS + j * K + k``.
 
 Nothing is stored per candidate until it changes: a schedule keeps the rows the API
@@ -57,6 +58,7 @@ class Draws:
         self._at = 16
 
     def word(self) -> int:
+        """The next 32-bit word."""
         if self._at == 16:
             self._block += 1
             hasher = self._key.copy()
@@ -66,19 +68,24 @@ class Draws:
         return self._words[self._at - 1]
 
     def random(self) -> float:
+        """In ``[0, 1)``."""
         return self.word() / 4_294_967_296
 
     def uniform(self, a: float, b: float) -> float:
+        """In ``[a, b)``."""
         return a + (b - a) * self.random()
 
     def randrange(self, start: int, stop: int) -> int:
+        """In ``range(start, stop)`` (a bias below one in ten thousand for these ranges)."""
         return start + self.word() % (stop - start)
 
     def choice(self, seq: Sequence[T]) -> T:
+        """One of ``seq``."""
         return seq[self.word() % len(seq)]
 
 
 def seeded_email(j: int) -> str:
+    """The e-mail of seeded candidate ``j``."""
     return f"cand+{j}@example.com" if j % 13 == 5 else f"cand{j}@example.com"
 
 
@@ -99,6 +106,7 @@ class SeededCandidates:
             0 if f < 0.6 else 1 if f < 0.7 else 2 if f < 0.8 else 3
             for f in (rng.random() for _ in range(FATE_PERIOD))
         )
+        self._members = [PeriodicIndexes(p, self.period, count) for p in self._positions]
         #: Graded fates among the first ``i`` of the table: a schedule's count in O(1).
         self._graded_before = array("i", accumulate((fate == 0 for fate in self._fates), initial=0))
 
@@ -111,9 +119,10 @@ class SeededCandidates:
 
     def members(self, k: int) -> PeriodicIndexes:
         """The seeded candidates of schedule ``k``, in registration order."""
-        return PeriodicIndexes(self._positions[k], self.period, self.count)
+        return self._members[k]
 
     def index_of(self, email: str) -> int | None:
+        """The seeded candidate with this e-mail (any case), if there is one."""
         folded = email.strip().lower()
         match = _SEEDED_EMAIL.fullmatch(folded)
         if match is None:
@@ -127,6 +136,7 @@ class SeededCandidates:
         return self._fates[(position + k * _FATE_SHIFT) % FATE_PERIOD]
 
     def draws(self, k: int, j: int) -> Draws:
+        """The own numbers of candidate ``j`` in schedule ``k``."""
         return Draws(self._key, j * self.schedules + k)
 
     def row(self, k: int, position: int, assessment: AssessmentRow) -> CandidateRow:
