@@ -25,7 +25,7 @@ class HarvestSummary:
     resumed_at: int
     complete: bool
 
-    def line(self, out: Path) -> str:
+    def line(self, out: Path | str) -> str:
         state = "harvested" if self.complete else "interrupted after"
         resumed = f" (resumed at {self.resumed_at:,})" if self.resumed_at else ""
         return (
