@@ -5,10 +5,9 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgserver import PostgresServer, postgres_bindir
 
 from mettl_async.redisstore.testing import RedisServer, redis_server_path
-
-from pgserver import PostgresServer, postgres_bindir
 
 DATA = Path(__file__).parent / "data"
 #: The API documents, beside the repository in development and CI (``../shared/seeds``).
