@@ -4,6 +4,7 @@ and a URL's password never shown."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -237,7 +238,7 @@ def test_one_writer_per_harvest_and_table(postgres_url: str) -> None:
         message = str(refused.value)
         assert "postgresql://mettl:***@127.0.0.1" in message
         assert "table results, this harvest" in message
-        assert "being written by another process (mettl-async pid " in message
+        assert f"being written by another process (pid {os.getpid()}: " in message
         other = open_sink(postgres_url, "postgresql", kind, FINGERPRINT | {"subdomain": "t"}, resume=False)
         other.close()  # another harvest into the same table is not this one
     finally:

@@ -101,7 +101,7 @@ def connect(url: str) -> psycopg.Connection[Any]:
     if "connect_timeout" not in params:
         extra["connect_timeout"] = CONNECT_TIMEOUT
     if "application_name" not in params:  # what a refused writer shows (the server keeps 63 bytes)
-        extra["application_name"] = f"mettl-async pid {os.getpid()}: {command()}"[:63]
+        extra["application_name"] = f"pid {os.getpid()}: {command()}"[:63]
     try:
         return psycopg.connect(url, autocommit=True, **extra)
     except psycopg.Error as error:
