@@ -191,7 +191,7 @@ async def test_webhooks_serve_lands_events_on_stdout(
             changed = form(GRADED | {"Status": "Review"})
             try:
                 async with http.post(f"{base}/itep", data=changed, headers={"Content-Type": FORM}) as answer:
-                    assert answer.status == 500  # not landed: the platform delivers again later
+                    assert answer.status >= 500, await answer.text()  # not landed: delivered again later
             except aiohttp.ClientError:
                 break  # the server stopped while answering
     assert process.wait(timeout=30) == 141
