@@ -1,10 +1,13 @@
-"""Harvesting whole lists to JSONL, CSV or SQLite, resumably."""
+"""Harvesting whole lists to JSONL, CSV, SQLite or PostgreSQL, resumably, one writer per output;
+or to a stream (stdout, a pipe) as they come."""
 
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import Filter, HarvestKind, Platform, Setting, kinds
+from .locking import OutputBusyError
 from .progress import Progress
 from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from .sinks import FORMATS, Sink, format_for, open_sink
+from .stream import OutputClosedError
 
 __all__ = [
     "FORMATS",
@@ -13,6 +16,8 @@ __all__ = [
     "HarvestError",
     "HarvestKind",
     "HarvestSummary",
+    "OutputBusyError",
+    "OutputClosedError",
     "Platform",
     "Progress",
     "Setting",
