@@ -336,3 +336,28 @@ def test_webhook_events_land_in_postgresql_one_server_at_a_time(postgres_url: st
     with psycopg.connect(postgres_url) as db:
         statuses = sorted(s for (s,) in db.execute("SELECT status FROM itep_results"))
     assert statuses == ["Complete", "Review"]
+
+
+def test_a_lost_connection_stops_the_harvest_resumably(postgres_url: str) -> None:
+    kind = kinds()["results"]
+    sink = open_sink(postgres_url, "postgresql", kind, FINGERPRINT, resume=False)
+    try:
+        sink.write_page(page(0, 3), PagePosition(offset=3, limit=3))
+        with psycopg.connect(postgres_url, autocommit=True) as admin:  # the server ends the session
+            admin.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE application_name LIKE 'pid %%' AND pid <> pg_backend_pid()"
+            )
+        with pytest.raises(
+            HarvestError, match=r"^cannot write postgresql://mettl:\*\*\*@127\.0\.0\.1:\d+/\w+: "
+        ):
+            sink.write_page(page(3, 3), None)
+    finally:
+        sink.close()
+    resumed = open_sink(postgres_url, "postgresql", kind, FINGERPRINT, resume=True)  # the lock went too
+    assert resumed.resumed is not None
+    assert resumed.resumed.next == PagePosition(offset=3, limit=3)
+    resumed.write_page(page(3, 3), None)
+    resumed.close()
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT count(*) FROM results").fetchone() == (6,)
