@@ -29,7 +29,8 @@ from typing import Any
 #: Seconds to wait for a server to accept connections after starting it.
 START_TIMEOUT = 30.0
 SUPERUSER = "mettl"
-UNPRIVILEGED = "nobody"
+#: Who runs the server when the tests run as root: the first of these that exists.
+UNPRIVILEGED = ("nobody", "postgres")
 
 
 def postgres_bindir() -> Path | None:
@@ -71,35 +72,51 @@ class PostgresServer:
         """Popen arguments that run a command as the user owning the server."""
         if os.geteuid() != 0:
             return {}
-        user = pwd.getpwnam(UNPRIVILEGED)
-        return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        for name in UNPRIVILEGED:
+            try:
+                user = pwd.getpwnam(name)
+            except KeyError:
+                continue
+            return {"user": user.pw_uid, "group": user.pw_gid, "extra_groups": []}
+        raise RuntimeError(f"running as root, and none of the users {UNPRIVILEGED} exists to run postgres")
+
+    @staticmethod
+    def _base_directory(owner: dict[str, Any]) -> str | None:
+        """Where the server's directory goes: the usual temporary folder, unless the server's user
+        could not reach it (a TMPDIR under /root, say): then /tmp."""
+        base = Path(tempfile.gettempdir()).resolve()
+        if owner and not all(os.stat(p).st_mode & 0o001 for p in (base, *base.parents)):
+            return "/tmp"  # a private directory inside it, owned by the server's user
+        return None
 
     def url(self, database: str = "postgres", *, password: bool = True) -> str:
         secret = f":{self.password}" if password else ""
         return f"postgresql://{SUPERUSER}{secret}@127.0.0.1:{self.port}/{database}"
 
     def start(self) -> None:
-        self.directory = Path(tempfile.mkdtemp(prefix="mettl-pg-"))
         owner = self._as_owner()
+        self.directory = Path(tempfile.mkdtemp(prefix="mettl-pg-", dir=self._base_directory(owner)))
         if owner:
             os.chown(self.directory, owner["user"], owner["group"])
         (self.directory / "pw").write_text(self.password + "\n")
         if owner:
             os.chown(self.directory / "pw", owner["user"], owner["group"])
-        subprocess.run(
+        initdb = subprocess.run(
             [
                 str(self.bindir / "initdb"),
                 *("-D", str(self.directory / "data"), "-U", SUPERUSER, "-E", "UTF8", "--locale", "C"),
                 *("--pwfile", str(self.directory / "pw"), "--auth-local", "trust"),
                 *("--auth-host", "scram-sha-256", "--no-sync"),
             ],
-            check=True,
+            check=False,
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             cwd=self.directory,
             **owner,
         )
+        if initdb.returncode != 0:
+            raise RuntimeError(f"initdb failed: {initdb.stderr.decode(errors='replace').strip()}")
         for _ in range(3):  # another free port if the one chosen was taken meanwhile
             self.port = free_port()
             log = open(self.directory / f"postgres-{self.port}.log", "wb")  # noqa: SIM115
