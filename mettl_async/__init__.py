@@ -37,9 +37,11 @@ from .errors import (
 
 if TYPE_CHECKING:
     from .certicheck import CertiCheckClient
+    from .itep import ItepClient
     from .mettl import MettlClient
     from .pagination import Page, Paginator
     from .paging import PagePosition
+    from .proctorexam import ProctorExamClient
     from .ratelimit import RateLimiter
     from .retry import RetryPolicy
     from .session import CallOptions, Response, SessionStats
@@ -47,6 +49,8 @@ if TYPE_CHECKING:
 _LAZY = {
     "CertiCheckClient": ".certicheck",
     "MettlClient": ".mettl",
+    "ProctorExamClient": ".proctorexam",
+    "ItepClient": ".itep",
     "Page": ".pagination",
     "PagePosition": ".paging",
     "Paginator": ".pagination",
@@ -78,6 +82,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLostError",
     "InputError",
+    "ItepClient",
     "MalformedResponseError",
     "MettlClient",
     "MettlError",
@@ -87,6 +92,7 @@ __all__ = [
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
+    "ProctorExamClient",
     "RateLimitedError",
     "RateLimiter",
     "RequestTimeoutError",
