@@ -186,6 +186,10 @@ class RateLimiter:
         # Answers to requests sent before this pause are the same congestion.
         self._calm_after = max(self._calm_after, self.paused_until + 1.0 / self.rate)
 
+    def pause_left(self) -> float:
+        """Seconds every caller is still held by a 429 (0.0 when none holds them)."""
+        return max(0.0, self.paused_until - self._now())
+
     def succeeded(self) -> None:
         """A clean response: raise the rate a step towards the limit, once per second."""
         if self.rate is None or self.rate >= self._limit:

@@ -43,10 +43,19 @@ from .errors import (
     TLSVerificationError,
     TransportError,
 )
-from .ratelimit import Limiter, RateLimiter
+from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor, redact
 from .request import Request, WireRequest
 from .retry import RetryPolicy, build_retrying, is_retryable
+from .telemetry import (
+    ClockCorrected,
+    RequestDone,
+    RetryScheduled,
+    SessionEvents,
+    SessionStats,
+    Throttled,
+    WaitingForSecond,
+)
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -73,19 +82,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-@attrs.define
-class SessionStats:
-    """Counters a progress display, a benchmark or your metrics read."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    clock_corrections: int = 0
-    coalesced: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -146,9 +142,16 @@ class Session:
         #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
         self.clock_offset = 0.0
         self.stats = SessionStats()
+        #: Listeners of what the session does (``mettl_async.telemetry``).
+        self.events = SessionEvents()
         self.uniqueness = uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
         self._semaphore = asyncio.Semaphore(concurrency)
+        if http is not None and trace_configs:
+            raise ConfigurationError(
+                "trace_configs apply to the aiohttp session the client creates; with http=, "
+                "give them to your own aiohttp.ClientSession(trace_configs=...)"
+            )
         self._http = http
         self._owns_http = http is None
         self._ssl = ssl
@@ -219,6 +222,8 @@ class Session:
     def correct_clock(self, server_time: datetime) -> float:
         self.clock_offset = server_time.timestamp() - self.clock()
         self.stats.clock_corrections += 1
+        if self.events.listeners:
+            self.events.emit(ClockCorrected(self.clock_offset))
         return self.clock_offset
 
     async def stamp(self, request: Request) -> Stamp:
@@ -230,7 +235,11 @@ class Session:
         if key is not None:
             second = int(now)
             while not await self.uniqueness.claim(key, second):
-                await asyncio.sleep(max(0.0, second + 1 - self.now()) + 0.001)
+                delay = max(0.0, second + 1 - self.now()) + 0.001
+                if self.events.listeners:
+                    url = self.base_url + request.path
+                    self.events.emit(WaitingForSecond(request.method, url, delay, time.time() + delay))
+                await asyncio.sleep(delay)
                 now = self.now()
                 second = max(second + 1, int(now))
         nonce = await self.uniqueness.nonce() if self.auth.uses_nonce else None
@@ -336,6 +345,18 @@ class Session:
         def before_sleep(state: Any) -> None:
             self.stats.retries += 1
             error = state.outcome.exception() if state.outcome else None
+            if self.events.listeners and error is not None:
+                delay = state.upcoming_sleep or 0.0
+                self.events.emit(
+                    RetryScheduled(
+                        request.method,
+                        self.base_url + request.path,
+                        state.attempt_number,
+                        delay,
+                        time.time() + delay,
+                        error,
+                    )
+                )
             log.warning(
                 "retrying %s %s in %.2fs after attempt %d failed: %s",
                 request.method,
@@ -375,12 +396,17 @@ class Session:
                 status, headers, body = await self._send(wire, timeout)
             except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
                 error = self._transport_error(exc, signed)
+                elapsed = time.perf_counter() - started
+                self.stats.request_seconds += elapsed
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
                     )
+                if self.events.listeners:
+                    self._done(request, wire, number, None, elapsed, b"", error)
                 raise error from None
         elapsed = time.perf_counter() - started
+        self.stats.request_seconds += elapsed
         self.latency = elapsed if self.latency is None else 0.8 * self.latency + 0.2 * elapsed
         self.stats.bytes_received += len(body)
         try:
@@ -390,6 +416,10 @@ class Session:
             if isinstance(error, RateLimitedError):
                 self.stats.rate_limited += 1
                 self.limiter.throttled(error.retry_after)
+                if self.events.listeners:
+                    self._throttled(request, error.retry_after)
+            if self.events.listeners:
+                self._done(request, wire, number, status, elapsed, body, error)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "%s %s -> %d %s in %.1f ms (attempt %d)",
@@ -402,6 +432,8 @@ class Session:
                 )
             raise
         self.limiter.succeeded()
+        if self.events.listeners:
+            self._done(request, wire, number, status, elapsed, body, None)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %d in %.1f ms (attempt %d)",
@@ -412,6 +444,30 @@ class Session:
                 number,
             )
         return Response(status, headers, payload, number)
+
+    def _done(
+        self,
+        request: Request,
+        wire: WireRequest,
+        number: int,
+        status: int | None,
+        elapsed: float,
+        body: bytes,
+        error: Exception | None,
+    ) -> None:
+        sent = len(wire.body) if wire.body is not None else 0
+        url = self.base_url + request.path
+        self.events.emit(RequestDone(request.method, url, number, status, elapsed, sent, len(body), error))
+
+    def _throttled(self, request: Request, retry_after: float | None) -> None:
+        """Tell how long the limiter now holds every caller (its pause, which an earlier 429 may
+        have set longer; a shared limiter's is known only from ``Retry-After``)."""
+        if isinstance(self.limiter, RateLimiter):
+            delay = self.limiter.pause_left()
+        else:
+            delay = min(retry_after, MAX_PAUSE) if retry_after is not None else 0.0
+        url = self.base_url + request.path
+        self.events.emit(Throttled(request.method, url, retry_after, delay, time.time() + delay))
 
     def _shown(self, signed: Signed) -> str:
         """The URL for a log line, every credential masked."""
