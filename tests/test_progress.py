@@ -315,3 +315,18 @@ def test_a_live_display_is_used_on_a_terminal_only() -> None:
     progress.update(force=True)
     progress.close()
     assert "7 records" in console.file.getvalue()  # type: ignore[attr-defined]
+
+
+def test_debug_log_lines_print_above_the_live_display(
+    certicheck_sandbox_factory: StartSandbox, tmp_path: Path
+) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=100))
+    out = tmp_path / "r.jsonl"
+    args = ["harvest", "results", "--out", str(out), "--rate", "8", "--debug"]
+    run = run_in_terminal(args, columns=120, env=certicheck_env(sandbox))
+    assert run.returncode == 0, run.rows
+    logged = [row for row in run.rows if " DEBUG mettl_async.session: GET" in row]
+    assert len(logged) == 5  # one per page, none overwritten
+    shown = [i for i, row in enumerate(run.rows) if " records · " in row]
+    assert shown == [len(run.rows) - 1]  # the display once, below the log
+    assert run.rows[-1].startswith("100 records · 5 pages · ")
