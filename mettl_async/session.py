@@ -34,17 +34,13 @@ from .auth import AuthScheme, Signed, Stamp
 from .errors import (
     ApiError,
     ConfigurationError,
-    ConnectError,
-    ConnectionLostError,
     MettlError,
     RateLimitedError,
-    RequestTimeoutError,
     TimestampError,
-    TLSVerificationError,
     TransportError,
 )
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
-from .redaction import Redactor, redact
+from .redaction import Redactor
 from .request import Request, WireRequest
 from .retry import RetryPolicy, build_retrying, is_retryable
 from .telemetry import (
@@ -56,6 +52,7 @@ from .telemetry import (
     Throttled,
     WaitingForSecond,
 )
+from .transport import normalize_base_url, transport_error
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -82,18 +79,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-def normalize_base_url(base_url: str) -> str:
-    """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
-    if url.query_string or url.fragment:
-        raise ConfigurationError(f"base_url must not carry a query or fragment, got {redact(base_url)!r}")
-    if url.user is not None or url.password is not None:
-        raise ConfigurationError("base_url must not carry a user name or password")
-    return str(url.with_query(None).with_fragment(None)).rstrip("/")
 
 
 class _Abandoned(Exception):
@@ -495,24 +480,3 @@ class Session:
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
         return transport_error(exc, signed.wire.method, self._shown(signed))
-
-
-def transport_error(exc: BaseException, method: str, shown_url: str) -> TransportError:
-    """The package's transport error for an aiohttp/asyncio one, its message free of secrets."""
-    kind: type[TransportError]
-    if isinstance(exc, aiohttp.ClientSSLError | ssl_module.SSLError):  # certificate failures included
-        kind = TLSVerificationError
-    elif isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        kind = ConnectError
-    elif isinstance(exc, TimeoutError):
-        kind = RequestTimeoutError
-    elif isinstance(
-        exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError
-    ):
-        kind = ConnectionLostError
-    else:
-        kind = TransportError
-    detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
-    if kind is TLSVerificationError:
-        detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
-    return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")
