@@ -66,7 +66,8 @@ def run_in_terminal(
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, columns, 0, 0))
-    environment = {k: v for k, v in os.environ.items() if k not in ("COLUMNS", "LINES", "NO_COLOR")}
+    ignored = ("COLUMNS", "LINES", "NO_COLOR", "FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+    environment = {k: v for k, v in os.environ.items() if k not in ignored}
     environment |= {"TERM": "xterm-256color"} | env
     process = subprocess.Popen(
         [sys.executable, "-m", "mettl_async", *args],
