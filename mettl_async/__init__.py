@@ -44,7 +44,8 @@ if TYPE_CHECKING:
     from .proctorexam import ProctorExamClient
     from .ratelimit import RateLimiter
     from .retry import RetryPolicy
-    from .session import CallOptions, Response, SessionStats
+    from .session import CallOptions, Response
+    from .telemetry import SessionEvents, SessionStats
 
 _LAZY = {
     "CertiCheckClient": ".certicheck",
@@ -58,7 +59,8 @@ _LAZY = {
     "RetryPolicy": ".retry",
     "CallOptions": ".session",
     "Response": ".session",
-    "SessionStats": ".session",
+    "SessionEvents": ".telemetry",
+    "SessionStats": ".telemetry",
 }
 
 # A library logs; the application decides where to (the CLI's --debug, or your handlers).
@@ -99,6 +101,7 @@ __all__ = [
     "Response",
     "RetryPolicy",
     "ServerError",
+    "SessionEvents",
     "SessionStats",
     "SignatureExpiredError",
     "TLSVerificationError",
