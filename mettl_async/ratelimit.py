@@ -5,16 +5,19 @@ arrival time of the next request, stands for a token bucket. Each caller
 reserves its slot at once and sleeps until it comes, so waiters are served in
 order without a lock, and a 429 pushes every waiter back in one assignment.
 
-The rate adapts (additive increase, multiplicative decrease):
+The rate adapts:
 
-* told a rate, the limiter paces at it from the first request; a 429 halves it
-  and successes win it back up to the rate told;
-* not told, it does not pace at all until the server first says 429; it then
-  paces at half the rate that was being sent and raises it step by step while
-  responses are clean, halving again at the next 429, never above ``ceiling``.
+* told a rate, the limiter paces at it from the first request;
+* not told, it does not pace at all until the server first says 429 (a web
+  backend is never throttled by a guess), never above ``ceiling``.
 
-Whatever the mode, a 429 holds every caller for the server's ``Retry-After``,
-and callers already asleep towards a slot queue again behind the pause.
+At a 429 every caller is held for the server's ``Retry-After`` (callers already
+asleep towards a slot queue again behind the pause), and the rate drops once per
+congestion: to just under what got through since the last pause when that can be
+measured (at least a second of sending, most of it accepted), else to half the
+rate sent. Clean responses then raise it once a second: quickly back to just under
+the limit measured, then gently, to find out whether the server allows more.
+Every 429 costs a whole pause, so the policy aims at few of them.
 """
 
 from __future__ import annotations
@@ -27,10 +30,16 @@ from typing import Protocol
 
 #: The longest a 429 may hold the limiter, whatever its Retry-After says.
 MAX_PAUSE = 300.0
-#: Factor applied to the rate on a 429.
+#: Factor applied to the rate on a 429 when the server's limit cannot be measured yet.
 DECREASE = 0.5
-#: Share of the current rate added per second of clean responses (never less than MIN_STEP).
-INCREASE = 0.1
+#: Share of the measured limit to pace at after a 429 (just under it).
+SETTLE = 0.95
+#: Seconds of clean sending, since the last pause, over which a limit can be measured.
+MEASURE = 1.0
+#: Share of the current rate added per second of clean responses (never less than MIN_STEP):
+#: RECOVER up to SETTLE x the last measured limit, INCREASE above it (probing gently for more).
+RECOVER = 0.25
+INCREASE = 0.005
 MIN_STEP = 0.5
 #: The lowest rate the limiter will fall to (requests per second): under any server's limit.
 FLOOR = 0.2
@@ -108,6 +117,11 @@ class RateLimiter:
         #: Until when 429s belong to the congestion already answered (no second decrease).
         self._calm_after = -math.inf
         self._raised_at: float | None = None
+        #: The limit measured (or guessed) at the last 429: recovery is quick below it.
+        self._peak: float | None = None
+        #: Clean responses since ``_calm_since`` (the end of the last pause): what got through.
+        self._clean = 0
+        self._calm_since: float | None = None
         self._sent: collections.deque[float] = collections.deque()
         #: Until when every caller is held (the server's Retry-After).
         self.paused_until = -math.inf
@@ -176,7 +190,16 @@ class RateLimiter:
         self.pauses += 1
         if now >= self._calm_after:
             current = self.rate if self.rate is not None else self.sending_rate(now)
-            self.rate = max(self.floor, current * DECREASE)
+            span = now - self._calm_since if self._calm_since is not None else 0.0
+            accepted = self._clean / span if span >= MEASURE else None
+            if accepted is not None and current * DECREASE <= accepted < current:
+                # Sending above the limit for a while: what got through *is* the limit. (Far
+                # below what was sent, it says more about idle time than about the limit.)
+                self._peak = accepted
+                self.rate = max(self.floor, accepted * SETTLE)
+            else:  # a burst, or too soon to tell: halve
+                self._peak = current
+                self.rate = max(self.floor, current * DECREASE)
             self._raised_at = None
         assert self.rate is not None
         pause = min(retry_after, MAX_PAUSE) if retry_after is not None else 1.0 / self.rate
@@ -185,12 +208,21 @@ class RateLimiter:
         self._tat = max(self._tat, self.paused_until + self._tolerance)
         # Answers to requests sent before this pause are the same congestion.
         self._calm_after = max(self._calm_after, self.paused_until + 1.0 / self.rate)
+        self._calm_since, self._clean = self._calm_after, 0
+
+    def pause_left(self) -> float:
+        """Seconds every caller is still held by a 429 (0.0 when none holds them)."""
+        return max(0.0, self.paused_until - self._now())
 
     def succeeded(self) -> None:
         """A clean response: raise the rate a step towards the limit, once per second."""
+        now = self._now()
+        if self._calm_since is None:
+            self._calm_since = now
+        if now >= self._calm_since:
+            self._clean += 1
         if self.rate is None or self.rate >= self._limit:
             return
-        now = self._now()
         if now < self._calm_after:
             return
         if self._raised_at is None:
@@ -198,6 +230,11 @@ class RateLimiter:
             return
         elapsed = now - self._raised_at
         if elapsed >= 1.0:
-            step = max(MIN_STEP, self.rate * INCREASE) * elapsed
-            self.rate = min(self._limit, self.rate + step)
+            settled = self._peak * SETTLE if self._peak is not None else math.inf
+            if self.rate < settled:  # back towards just under the last 429's rate, quickly
+                self.rate = min(
+                    self._limit, settled, self.rate + max(MIN_STEP, self.rate * RECOVER) * elapsed
+                )
+            else:  # then probe for more, gently
+                self.rate = min(self._limit, self.rate + max(MIN_STEP, self.rate * INCREASE) * elapsed)
             self._raised_at = now

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import itertools
 import math
 
 import pytest
 
-from mettl_async.ratelimit import DECREASE, FLOOR, MAX_PAUSE, MIN_STEP, RateLimiter
+from mettl_async.ratelimit import DECREASE, FLOOR, INCREASE, MAX_PAUSE, MIN_STEP, RECOVER, SETTLE, RateLimiter
 
 
 class FakeClock:
@@ -85,8 +86,32 @@ def test_429s_of_one_congestion_lower_the_rate_once() -> None:
     bucket.throttled(retry_after=1.0)  # answers to requests already in flight
     assert bucket.rate == 10.0 * DECREASE
     clock.now += 5.0
-    bucket.throttled(retry_after=1.0)  # a new congestion
+    bucket.throttled(retry_after=1.0)  # a new congestion, nothing measured: halve again
     assert bucket.rate == 10.0 * DECREASE * DECREASE
+
+
+def test_a_429_after_steady_sending_settles_just_under_what_got_through() -> None:
+    """Paced at 60/s, 50/s accepted for two seconds: the server's limit is 50/s."""
+    bucket, clock = limiter(rate=None, burst=1)
+    bucket.reserve(clock.now)
+    bucket.throttled(retry_after=0.0)  # the first 429 of an unpaced client: halve the rate sent
+    bucket.rate = 60.0
+    clock.now += 2.0  # past the pause and its calm
+    for _ in range(150):  # three seconds at 50 accepted per second
+        clock.now += 0.02
+        bucket.succeeded()
+    bucket.throttled(retry_after=1.0)
+    assert bucket.rate == pytest.approx(50.0 * SETTLE, rel=0.02)
+
+
+def test_idle_time_is_not_read_as_the_limit() -> None:
+    """Few clean answers over a long quiet span say nothing about the limit: halve instead."""
+    bucket, clock = limiter(rate=40.0, burst=1)
+    bucket.succeeded()
+    clock.now += 60.0
+    bucket.succeeded()
+    bucket.throttled(retry_after=1.0)
+    assert bucket.rate == 40.0 * DECREASE
 
 
 def test_the_rate_never_falls_below_the_floor() -> None:
@@ -124,18 +149,22 @@ def test_a_huge_retry_after_pauses_at_most_max_pause() -> None:
 
 
 def test_clean_responses_raise_the_rate_once_a_second_up_to_the_rate_told() -> None:
-    bucket, clock = limiter(rate=10.0, burst=1)
-    bucket.throttled(retry_after=0.0)
+    bucket, clock = limiter(rate=100.0, burst=1)
+    bucket.throttled(retry_after=0.0)  # halved to 50; the last 429 was at 100
     clock.now += 1.0  # past the congestion
     rates = []
-    for _ in range(30):
+    for _ in range(60):
         bucket.succeeded()
         clock.now += 0.5
         rates.append(bucket.rate)
     assert rates == sorted(rates)
-    assert rates[0] == 5.0
-    assert rates[2] == pytest.approx(5.0 + max(MIN_STEP, 0.5))
-    assert rates[-1] == 10.0
+    assert rates[0] == 50.0
+    assert rates[2] == pytest.approx(50.0 * (1 + RECOVER))  # quickly back towards the last 429's rate
+    assert max(rates) <= 100.0
+    below = [r for r in rates if r < 100.0 * SETTLE]
+    above = [b - a for a, b in itertools.pairwise(rates) if a >= 100.0 * SETTLE and b > a]
+    assert below
+    assert all(step <= max(MIN_STEP, 100.0 * INCREASE) + 1e-9 for step in above)  # then gently
 
 
 def test_not_told_the_rate_climbs_only_to_the_ceiling() -> None:

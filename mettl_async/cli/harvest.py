@@ -12,7 +12,7 @@ import click
 from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
-from ..harvest.progress import Progress, count
+from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
@@ -192,6 +192,8 @@ async def harvest_to(
     run that stops after writing says what it kept. Writing to a stream, the
     messages go to stderr; a reader that goes away ends the run with 141.
     """
+    from .progress import open_progress  # rich, loaded only when a harvest runs
+
     fmt = format_for(out, fmt)
     where, streaming = shown(out), is_stream(out)
     if resume and streaming:
@@ -203,9 +205,10 @@ async def harvest_to(
     fingerprint = harvest_fingerprint(kind, filters, client, fmt)
     set_command(f"mettl-async harvest {kind.name} --out {where}")
     sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
+    progress = open_progress(sys.stderr, quiet=quiet)
+    stop_listening = client.events.subscribe(progress.on_event)
     try:
-        summary = await run_harvest(paginator, sink, progress, client.session.stats)
+        summary = await run_harvest(paginator, sink, progress, client.stats)
     except OutputClosedError:
         return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head`): nothing to say
     except BaseException:
@@ -214,6 +217,8 @@ async def harvest_to(
             hint = "" if streaming else "; re-run with --resume to continue"
             click.echo(f"{stopped}{hint}", err=True)
         raise
+    finally:
+        stop_listening()
     click.echo(_finished(summary, where), err=streaming)
     return 0
 

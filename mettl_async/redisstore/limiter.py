@@ -25,7 +25,18 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from ..ratelimit import DECREASE, FLOOR, INCREASE, MAX_PAUSE, MIN_STEP, WINDOW, RateLimiter
+from ..ratelimit import (
+    DECREASE,
+    FLOOR,
+    INCREASE,
+    MAX_PAUSE,
+    MEASURE,
+    MIN_STEP,
+    RECOVER,
+    SETTLE,
+    WINDOW,
+    RateLimiter,
+)
 from . import scripts
 from .link import REDIS_ERRORS, RedisLink
 
@@ -81,7 +92,10 @@ class RedisRateLimiter:
             _number(self.floor),
             str(burst),
             str(int(state_ttl)),
-            *(_number(x) for x in (DECREASE, INCREASE, MIN_STEP, MAX_PAUSE, WINDOW)),
+            *(
+                _number(x)
+                for x in (DECREASE, INCREASE, MIN_STEP, MAX_PAUSE, WINDOW, SETTLE, MEASURE, RECOVER)
+            ),
         )
         self._clock = clock
         self._acquire = link.script(scripts.ACQUIRE)
@@ -98,6 +112,8 @@ class RedisRateLimiter:
         self._pending_pauses: set[asyncio.Task[None]] = set()
         self._success_at = -float("inf")
         self._success_task: asyncio.Task[None] | None = None
+        #: Clean responses not yet counted in Redis.
+        self._unsent_clean = 0
 
     def __repr__(self) -> str:
         return f"RedisRateLimiter(told={self.told!r}, rate={self.rate!r}, link={self.link!r})"
@@ -143,9 +159,9 @@ class RedisRateLimiter:
         self._rate = float(rate.decode())
         return self._rate
 
-    async def record_succeeded(self) -> float | None:
-        """Apply a clean response to the shared state; returns the shared rate."""
-        rate: bytes = await self._run(self._succeeded)
+    async def record_succeeded(self, count: int = 1) -> float | None:
+        """Apply ``count`` clean responses to the shared state; returns the shared rate."""
+        rate: bytes = await self._run(self._succeeded, str(count))
         self._rate = float(rate.decode()) if rate else None
         return self._rate
 
@@ -157,7 +173,7 @@ class RedisRateLimiter:
         if self._pending_pauses:
             await asyncio.wait(set(self._pending_pauses))
         seen: int | None = None
-        while self.link.usable():
+        while await self.link.ready():
             try:
                 wait, pauses = await self.reserve(seen)
             except REDIS_ERRORS as error:
@@ -185,9 +201,7 @@ class RedisRateLimiter:
         if not self.link.up:
             self._local().succeeded()
             return
-        limit = min(self.told or float("inf"), self.ceiling or float("inf"))
-        if self._rate is None or self._rate >= limit:
-            return
+        self._unsent_clean += 1  # counted towards the limit a 429 measures, sent in batches
         now = time.monotonic()
         if now - self._success_at < SUCCESS_EVERY or self._success_task is not None:
             return
@@ -202,8 +216,9 @@ class RedisRateLimiter:
             self._local().throttled(retry_after)
 
     async def _raise(self) -> None:
+        count, self._unsent_clean = self._unsent_clean, 0
         try:
-            await self.record_succeeded()
+            await self.record_succeeded(count)
         except REDIS_ERRORS as error:
             self.link.failed(error)
         finally:

@@ -12,6 +12,7 @@ leaves the package (a ``REDIS_ERRORS`` means "fall back").
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import time
@@ -75,7 +76,8 @@ class RedisLink:
     def from_url(cls, url: str, *, timeout: float = TIMEOUT, retry_every: float = RETRY_EVERY) -> RedisLink:
         """A link to the Redis at ``url`` (``redis://``, ``rediss://`` or ``unix://``).
 
-        redis-py's own retries are off: a failed call falls back at once instead of
+        redis-py retries once, without back-off, so that a pooled connection Redis closed
+        (a restart) is replaced at once; beyond that a failed call falls back instead of
         holding a request for seconds of back-off.
         """
         if not isinstance(url, str) or not url:
@@ -85,7 +87,7 @@ class RedisLink:
                 url,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
-                retry=Retry(NoBackoff(), 0),
+                retry=Retry(NoBackoff(), 1),
             )
         except (ValueError, RedisError) as error:
             raise ConfigurationError(f"redis_url {shown_url(url)!r}: {redact(str(error))}") from None
@@ -99,22 +101,26 @@ class RedisLink:
         """Whether the last call to Redis worked (or none failed yet)."""
         return self._down_since is None
 
-    def usable(self) -> bool:
-        """Whether to call Redis now: always while up; while down, once per ``retry_every``."""
+    async def ready(self) -> bool:
+        """Whether to call Redis now: always while up; while down, once per ``retry_every``
+        (this caller is the one that tries, on fresh connections: the pooled ones may be
+        closed by a restarted Redis)."""
         if self._down_since is None:
             return True
         now = time.monotonic()
         if now < self._retry_at:
             return False
-        self._retry_at = now + self.retry_every  # this caller is the one that tries
+        self._retry_at = now + self.retry_every
+        with contextlib.suppress(*REDIS_ERRORS, OSError):
+            await self.client.connection_pool.disconnect()
         return True
 
     def failed(self, error: BaseException) -> None:
         """A call failed: fall back until Redis answers again; warn once per outage."""
+        if self._down_since is not None:  # already down: the caller that retries set the next try
+            return
         now = time.monotonic()
         self._retry_at = now + self.retry_every
-        if self._down_since is not None:
-            return
         self._down_since = now
         self.outages += 1
         log.warning(

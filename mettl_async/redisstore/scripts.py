@@ -2,8 +2,10 @@
 
 Each script reads the budget's state, applies one step of the in-process
 limiter's policy (GCRA pacing; told a rate, pace at it; not told, send unpaced
-until a first 429, then half the rate sent; additive increase once a second of
-clean responses; a pause every process honours) and writes the state back.
+until a first 429; at a 429, pace just under what got through since the last
+pause when that can be measured, else at half the rate sent; once a second of
+clean responses, recover quickly to just under the limit, then probe gently; a
+pause every process honours) and writes the state back.
 Times come from Redis's clock (``TIME``), so processes whose clocks differ share
 one timeline; a process only ever sleeps for a *duration* Redis computed.
 
@@ -17,26 +19,31 @@ from __future__ import annotations
 # KEYS[1]: the budget's state (hash); KEYS[2]: when requests were reserved while unpaced
 # (sorted set); KEYS[3]: processes seen lately (sorted set).
 # ARGV[1..5]: the caller's settings: told rate, ceiling ('' = none), floor, burst, seconds the
-# state outlives its last use. ARGV[6..10]: the policy (ratelimit.py's DECREASE, INCREASE,
-# MIN_STEP, MAX_PAUSE, WINDOW). ARGV[11]: a test clock ('' = Redis's own). ARGV[12..]: per script.
+# state outlives its last use. ARGV[6..13]: the policy (ratelimit.py's DECREASE, INCREASE,
+# MIN_STEP, MAX_PAUSE, WINDOW, SETTLE, MEASURE, RECOVER). ARGV[14]: a test clock ('' = Redis's
+# own). ARGV[15..]: per script.
 _PRELUDE = """
 local told, ceiling = tonumber(ARGV[1]), tonumber(ARGV[2])
 local floor, burst, ttl = tonumber(ARGV[3]), tonumber(ARGV[4]), tonumber(ARGV[5])
 local DECREASE, INCREASE, MIN_STEP = tonumber(ARGV[6]), tonumber(ARGV[7]), tonumber(ARGV[8])
 local MAX_PAUSE, WINDOW = tonumber(ARGV[9]), tonumber(ARGV[10])
-local now = tonumber(ARGV[11])
+local SETTLE, MEASURE, RECOVER = tonumber(ARGV[11]), tonumber(ARGV[12]), tonumber(ARGV[13])
+local now = tonumber(ARGV[14])
 if not now then
   local t = redis.call('TIME')
   now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 end
 local limit = math.min(told or math.huge, ceiling or math.huge)
-local s = redis.call('HMGET', KEYS[1], 'rate', 'tat', 'paused_until', 'calm_after', 'raised_at', 'pauses')
+local s = redis.call('HMGET', KEYS[1], 'rate', 'tat', 'paused_until', 'calm_after', 'raised_at', 'pauses',
+                    'peak', 'clean', 'calm_since')
 -- rate: requests per second (nil: unpaced); tat: the next slot (GCRA's theoretical arrival
 -- time); paused_until: a 429 holds everyone until then; calm_after: 429s before it belong to
--- the congestion already answered; raised_at: when the rate last rose; pauses: 429s so far.
+-- the congestion already answered; raised_at: when the rate last rose; pauses: 429s so far;
+-- peak: the limit measured (or guessed) at the last 429; clean: clean answers since calm_since.
 local rate, tat = tonumber(s[1]), tonumber(s[2]) or now
 local paused_until, calm_after = tonumber(s[3]) or 0, tonumber(s[4]) or 0
 local raised_at, pauses = tonumber(s[5]), tonumber(s[6]) or 0
+local peak, clean, calm_since = tonumber(s[7]), tonumber(s[8]) or 0, tonumber(s[9])
 -- Told a rate (or given a ceiling): paced from the first request. Otherwise unpaced until a 429.
 if not rate and limit < math.huge then rate = limit end
 local function f(x) return string.format('%.6f', x) end
@@ -46,26 +53,29 @@ local function save()
   if rate then redis.call('HSET', KEYS[1], 'rate', f(rate)) end
   if raised_at then redis.call('HSET', KEYS[1], 'raised_at', f(raised_at))
   else redis.call('HDEL', KEYS[1], 'raised_at') end
+  if peak then redis.call('HSET', KEYS[1], 'peak', f(peak)) end
+  redis.call('HSET', KEYS[1], 'clean', clean)
+  if calm_since then redis.call('HSET', KEYS[1], 'calm_since', f(calm_since)) end
   redis.call('EXPIRE', KEYS[1], ttl)
 end
 """
 
-#: Take the next slot. ARGV[12]: the pause count a caller slept under ('' = a new request): if
-#: no 429 came since, its slot stands. ARGV[13]: this process's token to count as alive ('' = not
-#: now); ARGV[14]: seconds a process counts as alive. Returns {wait, pauses, rate or '', processes
+#: Take the next slot. ARGV[15]: the pause count a caller slept under ('' = a new request): if
+#: no 429 came since, its slot stands. ARGV[16]: this process's token to count as alive ('' = not
+#: now); ARGV[17]: seconds a process counts as alive. Returns {wait, pauses, rate or '', processes
 #: alive or -1}.
 ACQUIRE = (
     _PRELUDE
     + """
 local peers = -1
-if ARGV[13] ~= '' then
-  redis.call('ZADD', KEYS[3], now, ARGV[13])
-  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. f(now - tonumber(ARGV[14])))
+if ARGV[16] ~= '' then
+  redis.call('ZADD', KEYS[3], now, ARGV[16])
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', '(' .. f(now - tonumber(ARGV[17])))
   redis.call('EXPIRE', KEYS[3], ttl)
   peers = redis.call('ZCARD', KEYS[3])
 end
 local wait = 0
-if tonumber(ARGV[12]) ~= pauses then
+if tonumber(ARGV[15]) ~= pauses then
   if rate then
     -- GCRA: each request takes the slot at tat; up to burst - 1 slots may be taken early.
     local slot = math.max(tat, now)
@@ -85,7 +95,7 @@ return {f(wait), tostring(pauses), rate and f(rate) or '', tostring(peers)}
 """
 )
 
-#: A 429. ARGV[12]: the server's Retry-After in seconds ('' = none). Returns {rate, pause}.
+#: A 429. ARGV[15]: the server's Retry-After in seconds ('' = none). Returns {rate, pause}.
 THROTTLED = (
     _PRELUDE
     + """
@@ -102,35 +112,56 @@ if now >= calm_after or not rate then
       current = n / math.min(math.max(now - first, 1 / n, 0.05), WINDOW)
     end
   end
-  rate = math.max(floor, current * DECREASE)
+  local span = calm_since and (now - calm_since) or 0
+  local accepted = nil
+  if span >= MEASURE then accepted = clean / span end
+  if accepted and accepted >= current * DECREASE and accepted < current then
+    -- Sending above the limit for a while: what got through is the limit.
+    peak = accepted
+    rate = math.max(floor, accepted * SETTLE)
+  else
+    peak = current
+    rate = math.max(floor, current * DECREASE)
+  end
   raised_at = nil
 end
-local retry = tonumber(ARGV[12])
+local retry = tonumber(ARGV[15])
 local pause = retry and math.min(retry, MAX_PAUSE) or 1 / rate
 paused_until = math.max(paused_until, now + pause)
 -- The next slot is the pause's end with the whole burst spent; answers to requests sent
 -- before the pause ends are the same congestion.
 tat = math.max(tat, paused_until + (burst - 1) / rate)
 calm_after = math.max(calm_after, paused_until + 1 / rate)
+calm_since, clean = calm_after, 0
 save()
 return {f(rate), f(paused_until - now)}
 """
 )
 
-#: A clean response: raise the rate towards the limit, at most once a second. Returns the rate.
+#: Clean responses (ARGV[15]: how many, counted since the last call): count them towards the
+#: limit a 429 measures; raise the rate towards the limit, at most once a second. Returns the rate.
 SUCCEEDED = (
     _PRELUDE
     + """
+if not calm_since then calm_since = now end
+if now >= calm_since then clean = clean + (tonumber(ARGV[15]) or 1) end
 if rate and rate < limit and now >= calm_after then
   if not raised_at then
     raised_at = now
-    save()
   elseif now - raised_at >= 1 then
-    rate = math.min(limit, rate + math.max(MIN_STEP, rate * INCREASE) * (now - raised_at))
+    local elapsed = now - raised_at
+    local settled = peak and peak * SETTLE or math.huge
+    if rate < settled then
+      -- Back towards just under the last 429's limit, quickly.
+      rate = math.min(limit, settled, rate + math.max(MIN_STEP, rate * RECOVER) * elapsed)
+    else
+      -- Then probe for more, gently.
+      rate = math.min(limit, rate + math.max(MIN_STEP, rate * INCREASE) * elapsed)
+    end
     raised_at = now
-    save()
   end
 end
+save()
 return rate and f(rate) or ''
 """
 )

@@ -74,7 +74,7 @@ class RedisUniqueness:
         """Take ``second`` for the request ``key`` across every process; false when taken."""
         if not self.fallback.claim_now(key, second):
             return False  # this process signed it already: no need to ask
-        if not self.link.usable():
+        if not await self.link.ready():
             return True
         name = f"{self._prefix}{hashlib.blake2b(key, digest_size=16).hexdigest()}:{second}"
         try:
@@ -91,7 +91,7 @@ class RedisUniqueness:
             value = self._next
             self._next += 1
             return value
-        if self.link.usable():
+        if await self.link.ready():
             try:
                 reply: bytes = await self._take_block(keys=(self._counter,), args=(self.block, NONCE_TTL))
             except REDIS_ERRORS as error:
