@@ -72,6 +72,13 @@ def serve(
         output_closed = asyncio.Event()
         set_command(f"mettl-async webhooks serve --out {shown(out)}")
         landing = Landing(out, format_for(out, fmt), on_output_closed=output_closed.set)
+        try:
+            await serve_until(landing, output_closed)
+        finally:
+            landing.close()  # after the server: no handler is still landing
+        return EXIT_BROKEN_PIPE
+
+    async def serve_until(landing: Landing, output_closed: asyncio.Event) -> None:
         served = sources()
         if not served:
             raise UsageError("no platform declares a webhook source")
@@ -95,7 +102,5 @@ def serve(
             await output_closed.wait()  # or until interrupted
         finally:
             await runner.cleanup()
-            landing.close()
-        return EXIT_BROKEN_PIPE
 
     run(go, debug=is_debug(ctx), interrupted=0)
