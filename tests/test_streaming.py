@@ -3,6 +3,7 @@ stderr, no checkpoint; a reader that stops early ends the run quietly with 141."
 
 from __future__ import annotations
 
+import io
 import os
 import re
 import subprocess
@@ -10,6 +11,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import orjson
@@ -19,7 +21,10 @@ from test_itep_webhooks import FORM, GRADED, form
 
 from mettl_async.certicheck.sandbox import SandboxConfig
 from mettl_async.cli import main
+from mettl_async.harvest import HarvestError, OutputClosedError
+from mettl_async.itep.webhooks import parse
 from mettl_async.sandbox import FaultConfig, SandboxThread
+from mettl_async.webhooks.server import Landing
 
 Factory = Callable[..., SandboxThread]
 HARVEST = [sys.executable, "-m", "mettl_async", "harvest", "results", "--rate", "1000"]
@@ -195,3 +200,26 @@ async def test_webhooks_serve_lands_events_on_stdout(
             except aiohttp.ClientError:
                 break  # the server stopped while answering
     assert process.wait(timeout=30) == 141
+
+
+def test_no_delivery_is_acknowledged_once_the_output_or_the_landing_closed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class BrokenPipe(io.BytesIO):
+        def write(self, data: Any) -> int:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(BrokenPipe()))
+    stopped: list[bool] = []
+    landing = Landing("-", "jsonl", on_output_closed=lambda: stopped.append(True))
+    with pytest.raises(OutputClosedError):
+        landing(parse(form(GRADED), FORM))
+    assert stopped == [True]
+    with pytest.raises(OutputClosedError):  # another event: refused, not written anywhere
+        landing(parse(form(GRADED | {"Status": "Review"}), FORM))
+    landing.close()
+    to_file = Landing(tmp_path / "e.jsonl", "jsonl")
+    to_file.close()
+    with pytest.raises(HarvestError, match="is closed"):
+        to_file(parse(form(GRADED), FORM))
+    assert not (tmp_path / "e.jsonl").exists()

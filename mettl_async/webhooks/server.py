@@ -56,6 +56,8 @@ class Landing:
     The output is locked from the start (one writer per output: a second server, or a harvest
     into the same file, is refused); on a PostgreSQL database one server at a time. When the
     reader of a stream output goes away, ``on_output_closed`` is called (the server stops).
+    Once the output is closed (or the landing is), every delivery fails, so the platform
+    delivers it again later: none is acknowledged without having landed.
     """
 
     def __init__(
@@ -67,6 +69,8 @@ class Landing:
         self._sinks: dict[str, Sink] = {}
         self.landed = 0
         self._on_output_closed = on_output_closed
+        #: Why deliveries are refused from now on (the output or the landing closed), if they are.
+        self._refusal: tuple[type[HarvestError], str] | None = None
         if fmt == "csv" and is_stream(out):
             raise HarvestError("CSV events need a file per kind; write JSONL to a stream")
         self._lock = lock_output(out, purpose="mettl-async webhooks serve")
@@ -78,6 +82,9 @@ class Landing:
         return self.out
 
     def __call__(self, delivery: Delivery) -> None:
+        if self._refusal is not None:
+            error, message = self._refusal
+            raise error(message)
         if delivery.kind is None:
             return
         sink = self._sinks.get(delivery.kind.name)
@@ -89,12 +96,14 @@ class Landing:
             self._sinks[delivery.kind.name] = sink
         try:
             self.landed += sink.land([dict(delivery.record)])
-        except OutputClosedError:
+        except OutputClosedError as closed:
+            self._refusal = (OutputClosedError, str(closed))
             if self._on_output_closed is not None:
                 self._on_output_closed()
             raise
 
     def close(self) -> None:
+        self._refusal = self._refusal or (HarvestError, f"the landing in {self.where} is closed")
         try:
             for sink in self._sinks.values():
                 sink.close()
