@@ -43,6 +43,7 @@ from .errors import (
     TLSVerificationError,
     TransportError,
 )
+from .loopbound import LoopParts
 from .ratelimit import Limiter, RateLimiter
 from .redaction import Redactor, redact
 from .request import Request, WireRequest
@@ -148,9 +149,11 @@ class Session:
         self.stats = SessionStats()
         self.uniqueness = uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
-        self._semaphore = asyncio.Semaphore(concurrency)
-        self._http = http
-        self._owns_http = http is None
+        #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
+        #: made on first use in a loop, made again when the client is used from another one.
+        self._parts: LoopParts | None = None
+        self._retired: list[LoopParts] = []
+        self._borrowed = http
         self._ssl = ssl
         self._trace_configs = list(trace_configs)
         self._headers = dict(headers or {})
@@ -161,7 +164,6 @@ class Session:
         self.prefetch = prefetch
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
-        self._inflight: dict[Hashable, asyncio.Future[Response]] = {}
         self._recent: dict[Hashable, Response] = {}
         self._recent_second: int | None = None
 
@@ -177,28 +179,50 @@ class Session:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session if this session created it; a borrowed one is left open."""
-        if self._owns_http and self._http is not None:
-            await self._http.close()
-            self._http = None
+        """Close the HTTP session if this session created it; a borrowed one is left open.
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            connector = aiohttp.TCPConnector(
-                limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
-            )
-            self._http = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": f"mettl-async/{__version__}"},
-                trace_configs=self._trace_configs or None,
-            )
-            # aiohttp silently resends a GET once when a pooled connection turns out to be
-            # dead. The resend repeats a single-use signature and is refused, so the retry
-            # policy, which re-signs, is left as the only place that repeats requests.
-            # (A borrowed session keeps its behaviour; the refusal is then retried.)
-            if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False
-        return self._http
+        The session stays usable: a later request opens new connections.
+        """
+        parts, self._parts = self._parts, None
+        if parts is not None:
+            await parts.close()
+
+    @property
+    def http(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session in use (``None`` before the first request and after :meth:`close`)."""
+        return self._parts.http if self._parts is not None else self._borrowed
+
+    @property
+    def _owns_http(self) -> bool:
+        return self._borrowed is None
+
+    def _here(self) -> LoopParts:
+        """The parts of the running loop, made when this session moves to it."""
+        loop = asyncio.get_running_loop()
+        parts = self._parts
+        if parts is not None and parts.usable_from(loop):
+            return parts
+        if parts is not None:
+            parts.leave()
+        parts = self._parts = LoopParts(loop, self.concurrency, self._new_http, self._borrowed, self._retired)
+        return parts
+
+    def _new_http(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
+        )
+        http = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": f"mettl-async/{__version__}"},
+            trace_configs=self._trace_configs or None,
+        )
+        # aiohttp silently resends a GET once when a pooled connection turns out to be
+        # dead. The resend repeats a single-use signature and is refused, so the retry
+        # policy, which re-signs, is left as the only place that repeats requests.
+        # (A borrowed session keeps its behaviour; the refusal is then retried.)
+        if hasattr(http, "_retry_connection"):
+            http._retry_connection = False
+        return http
 
     def prefetch_window(self) -> int:
         """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
@@ -240,6 +264,7 @@ class Session:
 
     async def request(self, request: Request, options: CallOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
+        inflight = self._here().inflight
         key = self._coalescing_key(request, options)
         if key is None:
             try:
@@ -253,17 +278,17 @@ class Session:
             if shared is not None:
                 self.stats.coalesced += 1
                 return shared
-            waiter = self._inflight.get(key)
+            waiter = inflight.get(key)
             if waiter is None:
                 break
             try:
-                response = await asyncio.shield(waiter)
+                response: Response = await asyncio.shield(waiter)
             except _Abandoned:
                 continue
             self.stats.coalesced += 1
             return response
         waiter = asyncio.get_running_loop().create_future()
-        self._inflight[key] = waiter
+        inflight[key] = waiter
         try:
             response = await self._call(request, options)
         except BaseException as error:
@@ -271,7 +296,7 @@ class Session:
             waiter.exception()  # retrieved: no "never retrieved" warning when nobody waited
             raise
         finally:
-            del self._inflight[key]
+            del inflight[key]
         waiter.set_result(response)
         if self.auth.resolution:
             self._remember(key, response)
@@ -365,7 +390,7 @@ class Session:
             return await self._attempt(request, timeout, number)
 
     async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
-        async with self._semaphore:
+        async with self._here().semaphore:
             await self.limiter.acquire()
             signed = self.auth.sign(request, self.base_url, await self.stamp(request))
             wire = signed.wire
@@ -418,7 +443,7 @@ class Session:
         return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
 
     async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
-        http = self._client()
+        http = self._here().client()
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers
