@@ -1,0 +1,389 @@
+"""The synchronous clients (mettl_async.sync) against the sandboxes, over loopback.
+
+In a plain script (a subprocess, checked for a quiet exit), from a thread whose
+loop is running (Jupyter, an async app), across ``asyncio.run`` calls, in many
+threads at once; pagination with ``for``; the same exception classes; options;
+closing. ``assert_type`` lines are checked by mypy (``nox -s typecheck``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import gc
+import inspect
+import os
+import subprocess
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any, assert_type
+
+import pytest
+
+from mettl_async import (
+    AuthenticationError,
+    ConfigurationError,
+    InputError,
+    NotFoundError,
+    RequestTimeoutError,
+    RetryPolicy,
+    SessionStats,
+)
+from mettl_async.certicheck.models import AccountInfo, ApplicantResult, Test, Timezone
+from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+from mettl_async.itep.models import Fulfillment
+from mettl_async.itep.sandbox import ItepSandbox
+from mettl_async.mettl.models import Schedule
+from mettl_async.mettl.sandbox import MettlRestSandbox
+from mettl_async.pagination import Page
+from mettl_async.proctorexam.models import Exam
+from mettl_async.proctorexam.sandbox import ProctorExamSandbox
+from mettl_async.sandbox import FaultConfig, SandboxThread
+from mettl_async.service import Service
+from mettl_async.sync import (
+    CertiCheckClient,
+    ItepClient,
+    MettlClient,
+    Paginator,
+    ProctorExamClient,
+    SyncClient,
+    SyncService,
+)
+
+StartSandbox = Callable[..., SandboxThread]
+
+
+def sync_client(sandbox: SandboxThread) -> CertiCheckClient:
+    config = sandbox.get(CertiCheckSandbox).config
+    return CertiCheckClient(
+        config.public_key, config.private_key, config.subdomain, base_url=sandbox.base_url
+    )
+
+
+def env_for(sandbox: SandboxThread) -> dict[str, str]:
+    config = sandbox.get(CertiCheckSandbox).config
+    return {
+        "METTL_PUBLIC_KEY": config.public_key,
+        "METTL_PRIVATE_KEY": config.private_key,
+        "METTL_SUBDOMAIN": config.subdomain,
+        "METTL_BASE_URL": sandbox.base_url,
+    }
+
+
+def loop_threads() -> list[threading.Thread]:
+    return [t for t in threading.enumerate() if t.name.startswith("mettl-async-")]
+
+
+@pytest.fixture
+def sandbox(certicheck_sandbox_factory: StartSandbox) -> SandboxThread:
+    return certicheck_sandbox_factory(SandboxConfig(applicants=120))
+
+
+@pytest.fixture
+def client(sandbox: SandboxThread) -> Iterator[CertiCheckClient]:
+    with sync_client(sandbox) as client:
+        yield client
+
+
+# -- the same API, blocking ------------------------------------------------------------------------
+
+
+def test_calls_return_the_typed_models(client: CertiCheckClient) -> None:
+    zones = assert_type(client.timezones.list(), list[Timezone])
+    assert zones
+    assert all(isinstance(zone, Timezone) for zone in zones)
+    assert isinstance(assert_type(client.account.get(), AccountInfo), AccountInfo)
+    tests = assert_type(client.tests.list(), Paginator[Test])
+    first = assert_type(tests.first(), Page[Test])
+    assert first.items
+    assert all(isinstance(test, Test) for test in first.items)
+    assert assert_type(client.stats, SessionStats).requests == 3
+
+
+def test_for_walks_every_item_as_the_async_paginator_does(
+    client: CertiCheckClient, sandbox: SandboxThread
+) -> None:
+    walked = [result for result in client.results.all(page_size=7)]
+    for result in walked:
+        assert_type(result, ApplicantResult)
+
+    async def async_walk() -> list[ApplicantResult]:
+        async with sandbox.client() as aio:
+            return [result async for result in aio.results.all(page_size=7)]
+
+    assert walked == asyncio.run(async_walk())
+    assert len(walked) == 120
+    assert client.results.all(page_size=50).to_list() == walked
+
+
+def test_pages_resume_from_a_position(client: CertiCheckClient) -> None:
+    pages = list(client.tests.list(page_size=2).pages())
+    assert len(pages) > 2
+    assert all(isinstance(page, Page) for page in pages)
+    resumed = list(client.tests.list(page_size=2).pages(start=pages[1].next))
+    assert [t.test_id for page in resumed for t in page.items] == [
+        t.test_id for page in pages[2:] for t in page.items
+    ]
+
+
+def test_max_items_and_first(client: CertiCheckClient) -> None:
+    listing = client.results.all(page_size=10, max_items=25)
+    assert listing.max_items == 25
+    assert len(list(listing)) == 25
+    assert len(listing.first().items) == 10
+
+
+def test_leaving_a_for_early_stops_the_walk_and_its_fetches(certicheck_sandbox_factory: StartSandbox) -> None:
+    slow = certicheck_sandbox_factory(
+        SandboxConfig(applicants=60, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.3))
+    )
+
+    async def tasks() -> int:
+        return len(asyncio.all_tasks())
+
+    with sync_client(slow) as client:
+        idle = client._portal.run(tasks)
+        for index, _ in enumerate(client.results.all(page_size=5)):
+            if index == 7:
+                assert client._portal.run(tasks) > idle  # pages are being fetched ahead
+                break
+        assert client._portal.run(tasks) == idle
+
+
+def test_errors_are_the_async_client_s_classes(client: CertiCheckClient, sandbox: SandboxThread) -> None:
+    before = len(sandbox.sandbox.requests)
+    with pytest.raises(InputError, match="assessment_id"):
+        client.results.of_assessment(-1)  # a paginator's input is checked when it is made
+    with pytest.raises(InputError, match="email"):
+        client.applicants.login_url("not an address")
+    assert len(sandbox.sandbox.requests) == before  # nothing was sent
+    with pytest.raises(NotFoundError) as caught:
+        client.results.of_applicant_in_assessment(1, "nobody@example.com")
+    assert caught.value.code == "E001"
+    config = sandbox.get(CertiCheckSandbox).config
+    with (
+        CertiCheckClient(config.public_key, "wrong", config.subdomain, base_url=sandbox.base_url) as wrong,
+        pytest.raises(AuthenticationError),
+    ):
+        wrong.timezones.list()
+
+
+def test_with_options_is_the_same_client_with_other_defaults(
+    certicheck_sandbox_factory: StartSandbox,
+) -> None:
+    slow = certicheck_sandbox_factory(
+        SandboxConfig(applicants=10, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.6))
+    )
+    with sync_client(slow) as client:
+        impatient = client.with_options(timeout=0.2, retry=RetryPolicy.never())
+        assert_type(impatient, CertiCheckClient)
+        with pytest.raises(RequestTimeoutError):
+            impatient.timezones.list()
+        assert client.timezones.list()  # the client itself keeps its own defaults
+        assert impatient.stats is client.stats  # one session
+        assert impatient._portal is client._portal  # one loop thread
+
+
+def test_every_platform_has_its_synchronous_client(sandbox_factory: StartSandbox) -> None:
+    server = sandbox_factory(ProctorExamSandbox(), MettlRestSandbox(), ItepSandbox())
+    pe, rest, itep = server.get(ProctorExamSandbox), server.get(MettlRestSandbox), server.get(ItepSandbox)
+    exam_base, rest_base = server.base_url_of(pe), server.base_url_of(rest) + "/v3"
+    with ProctorExamClient(pe.config.api_token, pe.config.secret_key, base_url=exam_base) as proctor:
+        exams = [assert_type(exam, Exam) for exam in proctor.exams.list(max_items=5)]
+        assert len(exams) == 5
+        assert proctor.exams.get(exams[0].id or 0) == exams[0]
+    with MettlClient(rest.config.public_key, rest.config.private_key, base_url=rest_base) as mettl:
+        assert mettl.api_version == "v3"
+        schedules = [assert_type(s, Schedule) for s in mettl.schedules.all(max_items=3)]
+        assert len(schedules) == 3
+    config = itep.config
+    url = server.base_url_of(itep) + "/fulfillment"
+    with ItepClient(
+        config.api_key,
+        url=url,
+        signature_header=config.header,
+        signature_encoding=config.encoding,
+        environ={},
+    ) as client:
+        issued = assert_type(client.fulfill("GTX-Academic-Plus"), Fulfillment)
+        assert issued.test_id
+
+
+# -- where it runs ------------------------------------------------------------------------------------
+
+SCRIPT = """
+import asyncio
+
+from mettl_async import CertiCheckClient as AsyncCertiCheckClient
+from mettl_async.sync import CertiCheckClient
+
+sync_client = CertiCheckClient()         # module level, never closed
+async_client = AsyncCertiCheckClient()   # module level, never closed
+
+
+async def main() -> tuple[int, int]:
+    zones = sync_client.timezones.list()  # a blocking call while this loop runs
+    page = await async_client.results.all(page_size=10)
+    return len(zones), len(page.items)
+
+
+print(asyncio.run(main()))
+print(asyncio.run(main()))  # a second loop: both clients keep working
+print(sum(1 for _ in sync_client.results.all(page_size=25)))
+for index, _ in enumerate(sync_client.results.all(page_size=5)):  # left early, fetches ahead pending
+    if index == 7:
+        break
+"""
+
+
+def test_a_plain_script_runs_and_exits_without_a_word(sandbox: SandboxThread, tmp_path: Path) -> None:
+    script = tmp_path / "script.py"
+    script.write_text(SCRIPT, encoding="utf-8")
+    done = subprocess.run(
+        [sys.executable, "-W", "default", str(script)],
+        env=os.environ | env_for(sandbox) | {"PYTHONDEVMODE": "", "PYTHONASYNCIODEBUG": ""},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (done.returncode, done.stderr) == (0, "")
+    assert done.stdout.splitlines() == ["(9, 10)", "(9, 10)", "120"]
+
+
+async def test_called_from_a_thread_whose_loop_is_running(client: CertiCheckClient) -> None:
+    # Jupyter's case: asyncio.run would fail here; the client's own loop is elsewhere.
+    assert asyncio.get_running_loop().is_running()
+    assert len(client.results.all(page_size=40).to_list()) == 120
+    # An async app's case: a worker thread of the running loop.
+    assert len(await asyncio.to_thread(client.timezones.list)) == 9
+
+
+def test_a_module_level_client_across_asyncio_run_calls(sandbox: SandboxThread) -> None:
+    client = sync_client(sandbox)
+
+    async def use() -> int:
+        return len(client.results.all(page_size=30).to_list())
+
+    assert asyncio.run(use()) == 120
+    assert asyncio.run(use()) == 120
+    client.close()
+
+
+def test_many_threads_share_one_client(client: CertiCheckClient) -> None:
+    with ThreadPoolExecutor(8) as pool:
+        counts = list(pool.map(lambda _: len(client.results.all(page_size=20).to_list()), range(16)))
+    assert counts == [120] * 16
+    assert len(loop_threads()) == 1
+
+
+# -- closing ------------------------------------------------------------------------------------------
+
+
+def test_with_closes_the_connections_and_stops_the_thread(sandbox: SandboxThread) -> None:
+    with sync_client(sandbox) as client:
+        client.timezones.list()
+        [thread] = loop_threads()
+        http = client._aio.session.http
+        assert http is not None
+    assert http.closed
+    assert not thread.is_alive()
+    assert loop_threads() == []
+    assert client.timezones.list()  # a later call starts again
+    client.close()
+    client.close()  # twice is fine
+    assert loop_threads() == []
+
+
+def test_a_client_dropped_without_closing_is_closed(sandbox: SandboxThread) -> None:
+    client = sync_client(sandbox)
+    client.timezones.list()
+    [thread] = loop_threads()
+    del client
+    gc.collect()
+    thread.join(10)
+    assert not thread.is_alive()
+
+
+def test_closing_during_a_walk_does_not_end_it_silently(client: CertiCheckClient) -> None:
+    walk = iter(client.results.all(page_size=10))
+    next(walk)
+    client.close()
+    with pytest.raises(ConfigurationError, match="closed during this iteration"):
+        list(walk)
+
+
+def test_a_call_from_the_client_s_own_loop_is_refused(client: CertiCheckClient) -> None:
+    async def reenter() -> list[Timezone]:
+        return client.timezones.list()
+
+    with pytest.raises(ConfigurationError, match="its own event loop"):
+        client._portal.run(reenter)
+
+
+def test_a_client_from_before_a_fork_refuses_in_the_child(client: CertiCheckClient) -> None:
+    client.timezones.list()
+    running = client._portal._running
+    assert running is not None
+    running.pid = -1  # what a forked child sees: the thread belongs to another process
+    with pytest.raises(ConfigurationError, match=r"os\.fork"):
+        client.timezones.list()
+    client.close()  # the child leaves the parent's thread alone
+    assert running.thread.is_alive()
+    running.pid = os.getpid()
+    client._portal._running = running
+    client.close()
+    assert not running.thread.is_alive()
+
+
+def test_an_async_client_from_another_thread_s_running_loop_is_refused(sandbox: SandboxThread) -> None:
+    aio = sandbox.client()
+    ready, release = threading.Event(), threading.Event()
+
+    async def hold() -> None:
+        await aio.timezones.list()
+        ready.set()
+        await asyncio.to_thread(release.wait, 10)
+        await aio.close()
+
+    holder = threading.Thread(target=asyncio.run, args=(hold(),))
+    holder.start()
+    ready.wait(10)
+    try:
+        with pytest.raises(ConfigurationError, match=r"mettl_async\.sync"):
+            asyncio.run(aio.timezones.list())
+    finally:
+        release.set()
+        holder.join(10)
+
+
+def public_signatures(service: object) -> dict[str, list[str]]:
+    return {
+        name: list(inspect.signature(getattr(service, name)).parameters)
+        for name in dir(service)
+        if not name.startswith("_") and callable(getattr(service, name))
+    }
+
+
+def test_every_service_method_has_its_synchronous_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ITEP_FULFILLMENT_URL", "https://itep.invalid/fulfill")
+    clients: list[SyncClient[Any]] = [
+        CertiCheckClient("pk", "sk", "acme"),
+        MettlClient("pk", "sk"),
+        ProctorExamClient("token", "secret", tenant="acme"),
+        ItepClient("key"),
+    ]
+    for client in clients:
+        services = {name: value for name, value in vars(client).items() if isinstance(value, SyncService)}
+        assert services
+        assert services.keys() == {
+            name for name, value in vars(client._aio).items() if isinstance(value, Service)
+        }
+        for name, service in services.items():
+            assert public_signatures(service) == public_signatures(getattr(client._aio, name)), name
+        assert list(inspect.signature(type(client)).parameters) == [
+            p for p in inspect.signature(type(client._aio)).parameters if p != "http"
+        ]
+        client.close()
