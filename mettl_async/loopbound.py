@@ -76,6 +76,8 @@ class LoopParts:
         self.owns_http = http is None
         self._make_http = make_http
         self._retired = retired
+        #: The guard has run: the HTTP session is closed, these parts are done with.
+        self.finished = False
         self._guard = self._guarding()
         start(self._guard)
 
@@ -89,6 +91,7 @@ class LoopParts:
         try:
             yield
         finally:
+            self.finished = True
             await self._close_http()
 
     async def _close_http(self) -> None:
@@ -101,8 +104,8 @@ class LoopParts:
             await http.close()
 
     def usable_from(self, loop: asyncio.AbstractEventLoop) -> bool:
-        """Whether these parts belong to ``loop`` (the fast check made on every request)."""
-        return self.loop is loop
+        """Whether these parts belong to ``loop`` and are open (checked on every request)."""
+        return self.loop is loop and not self.finished
 
     def leave(self) -> None:
         """The session moves to another loop: make sure these parts get closed.
@@ -111,6 +114,8 @@ class LoopParts:
         is running in another thread (a session is used by one loop at a time),
         or they hold a borrowed HTTP session (which belongs to its loop).
         """
+        if self.finished:
+            return
         if self.pid == os.getpid() and self.loop.is_running() and not self.loop.is_closed():
             raise ConfigurationError(
                 "this client is in use by an event loop running in another thread, and its "
@@ -147,6 +152,8 @@ class LoopParts:
     async def close(self) -> None:
         """Close the HTTP session of these parts, from whichever loop is running."""
         running = asyncio.get_running_loop()
+        if self.finished:
+            return
         if self.loop is running:
             await self._guard.aclose()  # its finally closes the HTTP session
         elif self.loop.is_closed() or self.pid != os.getpid():
@@ -160,3 +167,44 @@ class LoopParts:
     def _retire(self) -> None:
         if self not in self._retired:
             self._retired.append(self)
+
+
+class PerLoop:
+    """A session's :class:`LoopParts`: those of the loop in use, and those left in loops that
+    are stopped but may run again (until their guard closes them)."""
+
+    def __init__(self, concurrency: int, make_http: HttpFactory, http: aiohttp.ClientSession | None) -> None:
+        self._concurrency = concurrency
+        self._make_http = make_http
+        self._borrowed = http
+        self.current: LoopParts | None = None
+        self.retired: list[LoopParts] = []
+
+    @property
+    def http(self) -> aiohttp.ClientSession | None:
+        """The HTTP session in use, if any."""
+        return self.current.http if self.current is not None else self._borrowed
+
+    def here(self) -> LoopParts:
+        """The parts of the running loop, made when the session moves to it."""
+        loop = asyncio.get_running_loop()
+        parts = self.current
+        if parts is not None and parts.usable_from(loop):
+            return parts
+        if parts is not None:
+            parts.leave()
+        for retired in self.retired:  # back in a loop left before: its connections are still open
+            if retired.usable_from(loop):
+                self.retired.remove(retired)
+                self.current = retired
+                return retired
+        parts = self.current = LoopParts(
+            loop, self._concurrency, self._make_http, self._borrowed, self.retired
+        )
+        return parts
+
+    async def close(self) -> None:
+        """Close the HTTP session of the loop in use (from any loop)."""
+        parts, self.current = self.current, None
+        if parts is not None:
+            await parts.close()

@@ -154,6 +154,8 @@ class RateLimiter:
         self._calm_after += seconds
         if self._raised_at is not None:
             self._raised_at += seconds
+        if self._calm_since is not None:
+            self._calm_since += seconds
         self._sent = collections.deque(t + seconds for t in self._sent)
 
     @property

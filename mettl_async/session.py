@@ -43,7 +43,7 @@ from .errors import (
     TLSVerificationError,
     TransportError,
 )
-from .loopbound import LoopParts
+from .loopbound import PerLoop
 from .ratelimit import Limiter, RateLimiter
 from .redaction import Redactor, redact
 from .request import Request, WireRequest
@@ -151,9 +151,8 @@ class Session:
         self.redactor = Redactor(auth.secrets())
         #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
         #: made on first use in a loop, made again when the client is used from another one.
-        self._parts: LoopParts | None = None
-        self._retired: list[LoopParts] = []
-        self._borrowed = http
+        self._loops = PerLoop(concurrency, self._new_http, http)
+        self._owns_http = http is None
         self._ssl = ssl
         self._trace_configs = list(trace_configs)
         self._headers = dict(headers or {})
@@ -183,29 +182,12 @@ class Session:
 
         The session stays usable: a later request opens new connections.
         """
-        parts, self._parts = self._parts, None
-        if parts is not None:
-            await parts.close()
+        await self._loops.close()
 
     @property
     def http(self) -> aiohttp.ClientSession | None:
         """The aiohttp session in use (``None`` before the first request and after :meth:`close`)."""
-        return self._parts.http if self._parts is not None else self._borrowed
-
-    @property
-    def _owns_http(self) -> bool:
-        return self._borrowed is None
-
-    def _here(self) -> LoopParts:
-        """The parts of the running loop, made when this session moves to it."""
-        loop = asyncio.get_running_loop()
-        parts = self._parts
-        if parts is not None and parts.usable_from(loop):
-            return parts
-        if parts is not None:
-            parts.leave()
-        parts = self._parts = LoopParts(loop, self.concurrency, self._new_http, self._borrowed, self._retired)
-        return parts
+        return self._loops.http
 
     def _new_http(self) -> aiohttp.ClientSession:
         connector = aiohttp.TCPConnector(
@@ -264,7 +246,7 @@ class Session:
 
     async def request(self, request: Request, options: CallOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
-        inflight = self._here().inflight
+        inflight = self._loops.here().inflight
         key = self._coalescing_key(request, options)
         if key is None:
             try:
@@ -390,7 +372,7 @@ class Session:
             return await self._attempt(request, timeout, number)
 
     async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
-        async with self._here().semaphore:
+        async with self._loops.here().semaphore:
             await self.limiter.acquire()
             signed = self.auth.sign(request, self.base_url, await self.stamp(request))
             wire = signed.wire
@@ -443,7 +425,7 @@ class Session:
         return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
 
     async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
-        http = self._here().client()
+        http = self._loops.here().client()
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers

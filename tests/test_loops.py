@@ -32,7 +32,8 @@ def test_a_module_level_client_across_asyncio_run_calls(sandbox: SandboxThread) 
     seen: list[aiohttp.ClientSession] = []
 
     async def use() -> int:
-        results = [r async for r in client.results.all(page_size=10)]
+        # a page size of its own: answers shared within a second would spare the second run's requests
+        results = [r async for r in client.results.all(page_size=10 + len(seen))]
         http = client.session.http
         assert http is not None
         seen.append(http)
@@ -67,9 +68,10 @@ def test_a_loop_stopped_and_resumed(sandbox: SandboxThread) -> None:
         assert old is not None
         assert not old.closed  # its loop may run again: closed there, when it shuts down
         assert first.run_until_complete(client.timezones.list())
+        assert client.session.http is old  # back in its loop: the same connections
         first.run_until_complete(first.shutdown_asyncgens())
         assert old.closed
-        assert client.session._retired == []
+        assert client.session._loops.retired == []
     finally:
         first.close()
     gc.collect()
@@ -145,13 +147,13 @@ def test_shift_moves_every_time_the_limiter_holds() -> None:
     limiter = RateLimiter(2.0, 1, clock=lambda: now[0])
     limiter.reserve(100.0)
     limiter.throttled(5.0)
-    tat, paused, calm = limiter._tat, limiter.paused_until, limiter._calm_after
+    limiter.succeeded()
+    held = [limiter._tat, limiter.paused_until, limiter._calm_after, limiter._calm_since, *limiter._sent]
     limiter.shift(1000.0)
-    assert (limiter._tat, limiter.paused_until, limiter._calm_after) == (
-        tat + 1000,
-        paused + 1000,
-        calm + 1000,
-    )
+    shifted = [limiter._tat, limiter.paused_until, limiter._calm_after, limiter._calm_since, *limiter._sent]
+    assert shifted == [t + 1000 for t in held if t is not None]
+    paused = held[1]
+    assert paused is not None
     assert limiter.reserve(1100.0) == pytest.approx(paused - 100.0)  # the pause, on the new clock
 
 

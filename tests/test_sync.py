@@ -1,30 +1,27 @@
 """The synchronous clients (mettl_async.sync) against the sandboxes, over loopback.
 
-In a plain script (a subprocess, checked for a quiet exit), from a thread whose
-loop is running (Jupyter, an async app), across ``asyncio.run`` calls, in many
-threads at once; pagination with ``for``; the same exception classes; options;
-closing. ``assert_type`` lines are checked by mypy (``nox -s typecheck``).
+The same API, blocking (``assert_type`` lines are checked by mypy: ``nox -s typecheck``);
+pagination with ``for``; the same exception classes; options; and where it runs: a plain
+script (a subprocess, checked for a quiet exit), a thread whose loop is running (Jupyter,
+an async app), across ``asyncio.run`` calls, many threads at once.
 """
 
 from __future__ import annotations
 
 import asyncio
-import gc
-import inspect
 import os
 import subprocess
 import sys
-import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import Any, assert_type
+from typing import assert_type
 
 import pytest
+from sync_support import env_for, loop_threads, sync_client
 
 from mettl_async import (
     AuthenticationError,
-    ConfigurationError,
     InputError,
     NotFoundError,
     RequestTimeoutError,
@@ -41,39 +38,9 @@ from mettl_async.pagination import Page
 from mettl_async.proctorexam.models import Exam
 from mettl_async.proctorexam.sandbox import ProctorExamSandbox
 from mettl_async.sandbox import FaultConfig, SandboxThread
-from mettl_async.service import Service
-from mettl_async.sync import (
-    CertiCheckClient,
-    ItepClient,
-    MettlClient,
-    Paginator,
-    ProctorExamClient,
-    SyncClient,
-    SyncService,
-)
+from mettl_async.sync import CertiCheckClient, ItepClient, MettlClient, Paginator, ProctorExamClient
 
 StartSandbox = Callable[..., SandboxThread]
-
-
-def sync_client(sandbox: SandboxThread) -> CertiCheckClient:
-    config = sandbox.get(CertiCheckSandbox).config
-    return CertiCheckClient(
-        config.public_key, config.private_key, config.subdomain, base_url=sandbox.base_url
-    )
-
-
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.get(CertiCheckSandbox).config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
-def loop_threads() -> list[threading.Thread]:
-    return [t for t in threading.enumerate() if t.name.startswith("mettl-async-")]
 
 
 @pytest.fixture
@@ -277,113 +244,3 @@ def test_many_threads_share_one_client(client: CertiCheckClient) -> None:
         counts = list(pool.map(lambda _: len(client.results.all(page_size=20).to_list()), range(16)))
     assert counts == [120] * 16
     assert len(loop_threads()) == 1
-
-
-# -- closing ------------------------------------------------------------------------------------------
-
-
-def test_with_closes_the_connections_and_stops_the_thread(sandbox: SandboxThread) -> None:
-    with sync_client(sandbox) as client:
-        client.timezones.list()
-        [thread] = loop_threads()
-        http = client._aio.session.http
-        assert http is not None
-    assert http.closed
-    assert not thread.is_alive()
-    assert loop_threads() == []
-    assert client.timezones.list()  # a later call starts again
-    client.close()
-    client.close()  # twice is fine
-    assert loop_threads() == []
-
-
-def test_a_client_dropped_without_closing_is_closed(sandbox: SandboxThread) -> None:
-    client = sync_client(sandbox)
-    client.timezones.list()
-    [thread] = loop_threads()
-    del client
-    gc.collect()
-    thread.join(10)
-    assert not thread.is_alive()
-
-
-def test_closing_during_a_walk_does_not_end_it_silently(client: CertiCheckClient) -> None:
-    walk = iter(client.results.all(page_size=10))
-    next(walk)
-    client.close()
-    with pytest.raises(ConfigurationError, match="closed during this iteration"):
-        list(walk)
-
-
-def test_a_call_from_the_client_s_own_loop_is_refused(client: CertiCheckClient) -> None:
-    async def reenter() -> list[Timezone]:
-        return client.timezones.list()
-
-    with pytest.raises(ConfigurationError, match="its own event loop"):
-        client._portal.run(reenter)
-
-
-def test_a_client_from_before_a_fork_refuses_in_the_child(client: CertiCheckClient) -> None:
-    client.timezones.list()
-    running = client._portal._running
-    assert running is not None
-    running.pid = -1  # what a forked child sees: the thread belongs to another process
-    with pytest.raises(ConfigurationError, match=r"os\.fork"):
-        client.timezones.list()
-    client.close()  # the child leaves the parent's thread alone
-    assert running.thread.is_alive()
-    running.pid = os.getpid()
-    client._portal._running = running
-    client.close()
-    assert not running.thread.is_alive()
-
-
-def test_an_async_client_from_another_thread_s_running_loop_is_refused(sandbox: SandboxThread) -> None:
-    aio = sandbox.client()
-    ready, release = threading.Event(), threading.Event()
-
-    async def hold() -> None:
-        await aio.timezones.list()
-        ready.set()
-        await asyncio.to_thread(release.wait, 10)
-        await aio.close()
-
-    holder = threading.Thread(target=asyncio.run, args=(hold(),))
-    holder.start()
-    ready.wait(10)
-    try:
-        with pytest.raises(ConfigurationError, match=r"mettl_async\.sync"):
-            asyncio.run(aio.timezones.list())
-    finally:
-        release.set()
-        holder.join(10)
-
-
-def public_signatures(service: object) -> dict[str, list[str]]:
-    return {
-        name: list(inspect.signature(getattr(service, name)).parameters)
-        for name in dir(service)
-        if not name.startswith("_") and callable(getattr(service, name))
-    }
-
-
-def test_every_service_method_has_its_synchronous_twin(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ITEP_FULFILLMENT_URL", "https://itep.invalid/fulfill")
-    clients: list[SyncClient[Any]] = [
-        CertiCheckClient("pk", "sk", "acme"),
-        MettlClient("pk", "sk"),
-        ProctorExamClient("token", "secret", tenant="acme"),
-        ItepClient("key"),
-    ]
-    for client in clients:
-        services = {name: value for name, value in vars(client).items() if isinstance(value, SyncService)}
-        assert services
-        assert services.keys() == {
-            name for name, value in vars(client._aio).items() if isinstance(value, Service)
-        }
-        for name, service in services.items():
-            assert public_signatures(service) == public_signatures(getattr(client._aio, name)), name
-        assert list(inspect.signature(type(client)).parameters) == [
-            p for p in inspect.signature(type(client._aio)).parameters if p != "http"
-        ]
-        client.close()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import re
 import shutil
@@ -10,6 +11,7 @@ import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -17,7 +19,15 @@ from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
 from mettl_async.pagination import Paginator
 from mettl_async.sandbox import SandboxThread
 from mettl_async.service import Service
-from mettl_async.sync import generate
+from mettl_async.sync import (
+    CertiCheckClient,
+    ItepClient,
+    MettlClient,
+    ProctorExamClient,
+    SyncClient,
+    SyncService,
+    generate,
+)
 from mettl_async.sync.source import GenerationError, public_methods
 
 SECTION = Path(__file__).resolve().parents[1] / "docs" / "readme-sync.md"
@@ -115,3 +125,33 @@ def test_the_readme_section_runs_against_the_sandbox(
     assert len(outputs[0]) == 10 + 50  # the first page of tests (10 published), 50 results
     assert outputs[1][:2] == ["9 9", "E001 Invalid Assessment Id"]
     assert re.fullmatch(r"[23] requests", outputs[1][2])  # 2 when both lists fall in one second
+
+
+def public_signatures(service: object) -> dict[str, list[str]]:
+    return {
+        name: list(inspect.signature(getattr(service, name)).parameters)
+        for name in dir(service)
+        if not name.startswith("_") and callable(getattr(service, name))
+    }
+
+
+def test_every_service_method_has_its_synchronous_twin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ITEP_FULFILLMENT_URL", "https://itep.invalid/fulfill")
+    clients: list[SyncClient[Any]] = [
+        CertiCheckClient("pk", "sk", "acme"),
+        MettlClient("pk", "sk"),
+        ProctorExamClient("token", "secret", tenant="acme"),
+        ItepClient("key"),
+    ]
+    for client in clients:
+        services = {name: value for name, value in vars(client).items() if isinstance(value, SyncService)}
+        assert services
+        assert services.keys() == {
+            name for name, value in vars(client._aio).items() if isinstance(value, Service)
+        }
+        for name, service in services.items():
+            assert public_signatures(service) == public_signatures(getattr(client._aio, name)), name
+        assert list(inspect.signature(type(client)).parameters) == [
+            p for p in inspect.signature(type(client._aio)).parameters if p != "http"
+        ]
+        client.close()
