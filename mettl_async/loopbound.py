@@ -33,6 +33,12 @@ log = logging.getLogger("mettl_async.session")
 
 HttpFactory = Callable[[], aiohttp.ClientSession]
 
+#: What a forked child inherited from its parent's event loops (connections, loops, threads
+#: that do not exist here). The parent owns them: the child never closes them, and keeps them
+#: from the garbage collector, which would warn about them and close the child's copies of
+#: the sockets in the middle of nothing.
+FORKED: list[object] = []
+
 
 def start(generator: AsyncGenerator[None, None]) -> None:
     """Run ``generator`` to its first ``yield`` now, without awaiting.
@@ -135,14 +141,18 @@ class LoopParts:
             self._retire()
 
     def abandon(self) -> None:
-        """Forget these parts: their loop is closed (or belongs to the parent of a fork).
+        """Forget these parts: their loop is closed, or belongs to the parent of a fork.
 
         A loop closed through ``asyncio.run`` finalized the guard, so nothing is
         open. A loop closed without ``shutdown_asyncgens()`` left the connections
-        open; they can no longer be closed in their loop and are dropped.
+        open; they can no longer be closed in their loop and are dropped. A
+        parent's are kept in :data:`FORKED`.
         """
         http, self.http = self.http, None
-        if http is not None and self.owns_http and not http.closed and self.pid == os.getpid():
+        if self.pid != os.getpid():
+            FORKED.append(self)
+            FORKED.append(http)
+        elif http is not None and self.owns_http and not http.closed:
             log.warning(
                 "connections of an event loop that was closed without loop.shutdown_asyncgens() "
                 "could not be closed; use asyncio.run() or asyncio.Runner, or close the client "

@@ -18,6 +18,7 @@ from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
 from ..errors import ConfigurationError
+from ..loopbound import FORKED
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -66,20 +67,20 @@ class Portal:
         self._running: _Running | None = None
         #: Counts the thread's runs, so that a walk started before a close knows it was cut.
         self.generation = 0
+        #: Tasks started on the loop from its own thread, kept until they end.
+        self._tasks: set[asyncio.Task[None]] = set()
 
     def __repr__(self) -> str:
         state = "running" if self._running is not None else "stopped"
         return f"Portal({self.name!r}, {state})"
 
     def _current(self) -> _Running:
-        """The running thread, started when there is none."""
+        """The running thread, started when there is none (or when it is a parent's, after a fork)."""
         with self._lock:
             running = self._running
             if running is not None and running.pid != os.getpid():
-                raise ConfigurationError(
-                    f"this {self.name} was created in process {running.pid}, before os.fork(); its "
-                    "event loop thread does not exist in this process: create a new client here"
-                )
+                FORKED.append(running)  # the parent's loop and thread: not this process's to touch
+                running = self._running = None
             if running is None:
                 running = _Running(f"mettl-async-{self.name}")
                 running.thread.start()
@@ -163,7 +164,7 @@ class Portal:
             return  # its loop is gone: asyncio.Runner finalized it there
         if self.in_thread():  # garbage-collected in the loop's own thread: it cannot wait here
             assert running.loop is not None
-            running.loop.create_task(close())
+            self._start(running.loop, close())
             return
         try:
             self.wait(close())
@@ -178,7 +179,10 @@ class Portal:
         """
         with self._lock:
             running, self._running = self._running, None
-        if running is None or running.pid != os.getpid():
+        if running is None:
+            return
+        if running.pid != os.getpid():
+            FORKED.append(running)
             return
         loop, stop = running.loop, running.stop
         assert loop is not None
@@ -193,7 +197,7 @@ class Portal:
                     if not stop.done():
                         stop.set_result(None)
 
-            loop.create_task(finish_then_stop())
+            self._start(loop, finish_then_stop())
             return
         if finish is not None:
             try:
@@ -204,6 +208,11 @@ class Portal:
         running.thread.join(CLOSE_TIMEOUT)
         if running.thread.is_alive():  # pragma: no cover - a callback blocks the loop
             log.warning("the %s's event loop thread did not stop within %ss", self.name, CLOSE_TIMEOUT)
+
+    def _start(self, loop: asyncio.AbstractEventLoop, work: Coroutine[Any, Any, None]) -> None:
+        task = loop.create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
 
 
 def _settle(stop: asyncio.Future[None]) -> None:
