@@ -45,5 +45,6 @@ def soak(session: nox.Session) -> None:
 
 @nox.session
 def bench(session: nox.Session) -> None:
-    session.install("-e", ".")
+    """Every throughput figure (benchmarks/README.md); cattrs is the typed-decoding baseline."""
+    session.install("-e", ".[redis]", "cattrs")
     session.run("python", "-m", "benchmarks", *session.posargs)

@@ -239,6 +239,10 @@ class RateLimiter:
         self._calm_after = max(self._calm_after, self.paused_until + 1.0 / self.rate)
         self._calm_since, self._clean = self._calm_after, 0
 
+    def pause_left(self) -> float:
+        """Seconds every caller is still held by a 429 (0.0 when none holds them)."""
+        return max(0.0, self.paused_until - self._now())
+
     def succeeded(self) -> None:
         """A clean response: raise the rate a step towards the limit, once per second."""
         now = self._now()

@@ -34,20 +34,26 @@ from .auth import AuthScheme, Signed, Stamp
 from .errors import (
     ApiError,
     ConfigurationError,
-    ConnectError,
-    ConnectionLostError,
     MettlError,
     RateLimitedError,
-    RequestTimeoutError,
     TimestampError,
-    TLSVerificationError,
     TransportError,
 )
 from .loopbound import PerLoop
-from .ratelimit import Limiter, RateLimiter
-from .redaction import Redactor, redact
+from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
+from .redaction import Redactor
 from .request import Request, WireRequest
 from .retry import RetryPolicy, build_retrying, is_retryable
+from .telemetry import (
+    ClockCorrected,
+    RequestDone,
+    RetryScheduled,
+    SessionEvents,
+    SessionStats,
+    Throttled,
+    WaitingForSecond,
+)
+from .transport import normalize_base_url, transport_error
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -74,31 +80,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-@attrs.define
-class SessionStats:
-    """Counters a progress display, a benchmark or your metrics read."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    clock_corrections: int = 0
-    coalesced: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-
-
-def normalize_base_url(base_url: str) -> str:
-    """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
-    if url.query_string or url.fragment:
-        raise ConfigurationError(f"base_url must not carry a query or fragment, got {redact(base_url)!r}")
-    if url.user is not None or url.password is not None:
-        raise ConfigurationError("base_url must not carry a user name or password")
-    return str(url.with_query(None).with_fragment(None)).rstrip("/")
 
 
 class _Abandoned(Exception):
@@ -147,8 +128,15 @@ class Session:
         #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
         self.clock_offset = 0.0
         self.stats = SessionStats()
+        #: Listeners of what the session does (``mettl_async.telemetry``).
+        self.events = SessionEvents()
         self.uniqueness = uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
+        if http is not None and trace_configs:
+            raise ConfigurationError(
+                "trace_configs apply to the aiohttp session the client creates; with http=, "
+                "give them to your own aiohttp.ClientSession(trace_configs=...)"
+            )
         #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
         #: made on first use in a loop, made again when the client is used from another one.
         self._loops = PerLoop(concurrency, self._new_http, http)
@@ -225,6 +213,8 @@ class Session:
     def correct_clock(self, server_time: datetime) -> float:
         self.clock_offset = server_time.timestamp() - self.clock()
         self.stats.clock_corrections += 1
+        if self.events.listeners:
+            self.events.emit(ClockCorrected(self.clock_offset))
         return self.clock_offset
 
     async def stamp(self, request: Request) -> Stamp:
@@ -236,7 +226,11 @@ class Session:
         if key is not None:
             second = int(now)
             while not await self.uniqueness.claim(key, second):
-                await asyncio.sleep(max(0.0, second + 1 - self.now()) + 0.001)
+                delay = max(0.0, second + 1 - self.now()) + 0.001
+                if self.events.listeners:
+                    url = self.base_url + request.path
+                    self.events.emit(WaitingForSecond(request.method, url, delay, time.time() + delay))
+                await asyncio.sleep(delay)
                 now = self.now()
                 second = max(second + 1, int(now))
         nonce = await self.uniqueness.nonce() if self.auth.uses_nonce else None
@@ -343,6 +337,18 @@ class Session:
         def before_sleep(state: Any) -> None:
             self.stats.retries += 1
             error = state.outcome.exception() if state.outcome else None
+            if self.events.listeners and error is not None:
+                delay = state.upcoming_sleep or 0.0
+                self.events.emit(
+                    RetryScheduled(
+                        request.method,
+                        self.base_url + request.path,
+                        state.attempt_number,
+                        delay,
+                        time.time() + delay,
+                        error,
+                    )
+                )
             log.warning(
                 "retrying %s %s in %.2fs after attempt %d failed: %s",
                 request.method,
@@ -382,12 +388,17 @@ class Session:
                 status, headers, body = await self._send(wire, timeout)
             except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
                 error = self._transport_error(exc, signed)
+                elapsed = time.perf_counter() - started
+                self.stats.request_seconds += elapsed
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
                     )
+                if self.events.listeners:
+                    self._done(request, wire, number, None, elapsed, b"", error)
                 raise error from None
         elapsed = time.perf_counter() - started
+        self.stats.request_seconds += elapsed
         self.latency = elapsed if self.latency is None else 0.8 * self.latency + 0.2 * elapsed
         self.stats.bytes_received += len(body)
         try:
@@ -397,6 +408,10 @@ class Session:
             if isinstance(error, RateLimitedError):
                 self.stats.rate_limited += 1
                 self.limiter.throttled(error.retry_after)
+                if self.events.listeners:
+                    self._throttled(request, error.retry_after)
+            if self.events.listeners:
+                self._done(request, wire, number, status, elapsed, body, error)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "%s %s -> %d %s in %.1f ms (attempt %d)",
@@ -409,6 +424,8 @@ class Session:
                 )
             raise
         self.limiter.succeeded()
+        if self.events.listeners:
+            self._done(request, wire, number, status, elapsed, body, None)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %d in %.1f ms (attempt %d)",
@@ -419,6 +436,30 @@ class Session:
                 number,
             )
         return Response(status, headers, payload, number)
+
+    def _done(
+        self,
+        request: Request,
+        wire: WireRequest,
+        number: int,
+        status: int | None,
+        elapsed: float,
+        body: bytes,
+        error: Exception | None,
+    ) -> None:
+        sent = len(wire.body) if wire.body is not None else 0
+        url = self.base_url + request.path
+        self.events.emit(RequestDone(request.method, url, number, status, elapsed, sent, len(body), error))
+
+    def _throttled(self, request: Request, retry_after: float | None) -> None:
+        """Tell how long the limiter now holds every caller (its pause, which an earlier 429 may
+        have set longer; a shared limiter's is known only from ``Retry-After``)."""
+        if isinstance(self.limiter, RateLimiter):
+            delay = self.limiter.pause_left()
+        else:
+            delay = min(retry_after, MAX_PAUSE) if retry_after is not None else 0.0
+        url = self.base_url + request.path
+        self.events.emit(Throttled(request.method, url, retry_after, delay, time.time() + delay))
 
     def _shown(self, signed: Signed) -> str:
         """The URL for a log line, every credential masked."""
@@ -446,24 +487,3 @@ class Session:
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
         return transport_error(exc, signed.wire.method, self._shown(signed))
-
-
-def transport_error(exc: BaseException, method: str, shown_url: str) -> TransportError:
-    """The package's transport error for an aiohttp/asyncio one, its message free of secrets."""
-    kind: type[TransportError]
-    if isinstance(exc, aiohttp.ClientSSLError | ssl_module.SSLError):  # certificate failures included
-        kind = TLSVerificationError
-    elif isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        kind = ConnectError
-    elif isinstance(exc, TimeoutError):
-        kind = RequestTimeoutError
-    elif isinstance(
-        exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError
-    ):
-        kind = ConnectionLostError
-    else:
-        kind = TransportError
-    detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
-    if kind is TLSVerificationError:
-        detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
-    return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")

@@ -12,6 +12,7 @@ import asyncio
 import os
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -39,6 +40,7 @@ from mettl_async.proctorexam.models import Exam
 from mettl_async.proctorexam.sandbox import ProctorExamSandbox
 from mettl_async.sandbox import FaultConfig, SandboxThread
 from mettl_async.sync import CertiCheckClient, ItepClient, MettlClient, Paginator, ProctorExamClient
+from mettl_async.telemetry import RequestDone
 
 StartSandbox = Callable[..., SandboxThread]
 
@@ -67,6 +69,18 @@ def test_calls_return_the_typed_models(client: CertiCheckClient) -> None:
     assert first.items
     assert all(isinstance(test, Test) for test in first.items)
     assert assert_type(client.stats, SessionStats).requests == 3
+
+
+def test_events_reach_listeners_in_the_client_s_loop_thread(client: CertiCheckClient) -> None:
+    seen: list[tuple[object, str]] = []
+    stop = client.events.subscribe(lambda event: seen.append((event, threading.current_thread().name)))
+    client.account.get()
+    stop()
+    client.timezones.list()
+    [(event, thread)] = seen
+    assert isinstance(event, RequestDone)
+    assert event.status == 200
+    assert thread == "mettl-async-CertiCheckClient"
 
 
 def test_for_walks_every_item_as_the_async_paginator_does(

@@ -104,6 +104,12 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool, interrupted: int = E
 class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``--debug`` installs (one at a time, to the current stderr)."""
 
+    def emit(self, record: logging.LogRecord) -> None:
+        # sys.stderr as it is now: a live progress display replaces it while it runs, to
+        # print log lines above itself instead of through it.
+        self.stream = sys.stderr
+        super().emit(record)
+
 
 def configure_logging(debug: bool) -> None:
     logger = logging.getLogger("mettl_async")

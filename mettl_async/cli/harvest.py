@@ -10,7 +10,7 @@ from typing import Any
 import click
 
 from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
-from ..harvest.progress import Progress, count
+from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import FORMATS, format_for, open_sink
 from .common import debug_option, is_debug, run
@@ -180,18 +180,23 @@ async def harvest_to(
     Everything that can be checked is checked before the output is touched; a
     run that stops after writing says what it kept.
     """
+    from .progress import open_progress  # rich, loaded only when a harvest runs
+
     fmt = format_for(out, fmt)
     paginator = kind.open(client, filters, page_size or kind.default_page_size)
     fingerprint = harvest_fingerprint(kind, filters, client, fmt)
     sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
+    progress = open_progress(sys.stderr, quiet=quiet)
+    stop_listening = client.events.subscribe(progress.on_event)
     try:
-        summary = await run_harvest(paginator, sink, progress, client.session.stats)
+        summary = await run_harvest(paginator, sink, progress, client.stats)
     except BaseException:
         if sink.records:
             stopped = summarize(sink, progress, complete=False)
             click.echo(f"{stopped.line(out)}; re-run with --resume to continue", err=True)
         raise
+    finally:
+        stop_listening()
     click.echo(_finished(summary, out))
     return 0
 

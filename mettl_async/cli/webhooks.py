@@ -14,6 +14,7 @@ ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
 
 
 @click.group()
+@debug_option
 def webhooks() -> None:
     """Receive results the platforms push (Mettl schedule notifications, iTEP results)."""
 

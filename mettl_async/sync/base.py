@@ -16,7 +16,7 @@ from typing import Generic, ParamSpec, Self, TypeVar
 from ..client import BaseClient
 from ..pagination import Paginator as AsyncPaginator
 from ..retry import RetryPolicy
-from ..session import SessionStats
+from ..telemetry import SessionEvents, SessionStats
 from .paginator import Paginator
 from .portal import Portal
 
@@ -86,6 +86,12 @@ class SyncClient(Generic[A], abc.ABC):
     def stats(self) -> SessionStats:
         """Counters: requests, retries, 429s, clock corrections, coalesced calls, bytes."""
         return self._aio.stats
+
+    @property
+    def events(self) -> SessionEvents:
+        """Subscribe to what the session does (``client.events.subscribe(fn)``); see
+        :mod:`mettl_async.telemetry`. Listeners run in this client's event loop thread."""
+        return self._aio.events
 
     def close(self) -> None:
         """Close the connections and stop the event loop thread (a later call starts them again)."""
