@@ -28,6 +28,7 @@ from mettl_async import (
     RequestTimeoutError,
     RetryPolicy,
     SessionStats,
+    capture_responses,
 )
 from mettl_async.certicheck.models import AccountInfo, ApplicantResult, Test, Timezone
 from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
@@ -81,6 +82,19 @@ def test_events_reach_listeners_in_the_client_s_loop_thread(client: CertiCheckCl
     assert isinstance(event, RequestDone)
     assert event.status == 200
     assert thread == "mettl-async-CertiCheckClient"
+
+
+def test_capture_responses_sees_the_calls_of_its_block(client: CertiCheckClient) -> None:
+    # The block's context travels with each call to the client's loop thread (and to the
+    # pages it fetches ahead there).
+    with capture_responses() as responses:
+        client.account.get()
+        assert len(client.results.all(page_size=50).to_list()) == 120
+    assert len(responses) >= 4  # the account and three pages (pages fetched ahead may add some)
+    assert all(response.status == 200 for response in responses)
+    count = len(responses)
+    client.timezones.list()
+    assert len(responses) == count
 
 
 def test_for_walks_every_item_as_the_async_paginator_does(
