@@ -116,6 +116,8 @@ class Portal:
                 "the async client there"
             )
         try:
+            # The task runs in a copy of this thread's context (call_soon_threadsafe copies it),
+            # so context variables such as capture_responses() see the calls made here.
             future = asyncio.run_coroutine_threadsafe(coroutine, self.loop())
         except BaseException:
             coroutine.close()
