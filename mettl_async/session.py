@@ -20,7 +20,7 @@ import logging
 import math
 import ssl as ssl_module
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -31,6 +31,7 @@ from yarl import URL
 
 from ._version import __version__
 from .auth import AuthScheme, Signed, Stamp
+from .coalescing import Coalescer, coalescing_key
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -80,10 +81,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-class _Abandoned(Exception):
-    """The caller sending a coalesced request was cancelled: the others try again."""
 
 
 class Session:
@@ -151,8 +148,7 @@ class Session:
         self.prefetch = prefetch
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
-        self._recent: dict[Hashable, Response] = {}
-        self._recent_second: int | None = None
+        self._coalescer = Coalescer(auth.resolution, self.now)
 
     def __repr__(self) -> str:
         return f"Session(base_url={self.base_url!r}, auth={self.auth!r})"
@@ -240,68 +236,18 @@ class Session:
 
     async def request(self, request: Request, options: CallOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
-        inflight = self._loops.here().inflight
-        key = self._coalescing_key(request, options)
+        key = coalescing_key(request, options)
         if key is None:
             try:
                 return await self._call(request, options)
             finally:
-                if request.method != "GET":
-                    # A write may change what a GET answers: no answer from before it is shared.
-                    self._recent.clear()
-        while True:
-            shared = self._answered_this_second(key)
-            if shared is not None:
-                self.stats.coalesced += 1
-                return shared
-            waiter = inflight.get(key)
-            if waiter is None:
-                break
-            try:
-                response: Response = await asyncio.shield(waiter)
-            except _Abandoned:
-                continue
+                if request.method != "GET":  # a write may change what a GET answers
+                    self._coalescer.forget()
+        inflight = self._loops.here().inflight
+        response, shared = await self._coalescer.share(inflight, key, lambda: self._call(request, options))
+        if shared:
             self.stats.coalesced += 1
-            return response
-        waiter = asyncio.get_running_loop().create_future()
-        inflight[key] = waiter
-        try:
-            response = await self._call(request, options)
-        except BaseException as error:
-            waiter.set_exception(_Abandoned() if isinstance(error, asyncio.CancelledError) else error)
-            waiter.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del inflight[key]
-        waiter.set_result(response)
-        if self.auth.resolution:
-            self._remember(key, response)
         return response
-
-    def _coalescing_key(self, request: Request, options: CallOptions | None) -> Hashable | None:
-        if request.method != "GET" or not request.safe_to_repeat:
-            return None
-        try:
-            key = (request.path, tuple(sorted(request.params.items())), request.expect, options)
-            hash(key)
-        except TypeError:  # a parameter value that is not hashable: not coalesced
-            return None
-        return key
-
-    def _answered_this_second(self, key: Hashable) -> Response | None:
-        if not self._recent:
-            return None
-        if self._recent_second != int(self.now()):
-            self._recent.clear()
-            return None
-        return self._recent.get(key)
-
-    def _remember(self, key: Hashable, response: Response) -> None:
-        second = int(self.now())
-        if self._recent_second != second:
-            self._recent.clear()
-            self._recent_second = second
-        self._recent[key] = response
 
     async def _call(self, request: Request, options: CallOptions | None) -> Response:
         policy = (options.retry if options else None) or self.retry
