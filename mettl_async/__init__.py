@@ -36,6 +36,7 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .capture import capture_responses
     from .certicheck import CertiCheckClient
     from .itep import ItepClient
     from .mettl import MettlClient
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from .telemetry import SessionEvents, SessionStats
 
 _LAZY = {
+    "capture_responses": ".capture",
     "CertiCheckClient": ".certicheck",
     "MettlClient": ".mettl",
     "ProctorExamClient": ".proctorexam",
@@ -109,4 +111,5 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "capture_responses",
 ]

@@ -20,7 +20,7 @@ import logging
 import math
 import ssl as ssl_module
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -31,6 +31,7 @@ from yarl import URL
 
 from ._version import __version__
 from .auth import AuthScheme, Signed, Stamp
+from .coalescing import Coalescer, coalescing_key
 from .errors import (
     ApiError,
     ConfigurationError,
@@ -39,6 +40,7 @@ from .errors import (
     TimestampError,
     TransportError,
 )
+from .loopbound import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
@@ -79,10 +81,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-class _Abandoned(Exception):
-    """The caller sending a coalesced request was cancelled: the others try again."""
 
 
 class Session:
@@ -131,13 +129,14 @@ class Session:
         self.events = SessionEvents()
         self.uniqueness = uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
-        self._semaphore = asyncio.Semaphore(concurrency)
         if http is not None and trace_configs:
             raise ConfigurationError(
                 "trace_configs apply to the aiohttp session the client creates; with http=, "
                 "give them to your own aiohttp.ClientSession(trace_configs=...)"
             )
-        self._http = http
+        #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
+        #: made on first use in a loop, made again when the client is used from another one.
+        self._loops = PerLoop(concurrency, self._new_http, http)
         self._owns_http = http is None
         self._ssl = ssl
         self._trace_configs = list(trace_configs)
@@ -149,9 +148,7 @@ class Session:
         self.prefetch = prefetch
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
-        self._inflight: dict[Hashable, asyncio.Future[Response]] = {}
-        self._recent: dict[Hashable, Response] = {}
-        self._recent_second: int | None = None
+        self._coalescer = Coalescer(auth.resolution, self.now)
 
     def __repr__(self) -> str:
         return f"Session(base_url={self.base_url!r}, auth={self.auth!r})"
@@ -165,28 +162,33 @@ class Session:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session if this session created it; a borrowed one is left open."""
-        if self._owns_http and self._http is not None:
-            await self._http.close()
-            self._http = None
+        """Close the HTTP session if this session created it; a borrowed one is left open.
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            connector = aiohttp.TCPConnector(
-                limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
-            )
-            self._http = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": f"mettl-async/{__version__}"},
-                trace_configs=self._trace_configs or None,
-            )
-            # aiohttp silently resends a GET once when a pooled connection turns out to be
-            # dead. The resend repeats a single-use signature and is refused, so the retry
-            # policy, which re-signs, is left as the only place that repeats requests.
-            # (A borrowed session keeps its behaviour; the refusal is then retried.)
-            if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False
-        return self._http
+        The session stays usable: a later request opens new connections.
+        """
+        await self._loops.close()
+
+    @property
+    def http(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session in use (``None`` before the first request and after :meth:`close`)."""
+        return self._loops.http
+
+    def _new_http(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
+        )
+        http = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": f"mettl-async/{__version__}"},
+            trace_configs=self._trace_configs or None,
+        )
+        # aiohttp silently resends a GET once when a pooled connection turns out to be
+        # dead. The resend repeats a single-use signature and is refused, so the retry
+        # policy, which re-signs, is left as the only place that repeats requests.
+        # (A borrowed session keeps its behaviour; the refusal is then retried.)
+        if hasattr(http, "_retry_connection"):
+            http._retry_connection = False
+        return http
 
     def prefetch_window(self) -> int:
         """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
@@ -234,67 +236,18 @@ class Session:
 
     async def request(self, request: Request, options: CallOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
-        key = self._coalescing_key(request, options)
+        key = coalescing_key(request, options)
         if key is None:
             try:
                 return await self._call(request, options)
             finally:
-                if request.method != "GET":
-                    # A write may change what a GET answers: no answer from before it is shared.
-                    self._recent.clear()
-        while True:
-            shared = self._answered_this_second(key)
-            if shared is not None:
-                self.stats.coalesced += 1
-                return shared
-            waiter = self._inflight.get(key)
-            if waiter is None:
-                break
-            try:
-                response = await asyncio.shield(waiter)
-            except _Abandoned:
-                continue
+                if request.method != "GET":  # a write may change what a GET answers
+                    self._coalescer.forget()
+        inflight = self._loops.here().inflight
+        response, shared = await self._coalescer.share(inflight, key, lambda: self._call(request, options))
+        if shared:
             self.stats.coalesced += 1
-            return response
-        waiter = asyncio.get_running_loop().create_future()
-        self._inflight[key] = waiter
-        try:
-            response = await self._call(request, options)
-        except BaseException as error:
-            waiter.set_exception(_Abandoned() if isinstance(error, asyncio.CancelledError) else error)
-            waiter.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del self._inflight[key]
-        waiter.set_result(response)
-        if self.auth.resolution:
-            self._remember(key, response)
         return response
-
-    def _coalescing_key(self, request: Request, options: CallOptions | None) -> Hashable | None:
-        if request.method != "GET" or not request.safe_to_repeat:
-            return None
-        try:
-            key = (request.path, tuple(sorted(request.params.items())), request.expect, options)
-            hash(key)
-        except TypeError:  # a parameter value that is not hashable: not coalesced
-            return None
-        return key
-
-    def _answered_this_second(self, key: Hashable) -> Response | None:
-        if not self._recent:
-            return None
-        if self._recent_second != int(self.now()):
-            self._recent.clear()
-            return None
-        return self._recent.get(key)
-
-    def _remember(self, key: Hashable, response: Response) -> None:
-        second = int(self.now())
-        if self._recent_second != second:
-            self._recent.clear()
-            self._recent_second = second
-        self._recent[key] = response
 
     async def _call(self, request: Request, options: CallOptions | None) -> Response:
         policy = (options.retry if options else None) or self.retry
@@ -371,7 +324,7 @@ class Session:
             return await self._attempt(request, timeout, number)
 
     async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
-        async with self._semaphore:
+        async with self._loops.here().semaphore:
             await self.limiter.acquire()
             signed = self.auth.sign(request, self.base_url, await self.stamp(request))
             wire = signed.wire
@@ -459,7 +412,7 @@ class Session:
         return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
 
     async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
-        http = self._client()
+        http = self._loops.here().client()
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers

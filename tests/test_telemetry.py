@@ -371,3 +371,39 @@ async def test_trace_configs_with_a_borrowed_http_session_are_refused() -> None:
     async with aiohttp.ClientSession() as http:
         with pytest.raises(ConfigurationError, match=r"aiohttp.ClientSession\(trace_configs=...\)"):
             CertiCheckClient("pk", "sk", "sub", http=http, trace_configs=[trace])
+
+
+async def test_capture_responses_keeps_the_typed_result_and_gives_status_and_headers(
+    certicheck_sandbox: SandboxThread,
+) -> None:
+    from mettl_async import capture_responses
+    from mettl_async.certicheck.models import AccountInfo
+
+    async with certicheck_sandbox.client() as client:
+        with capture_responses() as responses:
+            info = await client.account.get()
+            zones = await client.timezones.list()
+        outside = await client.tests.list()
+    assert isinstance(info, AccountInfo)
+    assert zones
+    assert outside is not None
+    assert [r.status for r in responses] == [200, 200]  # the calls inside the block only
+    assert all(r.headers.get("Date") for r in responses)
+    assert responses[0].payload["accountInfo"]["email"] == info.email
+
+
+async def test_with_options_overrides_timeout_and_retry_for_one_call(certicheck_sandbox_factory: Any) -> None:
+    from mettl_async import RequestTimeoutError
+    from mettl_async.certicheck.sandbox import SandboxConfig
+    from mettl_async.sandbox import FaultConfig
+
+    slow = certicheck_sandbox_factory(
+        SandboxConfig(applicants=10, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.5))
+    )
+    async with slow.client(timeout=5) as client:
+        assert await client.timezones.list()  # the client's own 5 s: the slow answer arrives
+        hurried = client.with_options(timeout=0.1, retry=RetryPolicy.never())
+        with pytest.raises(RequestTimeoutError):
+            await hurried.account.get()
+        assert client.stats.retries == 0  # the view shares the session and its counters
+        assert hurried.session is client.session
