@@ -100,9 +100,10 @@ def _epilog() -> str:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=4,
+    default=16,
     show_default=True,
-    help="Requests in flight, at most.",
+    help="Requests in flight, at most: pages of a list whose next page can be foreseen are "
+    "fetched this many ahead.",
 )
 @click.option("--page-size", type=click.IntRange(min=1), help="Records per page asked for.")
 @click.option(
