@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import enum
 import hashlib
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 from urllib.parse import quote
@@ -81,9 +82,13 @@ class WireRequest:
     body: bytes | None = attrs.field(default=None, repr=False)
 
 
+#: Text that percent-encoding leaves as it is (most names and values): no call to ``quote``.
+_UNRESERVED = re.compile(r"[A-Za-z0-9_.~-]*").fullmatch
+
+
 def encode_value(value: str) -> str:
     """Percent-encode one parameter value for a query string or form body (RFC 3986)."""
-    return quote(value, safe="-_.~")
+    return value if _UNRESERVED(value) else quote(value, safe="-_.~")
 
 
 def encode_params(params: Mapping[str, str]) -> str:

@@ -35,7 +35,8 @@ from mettl_async.certicheck.models import (
     WeekendSlotSetting,
 )
 from mettl_async.errors import InputError, MalformedResponseError
-from mettl_async.records import camel, compact_json, parse, parse_date, parse_datetime, to_wire
+from mettl_async.readers import parse_date, parse_datetime
+from mettl_async.records import camel, compact_json, parse, to_wire
 
 IST = timezone(timedelta(hours=5, minutes=30))
 

@@ -17,7 +17,8 @@ import attrs
 
 from ..checks import check_email, check_line, check_text_mapping
 from ..errors import InputError
-from ..records import Record, parse_json_object
+from ..readers import parse_json_object
+from ..records import Record
 
 # -- responses ---------------------------------------------------------------------------
 

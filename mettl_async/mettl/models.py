@@ -13,7 +13,8 @@ from typing import Any
 
 import attrs
 
-from ..records import Record, parse_datetime
+from ..readers import parse_datetime
+from ..records import Record
 
 
 def parse_time(value: Any) -> datetime:

@@ -12,7 +12,8 @@ from typing import Any
 
 import attrs
 
-from ..records import Record, parse_json_object
+from ..readers import parse_json_object
+from ..records import Record
 from .models import TIME
 
 #: ``status`` values a result may be deleted in (Delete Result: completed or expired tests only).

@@ -40,7 +40,7 @@ import orjson
 
 from ..checks import check_email
 from ..errors import InputError
-from ..records import FieldError, Record, converter
+from ..records import FieldError, Record, structure
 from ..webhooks.receiver import Delivery, WebhookRejected, WebhookSource
 from .harvest import SCHEDULE_RESULTS
 from .models import TIME
@@ -266,7 +266,7 @@ def parse(body: bytes, content_type: str = "application/json") -> Delivery:
     if wanted not in data and other in data:
         data[wanted] = data[other]
     try:
-        event = converter.structure(data, EVENTS[kind])
+        event = structure(EVENTS[kind], data)
     except FieldError as error:
         raise WebhookRejected(400, f"{error.where}: {error.reason}") from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError):

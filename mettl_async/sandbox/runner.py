@@ -22,12 +22,18 @@ P = TypeVar("P", bound=PlatformSandbox)
 class SandboxServer:
     """Platform sandboxes on one loopback port of the running event loop (``async with``)."""
 
-    def __init__(self, *platforms: PlatformSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
+    def __init__(
+        self, *platforms: PlatformSandbox, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+    ) -> None:
         if not platforms:
             raise ValueError("a sandbox server needs at least one platform sandbox")
+        if not latency >= 0:
+            raise ValueError(f"latency must be >= 0 seconds, got {latency!r}")
         self.platforms = platforms
         self.host = host
         self.port = port
+        #: Seconds every answer is held back, as a far-away server's would be (benchmarks).
+        self.latency = latency
         self._runner: web.AppRunner | None = None
 
     @property
@@ -62,10 +68,16 @@ class SandboxServer:
         return platform.client(self.base_url_of(platform), **kwargs)
 
     def app(self) -> web.Application:
-        root = web.Application()
+        root = web.Application(middlewares=[self._delay] if self.latency else [])
         for platform in self.platforms:
             root.add_subapp(platform.prefix, platform.app())
         return root
+
+    @web.middleware
+    async def _delay(self, request: web.Request, handler: Any) -> web.StreamResponse:
+        await asyncio.sleep(self.latency)
+        response: web.StreamResponse = await handler(request)
+        return response
 
     async def start(self) -> str:
         self._runner = web.AppRunner(self.app(), access_log=None, handle_signals=False)
@@ -100,8 +112,10 @@ class SandboxServer:
 class SandboxThread:
     """A :class:`SandboxServer` in a thread of its own (``with``), for tests on any loop or none."""
 
-    def __init__(self, *platforms: PlatformSandbox, host: str = "127.0.0.1", port: int = 0) -> None:
-        self.server = SandboxServer(*platforms, host=host, port=port)
+    def __init__(
+        self, *platforms: PlatformSandbox, host: str = "127.0.0.1", port: int = 0, latency: float = 0.0
+    ) -> None:
+        self.server = SandboxServer(*platforms, host=host, port=port, latency=latency)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
         self._ready = threading.Event()
