@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,6 +21,15 @@ def missing_server(what: str) -> None:
     if os.environ.get("METTL_REQUIRE_SERVERS"):
         pytest.fail(f"{what} is not installed, and this run requires it (METTL_REQUIRE_SERVERS)")
     pytest.skip(f"{what} is not installed; the tests that need it are skipped")
+
+
+@pytest.fixture
+def closed_port() -> Iterator[int]:
+    """A loopback port that refuses connections for the whole test: bound and never listening,
+    so no other process (a parallel test run's server) can take it meanwhile."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        yield int(sock.getsockname()[1])
 
 
 @pytest.fixture

@@ -26,6 +26,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
+from mettl_async.redisstore.testing import free_port
+
 #: Seconds to wait for a server to accept connections after starting it.
 START_TIMEOUT = 30.0
 SUPERUSER = "mettl"
@@ -40,13 +42,6 @@ def postgres_bindir() -> Path | None:
         return Path(found[-1]).parent
     initdb = shutil.which("initdb")
     return Path(initdb).resolve().parent if initdb else None
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
 
 
 def accepts(port: int) -> bool:

@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -215,12 +214,6 @@ def test_ctrl_c_keeps_what_was_fetched_and_exits_non_zero(
 # -- errors and exit statuses -------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def test_wrong_key_exits_3_with_the_e_code_and_no_traceback(sandbox: SandboxThread, tmp_path: Path) -> None:
     result = cli(
         sandbox,
@@ -235,8 +228,8 @@ def test_wrong_key_exits_3_with_the_e_code_and_no_traceback(sandbox: SandboxThre
     assert "Traceback" not in result.output
 
 
-def test_unreachable_network_exits_4(sandbox: SandboxThread, tmp_path: Path) -> None:
-    url = f"http://127.0.0.1:{free_port()}/api/v2"
+def test_unreachable_network_exits_4(sandbox: SandboxThread, tmp_path: Path, closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}/api/v2"
     result = cli(sandbox, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env={"METTL_BASE_URL": url})
     assert result.exit_code == 4
     assert "network unreachable" in result.stderr

@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import socket
 import sqlite3
 import subprocess
 import sys
@@ -19,15 +18,10 @@ from aiohttp import web
 
 from mettl_async.itep.sandbox import ItepSandbox, SandboxConfig
 from mettl_async.itep.webhooks import SOURCE
+from mettl_async.redisstore.testing import free_port
 from mettl_async.sandbox import SandboxThread
 from mettl_async.webhooks import Delivery
 from mettl_async.webhooks.server import Landing, application
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
 
 
 @pytest.fixture

@@ -7,7 +7,6 @@ would show as a second request and a second consumed test ID.
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Any
 
 import pytest
@@ -15,6 +14,7 @@ import pytest
 from mettl_async.errors import ConnectError, ConnectionLostError, RequestTimeoutError, ServerError
 from mettl_async.itep.client import ItepClient
 from mettl_async.itep.sandbox import FULFILLMENT_PATH, ItepSandbox, SandboxConfig
+from mettl_async.redisstore.testing import free_port
 from mettl_async.retry import RetryPolicy
 from mettl_async.sandbox import Fault, FaultConfig, SandboxServer
 
@@ -95,12 +95,6 @@ async def test_a_429_is_retried_and_consumes_one_id(itep_sandbox_factory: Any) -
     assert len(platform.inventory.fulfilled()) == 2
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 async def test_a_connection_never_made_is_retried_until_the_server_answers() -> None:
     port = free_port()
     platform = ItepSandbox()
@@ -123,8 +117,8 @@ async def test_a_connection_never_made_is_retried_until_the_server_answers() -> 
         await server.stop()
 
 
-async def test_a_closed_port_is_retried_then_reported_as_never_sent() -> None:
-    url = f"http://127.0.0.1:{free_port()}/itep{FULFILLMENT_PATH}"
+async def test_a_closed_port_is_retried_then_reported_as_never_sent(closed_port: int) -> None:
+    url = f"http://127.0.0.1:{closed_port}/itep{FULFILLMENT_PATH}"
     policy = RetryPolicy(attempts=3, backoff_initial=0.01, backoff_max=0.02, jitter=0.0)
     async with ItepClient("k" * 20, url=url, environ={}, retry=policy) as itep:
         with pytest.raises(ConnectError) as caught:

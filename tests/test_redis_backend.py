@@ -23,7 +23,7 @@ from mettl_async.ratelimit import RateLimiter
 from mettl_async.redisstore import RedisLink, RedisRateLimiter, shared_budget
 from mettl_async.redisstore import uniqueness as uniqueness_module
 from mettl_async.redisstore.link import namespace, shown_url
-from mettl_async.redisstore.testing import RedisServer, free_port
+from mettl_async.redisstore.testing import RedisServer
 from mettl_async.sandbox import SandboxThread
 
 StartSandbox = Callable[..., SandboxThread]
@@ -229,11 +229,11 @@ async def test_falls_back_when_redis_dies_mid_run_and_comes_back(
 
 
 async def test_unreachable_at_start_works_in_process_with_one_warning(
-    certicheck_sandbox: SandboxThread, caplog: pytest.LogCaptureFixture
+    certicheck_sandbox: SandboxThread, caplog: pytest.LogCaptureFixture, closed_port: int
 ) -> None:
     caplog.set_level(logging.WARNING, logger="mettl_async.redisstore")
     async with shared_budget(
-        f"redis://:hunter2@127.0.0.1:{free_port()}/0", unique_name(), rate=50.0
+        f"redis://:hunter2@127.0.0.1:{closed_port}/0", unique_name(), rate=50.0
     ) as budget:
         client = certicheck_sandbox.client(limiter=budget.limiter, uniqueness=budget.uniqueness)
         for size in range(1, 6):
