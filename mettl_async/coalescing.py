@@ -5,6 +5,12 @@ Two identical Mettl requests in one second would sign identically and the second
 would be refused, so sharing is both cheaper and the only correct way to serve a
 web backend that asks for the same thing a thousand times a second. A write (any
 other method) ends the sharing of answers from before it.
+
+Recent answers are kept up to :data:`RECENT_BYTES` of bodies, the oldest forgotten
+first: a harvest's pages are never asked for twice, and keeping a second of them
+would hold tens of megabytes. A request whose answer was forgotten is sent again in
+the next second (the uniqueness store sees to that), so forgetting costs time, never
+correctness.
 """
 
 from __future__ import annotations
@@ -16,6 +22,10 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     from .request import Request
     from .session import CallOptions, Response
+
+
+#: Most bytes of answer bodies kept to share within the second.
+RECENT_BYTES = 1 << 20
 
 
 class _Abandoned(Exception):
@@ -41,26 +51,38 @@ class Coalescer:
         self.resolution = resolution
         self._now = now
         self._recent: dict[Hashable, Response] = {}
+        self._recent_bytes = 0
         self._recent_second: int | None = None
 
     def forget(self) -> None:
         """A write happened: nothing answered before it is shared any more."""
         self._recent.clear()
+        self._recent_bytes = 0
 
     def _answered_this_second(self, key: Hashable) -> Response | None:
         if not self._recent:
             return None
         if self._recent_second != int(self._now()):
-            self._recent.clear()
+            self.forget()
             return None
         return self._recent.get(key)
 
     def _remember(self, key: Hashable, response: Response) -> None:
         second = int(self._now())
         if self._recent_second != second:
-            self._recent.clear()
+            self.forget()
             self._recent_second = second
+        previous = self._recent.pop(key, None)
+        if previous is not None:
+            self._recent_bytes -= previous.size
+        if response.size > RECENT_BYTES:
+            return
+        # Dicts keep insertion order: the first entries are the oldest.
+        while self._recent_bytes + response.size > RECENT_BYTES:
+            oldest = next(iter(self._recent))
+            self._recent_bytes -= self._recent.pop(oldest).size
         self._recent[key] = response
+        self._recent_bytes += response.size
 
     async def share(
         self,

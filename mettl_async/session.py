@@ -81,6 +81,8 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
+    #: Bytes of the body as received (what keeping the answer costs, roughly).
+    size: int = 0
 
 
 class Session:
@@ -381,7 +383,7 @@ class Session:
                 (time.perf_counter() - started) * 1000,
                 number,
             )
-        return Response(status, headers, payload, number)
+        return Response(status, headers, payload, number, len(body))
 
     def _done(
         self,
