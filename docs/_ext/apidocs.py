@@ -1,0 +1,229 @@
+"""The reference's own Sphinx extension: whole packages in one directive, offline cross-references,
+and a coverage check that fails the build when a public object is left out.
+
+* ``.. automodules:: mettl_async.certicheck`` documents the package and every module under it
+  (``:exclude:`` names subpackages documented on another page), each where it is defined, so a
+  module added later appears without editing a page.
+* A reference Sphinx cannot find is resolved by importing it: a name a module imported
+  (``:class:`RetryPolicy``` in ``mettl_async.certicheck.client``) or re-exported
+  (``mettl_async.CertiCheckClient``) links to where the object is documented. An object of the
+  standard library or a dependency is shown as text: the build reads no inventory over the
+  network. A name that imports nowhere stays a warning (an error under ``-W``).
+* Every module of ``mettl_async`` (except :data:`UNDOCUMENTED`) and every public class and
+  function defined in it must be on some page.
+"""
+
+from __future__ import annotations
+
+import builtins
+import importlib
+import inspect
+import pkgutil
+import re
+from types import ModuleType
+from typing import Any, TypeVar
+
+from docutils import nodes
+from docutils.parsers.rst import directives
+from docutils.statemachine import StringList
+from sphinx.addnodes import pending_xref
+from sphinx.application import Sphinx
+from sphinx.environment import BuildEnvironment
+from sphinx.transforms.post_transforms import SphinxPostTransform
+from sphinx.util import logging
+from sphinx.util.docutils import SphinxDirective
+
+log = logging.getLogger(__name__)
+
+PACKAGE = "mettl_async"
+#: Modules the reference leaves out, and why: the CLI has its own page (sphinx-click), the
+#: others are entry points or a constant.
+UNDOCUMENTED = {
+    "mettl_async.__main__": "entry point of python -m",
+    "mettl_async.sandbox.__main__": "entry point of python -m",
+    "mettl_async._version": "the version string, shown on the index",
+}
+UNDOCUMENTED_PREFIXES = ("mettl_async.cli",)
+
+
+def submodules(package: str, exclude: tuple[str, ...] = ()) -> list[str]:
+    """``package`` and every module under it, in walk order, without ``exclude`` and what they hold."""
+    module = importlib.import_module(package)
+    names = [package]
+    if hasattr(module, "__path__"):
+        names += [info.name for info in pkgutil.walk_packages(module.__path__, package + ".")]
+    return [
+        name
+        for name in names
+        if not any(name == skip or name.startswith(skip + ".") for skip in exclude)
+        and name not in UNDOCUMENTED
+        and not name.startswith(UNDOCUMENTED_PREFIXES)
+    ]
+
+
+class AutoModules(SphinxDirective):
+    """``automodule`` for a package and each module under it, one section per module."""
+
+    required_arguments = 1
+    option_spec = {"exclude": directives.unchanged}  # noqa: RUF012 - docutils' interface
+
+    def run(self) -> list[nodes.Node]:
+        exclude = tuple(self.options.get("exclude", "").split())
+        lines = StringList()
+        for name in submodules(self.arguments[0], exclude):
+            for line in (f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}", ""):
+                lines.append(line, "<automodules>")
+        container = nodes.section()
+        container.document = self.state.document
+        self.state.nested_parse(lines, self.content_offset, container, match_titles=True)
+        return list(container.children)
+
+
+def _find(dotted: str) -> Any:
+    """The object a dotted name means, importing modules and following lazy attributes."""
+    parts = dotted.split(".")
+    for cut in range(len(parts), 0, -1):
+        try:
+            found: Any = importlib.import_module(".".join(parts[:cut]))
+        except ImportError:
+            continue
+        for attribute in parts[cut:]:
+            found = getattr(found, attribute)
+        return found
+    raise LookupError(dotted)
+
+
+def _canonical(obj: Any) -> str | None:
+    """Where an object is defined (``module.Qualified.name``), when it says so."""
+    if isinstance(obj, ModuleType):
+        return obj.__name__
+    module = getattr(obj, "__module__", None)
+    qualname = getattr(obj, "__qualname__", None)
+    if isinstance(module, str) and isinstance(qualname, str):
+        return f"{module}.{qualname}"
+    return None
+
+
+def _candidates(target: str, node: Any) -> list[str]:
+    """The dotted names a reference may mean: as written, then inside its class and module.
+    Of an annotation Sphinx could not take apart (``os.PathLike[str]``), the name it starts with."""
+    target = target.lstrip(".~")
+    leading = re.match(r"[A-Za-z_][\w.]*", target)
+    target = leading.group(0).rstrip(".") if leading else target
+    module = node.get("py:module")
+    cls = node.get("py:class")
+    names = []
+    if module and cls:
+        names.append(f"{module}.{cls}.{target}")
+    if module:
+        names.append(f"{module}.{target}")
+    names.append(target)
+    return names
+
+
+class PrepareReferences(SphinxPostTransform):
+    """Before references are resolved: ``str``, ``type``, ``None`` become text (looked up,
+    ``type`` would match every attribute called ``type``: Sphinx searches names loosely in
+    annotations), and ``:mod:`.files``` means the sibling module, as in a relative import."""
+
+    default_priority = 5  # before the references are resolved (10)
+
+    def run(self, **kwargs: Any) -> None:
+        for node in list(self.document.findall(pending_xref)):
+            if node.get("refdomain") != "py":
+                continue
+            target = node.get("reftarget", "")
+            if _is_builtin(target):
+                node.replace_self(node.children or [nodes.literal(text=target)])
+            elif node.get("reftype") == "mod" and node.get("refspecific") and node.get("py:module"):
+                # the role took off one leading dot and marked the reference "specific"
+                node["reftarget"] = _relative_module(node["py:module"], "." + target)
+                node["refspecific"] = False
+
+
+def _relative_module(module: str, target: str) -> str:
+    """``.files`` (or ``..errors``) read from inside ``module``, as Python reads a relative import."""
+    dots = len(target) - len(target.lstrip("."))
+    package = module if hasattr(importlib.import_module(module), "__path__") else module.rpartition(".")[0]
+    for _ in range(dots - 1):
+        package = package.rpartition(".")[0]
+    return f"{package}.{target[dots:]}"
+
+
+def _is_builtin(target: str) -> bool:
+    return target in dir(builtins)
+
+
+def resolve_missing(app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element) -> Any:
+    """Link a reference by what it imports to, or show an outside object as plain text."""
+    if node.get("refdomain") != "py":
+        return None
+    target = node.get("reftarget", "")
+    if _is_builtin(target):
+        return contnode
+    domain = env.get_domain("py")
+    for name in _candidates(target, node):
+        try:
+            obj = _find(name)
+        except (LookupError, AttributeError, ImportError):
+            continue
+        if isinstance(obj, TypeVar):
+            return contnode  # a type variable (``T``) is documented by the signature that uses it
+        canonical = _canonical(obj)
+        if canonical is None:  # a constant: link when it is documented under this name
+            canonical = name
+        if not canonical.startswith(PACKAGE + ".") and canonical != PACKAGE:
+            return contnode  # the standard library or a dependency: text, no inventory needed
+        for reftype in ("class", "func", "meth", "attr", "data", "exc", "mod", "obj"):
+            resolved = domain.resolve_xref(
+                env, node["refdoc"], app.builder, reftype, canonical, node, contnode
+            )
+            if resolved is not None:
+                return resolved
+    if "." not in target.lstrip(".~"):
+        found = _unique_short_name(domain, target.lstrip(".~"), node.get("py:module") or "")
+        if found is not None:
+            return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", found, node, contnode)
+    return None
+
+
+def _unique_short_name(domain: Any, short: str, module: str) -> str | None:
+    """The one documented object called ``short`` (the nearest to ``module`` if several):
+    for names imported only for type checking, which exist in annotations alone."""
+    matches = [name for name in domain.objects if name.rsplit(".", 1)[-1] == short]
+    if len(matches) > 1:
+        package = ".".join(module.split(".")[:2])
+        matches = [name for name in matches if name.startswith(package + ".")] or matches
+    return matches[0] if len(matches) == 1 else None
+
+
+def public_objects(module_name: str) -> list[str]:
+    """The public classes and functions a module defines (not those it imports)."""
+    module = importlib.import_module(module_name)
+    found = []
+    for name, value in vars(module).items():
+        if name.startswith("_") or not (inspect.isclass(value) or inspect.isfunction(value)):
+            continue
+        if getattr(value, "__module__", None) == module_name:
+            found.append(f"{module_name}.{name}")
+    return found
+
+
+def check_coverage(app: Sphinx, env: BuildEnvironment) -> None:
+    """Warn (fail, under ``-W``) for each module or public object no page documents."""
+    objects = env.get_domain("py").objects
+    for module in submodules(PACKAGE):
+        if module not in objects:
+            log.warning("module %s is on no page of the reference (docs/api/*)", module)
+            continue
+        for name in public_objects(module):
+            if name not in objects:
+                log.warning("%s is public but not in the reference", name)
+
+
+def setup(app: Sphinx) -> dict[str, Any]:
+    app.add_directive("automodules", AutoModules)
+    app.add_post_transform(PrepareReferences)
+    app.connect("missing-reference", resolve_missing)
+    app.connect("env-check-consistency", check_coverage)
+    return {"parallel_read_safe": True, "parallel_write_safe": True}
