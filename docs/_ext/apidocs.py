@@ -9,8 +9,8 @@ and a coverage check that fails the build when a public object is left out.
   (``mettl_async.CertiCheckClient``) links to where the object is documented. An object of the
   standard library or a dependency is shown as text: the build reads no inventory over the
   network. A name that imports nowhere stays a warning (an error under ``-W``).
-* Every module of ``mettl_async`` (except :data:`UNDOCUMENTED`) and every public class and
-  function defined in it must be on some page.
+* Every module of ``mettl_async`` (except private ones and :data:`UNDOCUMENTED`) and
+  every public class and function defined in it must be on some page.
 """
 
 from __future__ import annotations
@@ -36,14 +36,9 @@ from sphinx.util.docutils import SphinxDirective
 log = logging.getLogger(__name__)
 
 PACKAGE = "mettl_async"
-#: Modules the reference leaves out, and why: the CLI has its own page (sphinx-click), the
-#: others are entry points or a constant.
-UNDOCUMENTED = {
-    "mettl_async.__main__": "entry point of python -m",
-    "mettl_async.sandbox.__main__": "entry point of python -m",
-    "mettl_async._version": "the version string, shown on the index",
-}
-UNDOCUMENTED_PREFIXES = ("mettl_async.cli",)
+#: Packages the reference leaves out, besides private modules (a name part starting with ``_``):
+#: the command has its own page (sphinx-click).
+UNDOCUMENTED = ("mettl_async.cli",)
 
 
 def submodules(package: str, exclude: tuple[str, ...] = ()) -> list[str]:
@@ -55,9 +50,8 @@ def submodules(package: str, exclude: tuple[str, ...] = ()) -> list[str]:
     return [
         name
         for name in names
-        if not any(name == skip or name.startswith(skip + ".") for skip in exclude)
-        and name not in UNDOCUMENTED
-        and not name.startswith(UNDOCUMENTED_PREFIXES)
+        if not any(name == skip or name.startswith(skip + ".") for skip in exclude + UNDOCUMENTED)
+        and not any(part.startswith("_") for part in name.split("."))
     ]
 
 
@@ -65,18 +59,36 @@ class AutoModules(SphinxDirective):
     """``automodule`` for a package and each module under it, one section per module."""
 
     required_arguments = 1
-    option_spec = {"exclude": directives.unchanged}  # noqa: RUF012 - docutils' interface
+    option_spec = {"exclude": directives.unchanged, "shallow": directives.flag}  # noqa: RUF012 - docutils'
 
     def run(self) -> list[nodes.Node]:
         exclude = tuple(self.options.get("exclude", "").split())
+        package = self.arguments[0]
+        names = [package] if "shallow" in self.options else submodules(package, exclude)
         lines = StringList()
-        for name in submodules(self.arguments[0], exclude):
-            for line in (f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}", ""):
+        for name in names:
+            text = [f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}", ""]
+            text += exports(name)
+            for line in text:
                 lines.append(line, "<automodules>")
         container = nodes.section()
         container.document = self.state.document
         self.state.nested_parse(lines, self.content_offset, container, match_titles=True)
         return list(container.children)
+
+
+def exports(module_name: str) -> list[str]:
+    """For a package that re-exports names (its ``__all__``), a line saying what to import from it,
+    each class, function or module linked to where it is documented."""
+    module = importlib.import_module(module_name)
+    if not hasattr(module, "__path__") or not getattr(module, "__all__", None):
+        return []
+    shown = []
+    for name in module.__all__:
+        value = getattr(module, name)
+        documented = inspect.isclass(value) or inspect.isfunction(value) or isinstance(value, ModuleType)
+        shown.append(f":obj:`~{module_name}.{name}`" if documented else f"``{name}``")
+    return [f"``from {module_name} import …``: " + ", ".join(shown) + ".", ""]
 
 
 def _find(dotted: str) -> Any:
