@@ -68,7 +68,7 @@ class AutoModules(SphinxDirective):
         lines = StringList()
         for name in names:
             text = [f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}", ""]
-            text += exports(name)
+            text += exports(name) + from_private_modules(name)
             for line in text:
                 lines.append(line, "<automodules>")
         container = nodes.section()
@@ -80,15 +80,33 @@ class AutoModules(SphinxDirective):
 def exports(module_name: str) -> list[str]:
     """For a package that re-exports names (its ``__all__``), a line saying what to import from it,
     each class, function or module linked to where it is documented."""
-    module = importlib.import_module(module_name)
-    if not hasattr(module, "__path__") or not getattr(module, "__all__", None):
-        return []
     shown = []
-    for name in module.__all__:
-        value = getattr(module, name)
+    for name, value in _exported(module_name):
         documented = inspect.isclass(value) or inspect.isfunction(value) or isinstance(value, ModuleType)
         shown.append(f":obj:`~{module_name}.{name}`" if documented else f"``{name}``")
-    return [f"``from {module_name} import …``: " + ", ".join(shown) + ".", ""]
+    return [f"``from {module_name} import …``: " + ", ".join(shown) + ".", ""] if shown else []
+
+
+def _exported(module_name: str) -> list[tuple[str, Any]]:
+    module = importlib.import_module(module_name)
+    if not hasattr(module, "__path__"):
+        return []
+    return [(name, getattr(module, name)) for name in getattr(module, "__all__", ())]
+
+
+def from_private_modules(module_name: str) -> list[str]:
+    """Directives documenting, under the package's name, what it exports from private modules
+    (``mettl_async.sync._certicheck``), which get no section of their own."""
+    lines = []
+    for name, value in _exported(module_name):
+        origin = getattr(value, "__module__", "") or ""
+        if not origin.startswith(PACKAGE + ".") or not any(p.startswith("_") for p in origin.split(".")):
+            continue
+        if inspect.isclass(value):
+            lines += [f".. autoclass:: {module_name}.{name}", ""]
+        elif inspect.isfunction(value):
+            lines += [f".. autofunction:: {module_name}.{name}", ""]
+    return lines
 
 
 def _find(dotted: str) -> Any:
@@ -129,8 +147,9 @@ def _candidates(target: str, node: Any) -> list[str]:
         names.append(f"{module}.{cls}.{target}")
     if module:
         names.append(f"{module}.{target}")
-    names.append(target)
-    return names
+    # a dotted name is absolute first (``datetime.date``, not the ``date`` method of an imported
+    # ``datetime`` class); a bare one is looked up where it is written first
+    return [target, *names] if "." in target else [*names, target]
 
 
 class PrepareReferences(SphinxPostTransform):
@@ -141,16 +160,50 @@ class PrepareReferences(SphinxPostTransform):
     default_priority = 5  # before the references are resolved (10)
 
     def run(self, **kwargs: Any) -> None:
+        domain = self.env.get_domain("py")
         for node in list(self.document.findall(pending_xref)):
             if node.get("refdomain") != "py":
                 continue
             target = node.get("reftarget", "")
             if _is_builtin(target):
                 node.replace_self(node.children or [nodes.literal(text=target)])
-            elif node.get("reftype") == "mod" and node.get("refspecific") and node.get("py:module"):
+                continue
+            if node.get("reftype") == "mod" and node.get("refspecific") and node.get("py:module"):
                 # the role took off one leading dot and marked the reference "specific"
                 node["reftarget"] = _relative_module(node["py:module"], "." + target)
                 node["refspecific"] = False
+                continue
+            found = _by_import(target, node, lambda name: name in domain.objects or name in domain.modules)
+            if found is None:
+                continue  # Sphinx's own search, then resolve_missing
+            if found is TEXT:
+                node.replace_self(node.children or [nodes.literal(text=target)])
+            else:  # what the name means where it is written, as Python reads it: no loose search
+                node["reftarget"] = found
+                node["refspecific"] = False
+
+
+#: :func:`_by_import`'s answer for an object shown as text (outside the package, a type variable).
+TEXT = "<text>"
+
+
+def _by_import(target: str, node: Any, documented: Any) -> str | None:
+    """The documented name a reference means, by importing it from where it is written:
+    :data:`TEXT` for an object outside the package or a type variable, ``None`` if nothing that
+    imports is documented. ``documented(name)`` says whether a name has a description."""
+    for name in _candidates(target, node):
+        try:
+            obj = _find(name)
+        except (LookupError, AttributeError, ImportError):
+            continue
+        if isinstance(obj, TypeVar):
+            return TEXT  # a type variable (``T``) is documented by the signature that uses it
+        canonical = _canonical(obj) or name  # a constant: documented under the name it has
+        if canonical != PACKAGE and not canonical.startswith(PACKAGE + "."):
+            return TEXT  # the standard library or a dependency: text, no inventory needed
+        if documented(canonical):
+            return canonical
+    return None
 
 
 def _relative_module(module: str, target: str) -> str:
@@ -167,35 +220,27 @@ def _is_builtin(target: str) -> bool:
 
 
 def resolve_missing(app: Sphinx, env: BuildEnvironment, node: Any, contnode: nodes.Element) -> Any:
-    """Link a reference by what it imports to, or show an outside object as plain text."""
+    """Link a reference by what it imports to (under any role), or show an outside object as text;
+    failing that, the one documented object of that short name."""
     if node.get("refdomain") != "py":
         return None
     target = node.get("reftarget", "")
     if _is_builtin(target):
         return contnode
     domain = env.get_domain("py")
-    for name in _candidates(target, node):
-        try:
-            obj = _find(name)
-        except (LookupError, AttributeError, ImportError):
-            continue
-        if isinstance(obj, TypeVar):
-            return contnode  # a type variable (``T``) is documented by the signature that uses it
-        canonical = _canonical(obj)
-        if canonical is None:  # a constant: link when it is documented under this name
-            canonical = name
-        if not canonical.startswith(PACKAGE + ".") and canonical != PACKAGE:
-            return contnode  # the standard library or a dependency: text, no inventory needed
+    found = _by_import(target, node, lambda name: name in domain.objects or name in domain.modules)
+    if found is TEXT:
+        return contnode
+    if found is not None:
         for reftype in ("class", "func", "meth", "attr", "data", "exc", "mod", "obj"):
-            resolved = domain.resolve_xref(
-                env, node["refdoc"], app.builder, reftype, canonical, node, contnode
-            )
+            resolved = domain.resolve_xref(env, node["refdoc"], app.builder, reftype, found, node, contnode)
             if resolved is not None:
                 return resolved
-    if "." not in target.lstrip(".~"):
-        found = _unique_short_name(domain, target.lstrip(".~"), node.get("py:module") or "")
-        if found is not None:
-            return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", found, node, contnode)
+    short = target.lstrip(".~")
+    if "." not in short:
+        unique = _unique_short_name(domain, short, node.get("py:module") or "")
+        if unique is not None:
+            return domain.resolve_xref(env, node["refdoc"], app.builder, "obj", unique, node, contnode)
     return None
 
 
