@@ -174,6 +174,8 @@ class PrepareReferences(SphinxPostTransform):
                 node["refspecific"] = False
                 continue
             found = _by_import(target, node, lambda name: name in domain.objects or name in domain.modules)
+            if found is None and "." not in target.lstrip(".~"):
+                found = _unique_short_name(domain, target.lstrip(".~"), node.get("py:module") or "")
             if found is None:
                 continue  # Sphinx's own search, then resolve_missing
             if found is TEXT:
@@ -244,14 +246,36 @@ def resolve_missing(app: Sphinx, env: BuildEnvironment, node: Any, contnode: nod
     return None
 
 
+#: What a bare name may be found as, anywhere: never a method or an attribute, whose short names
+#: (``close``, ``type``) mean something else in every class.
+TOP_LEVEL_KINDS = ("class", "exception", "function", "data")
+
+
 def _unique_short_name(domain: Any, short: str, module: str) -> str | None:
-    """The one documented object called ``short`` (the nearest to ``module`` if several):
-    for names imported only for type checking, which exist in annotations alone."""
-    matches = [name for name in domain.objects if name.rsplit(".", 1)[-1] == short]
-    if len(matches) > 1:
-        package = ".".join(module.split(".")[:2])
-        matches = [name for name in matches if name.startswith(package + ".")] or matches
-    return matches[0] if len(matches) == 1 else None
+    """The documented object called ``short`` nearest to ``module`` (the longest shared dotted
+    prefix; ``None`` on a tie): for names that exist only in annotations (imported for type
+    checking), which a loose search would find in several packages."""
+    matches = [
+        name
+        for name, entry in domain.objects.items()
+        if name.rsplit(".", 1)[-1] == short and entry.objtype in TOP_LEVEL_KINDS
+    ]
+    if len(matches) <= 1:
+        return matches[0] if matches else None
+    here = module.split(".")
+
+    def shared(name: str) -> int:
+        parts = name.split(".")[:-1]
+        count = 0
+        for mine, theirs in zip(here, parts, strict=False):
+            if mine != theirs:
+                break
+            count += 1
+        return count
+
+    best = max(shared(name) for name in matches)
+    nearest = [name for name in matches if shared(name) == best]
+    return nearest[0] if len(nearest) == 1 else None
 
 
 def public_objects(module_name: str) -> list[str]:
