@@ -36,17 +36,24 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
+    from .capture import capture_responses
     from .certicheck import CertiCheckClient
+    from .itep import ItepClient
     from .mettl import MettlClient
     from .pagination import Page, Paginator
     from .paging import PagePosition
+    from .proctorexam import ProctorExamClient
     from .ratelimit import RateLimiter
     from .retry import RetryPolicy
-    from .session import CallOptions, Response, SessionStats
+    from .session import CallOptions, Response
+    from .telemetry import SessionEvents, SessionStats
 
 _LAZY = {
+    "capture_responses": ".capture",
     "CertiCheckClient": ".certicheck",
     "MettlClient": ".mettl",
+    "ProctorExamClient": ".proctorexam",
+    "ItepClient": ".itep",
     "Page": ".pagination",
     "PagePosition": ".paging",
     "Paginator": ".pagination",
@@ -54,7 +61,8 @@ _LAZY = {
     "RetryPolicy": ".retry",
     "CallOptions": ".session",
     "Response": ".session",
-    "SessionStats": ".session",
+    "SessionEvents": ".telemetry",
+    "SessionStats": ".telemetry",
 }
 
 # A library logs; the application decides where to (the CLI's --debug, or your handlers).
@@ -78,6 +86,7 @@ __all__ = [
     "ConnectError",
     "ConnectionLostError",
     "InputError",
+    "ItepClient",
     "MalformedResponseError",
     "MettlClient",
     "MettlError",
@@ -87,12 +96,14 @@ __all__ = [
     "PaginationError",
     "Paginator",
     "PermissionDeniedError",
+    "ProctorExamClient",
     "RateLimitedError",
     "RateLimiter",
     "RequestTimeoutError",
     "Response",
     "RetryPolicy",
     "ServerError",
+    "SessionEvents",
     "SessionStats",
     "SignatureExpiredError",
     "TLSVerificationError",
@@ -100,4 +111,5 @@ __all__ = [
     "TransportError",
     "ValidationError",
     "__version__",
+    "capture_responses",
 ]

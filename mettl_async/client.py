@@ -7,7 +7,8 @@ from types import TracebackType
 from typing import TypeVar
 
 from .retry import RetryPolicy
-from .session import CallOptions, Session, SessionStats
+from .session import CallOptions, Session
+from .telemetry import SessionEvents, SessionStats
 
 C = TypeVar("C", bound="BaseClient")
 
@@ -17,7 +18,8 @@ class BaseClient(abc.ABC):
 
     Use it with ``async with`` (or call :meth:`close`). :meth:`with_options` gives
     the same client (same session, limiter and connections) with other per-call
-    defaults; :attr:`stats` holds the counters.
+    defaults; :attr:`stats` holds the counters and :attr:`events` tells listeners what
+    happens as it happens.
     """
 
     session: Session
@@ -42,8 +44,14 @@ class BaseClient(abc.ABC):
 
     @property
     def stats(self) -> SessionStats:
-        """Counters: requests, retries, 429s, clock corrections, coalesced calls, bytes."""
+        """Counters: requests, retries, 429s, clock corrections, coalesced calls, bytes, seconds."""
         return self.session.stats
+
+    @property
+    def events(self) -> SessionEvents:
+        """Subscribe to what the session does (``client.events.subscribe(fn)``):
+        attempts, retries, 429 pauses, waits; see :mod:`mettl_async.telemetry`."""
+        return self.session.events
 
     async def __aenter__(self: C) -> C:
         return self

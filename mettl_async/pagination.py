@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import hashlib
 import math
 from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterable, Mapping
 from typing import Any, Generic, TypeVar
@@ -33,12 +32,12 @@ RecordKey = Callable[[Mapping[str, Any]], Hashable]
 
 
 def content_fingerprint(record: Mapping[str, Any]) -> int:
-    """A record by its whole content (keys in any order)."""
+    """A record by its whole content (keys in any order): Python's keyed 64-bit hash of its
+    canonical JSON, enough to tell records apart within one walk."""
     try:
-        data = orjson.dumps(record, option=orjson.OPT_SORT_KEYS)
+        return hash(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
     except TypeError:  # integers beyond 64 bits
-        data = repr(sorted(record.items())).encode()
-    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "big")
+        return hash(repr(sorted(record.items())))
 
 
 @attrs.frozen

@@ -25,6 +25,7 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
+import time
 from collections.abc import Callable
 from typing import Protocol
 
@@ -111,6 +112,10 @@ class RateLimiter:
         if self.rate == math.inf:
             self.rate = None
         self._clock = clock
+        #: The loop whose clock the times below are read from, and that clock minus
+        #: ``time.monotonic()`` (to carry them over to the next loop's clock).
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._loop_offset = 0.0
         self._tat = -math.inf
         #: Counts pauses, so that a caller who slept through one knows to queue again.
         self.pauses = 0
@@ -127,7 +132,31 @@ class RateLimiter:
         self.paused_until = -math.inf
 
     def _now(self) -> float:
-        return self._clock() if self._clock else asyncio.get_running_loop().time()
+        if self._clock:
+            return self._clock()
+        loop = asyncio.get_running_loop()
+        if loop is not self._loop:
+            self._follow(loop)
+        return loop.time()
+
+    def _follow(self, loop: asyncio.AbstractEventLoop) -> None:
+        """Read time from ``loop`` from now on (a client kept across ``asyncio.run`` calls
+        meets a new loop each time), carrying the pacing state over to its clock."""
+        offset = loop.time() - time.monotonic()
+        if self._loop is not None:
+            self.shift(offset - self._loop_offset)
+        self._loop, self._loop_offset = loop, offset
+
+    def shift(self, seconds: float) -> None:
+        """Move every time the limiter holds by ``seconds`` (a new clock's origin)."""
+        self._tat += seconds
+        self.paused_until += seconds
+        self._calm_after += seconds
+        if self._raised_at is not None:
+            self._raised_at += seconds
+        if self._calm_since is not None:
+            self._calm_since += seconds
+        self._sent = collections.deque(t + seconds for t in self._sent)
 
     @property
     def _limit(self) -> float:
@@ -209,6 +238,10 @@ class RateLimiter:
         # Answers to requests sent before this pause are the same congestion.
         self._calm_after = max(self._calm_after, self.paused_until + 1.0 / self.rate)
         self._calm_since, self._clean = self._calm_after, 0
+
+    def pause_left(self) -> float:
+        """Seconds every caller is still held by a 429 (0.0 when none holds them)."""
+        return max(0.0, self.paused_until - self._now())
 
     def succeeded(self) -> None:
         """A clean response: raise the rate a step towards the limit, once per second."""

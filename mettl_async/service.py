@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, TypeVar
 
+from .capture import captured
 from .errors import ApiError
 from .pagination import ListEndpoint, Page, Paginator
 from .paging import PageData, PagePosition, records_at
@@ -26,7 +27,7 @@ class Service:
         self._options = options
 
     async def _send(self, request: Request) -> Response:
-        return await self._session.request(request, self._options)
+        return captured(await self._session.request(request, self._options))
 
     async def _call(self, request: Request) -> Any:
         return (await self._send(request)).payload

@@ -20,7 +20,7 @@ import logging
 import math
 import ssl as ssl_module
 import time
-from collections.abc import Callable, Hashable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -31,22 +31,30 @@ from yarl import URL
 
 from ._version import __version__
 from .auth import AuthScheme, Signed, Stamp
+from .coalescing import Coalescer, coalescing_key
 from .errors import (
     ApiError,
     ConfigurationError,
-    ConnectError,
-    ConnectionLostError,
     MettlError,
     RateLimitedError,
-    RequestTimeoutError,
     TimestampError,
-    TLSVerificationError,
     TransportError,
 )
-from .ratelimit import Limiter, RateLimiter
-from .redaction import Redactor, redact
+from .loopbound import PerLoop
+from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
+from .redaction import Redactor
 from .request import Request, WireRequest
 from .retry import RetryPolicy, build_retrying, is_retryable
+from .telemetry import (
+    ClockCorrected,
+    RequestDone,
+    RetryScheduled,
+    SessionEvents,
+    SessionStats,
+    Throttled,
+    WaitingForSecond,
+)
+from .transport import normalize_base_url, transport_error
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -73,35 +81,6 @@ class Response:
     payload: Any = attrs.field(repr=False)
     #: Attempts it took, retries included.
     attempts: int = 1
-
-
-@attrs.define
-class SessionStats:
-    """Counters a progress display, a benchmark or your metrics read."""
-
-    requests: int = 0
-    retries: int = 0
-    rate_limited: int = 0
-    clock_corrections: int = 0
-    coalesced: int = 0
-    bytes_sent: int = 0
-    bytes_received: int = 0
-
-
-def normalize_base_url(base_url: str) -> str:
-    """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
-    url = URL(base_url)
-    if url.scheme not in ("http", "https") or not url.host:
-        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
-    if url.query_string or url.fragment:
-        raise ConfigurationError(f"base_url must not carry a query or fragment, got {redact(base_url)!r}")
-    if url.user is not None or url.password is not None:
-        raise ConfigurationError("base_url must not carry a user name or password")
-    return str(url.with_query(None).with_fragment(None)).rstrip("/")
-
-
-class _Abandoned(Exception):
-    """The caller sending a coalesced request was cancelled: the others try again."""
 
 
 class Session:
@@ -146,10 +125,18 @@ class Session:
         #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
         self.clock_offset = 0.0
         self.stats = SessionStats()
+        #: Listeners of what the session does (``mettl_async.telemetry``).
+        self.events = SessionEvents()
         self.uniqueness = uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
-        self._semaphore = asyncio.Semaphore(concurrency)
-        self._http = http
+        if http is not None and trace_configs:
+            raise ConfigurationError(
+                "trace_configs apply to the aiohttp session the client creates; with http=, "
+                "give them to your own aiohttp.ClientSession(trace_configs=...)"
+            )
+        #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
+        #: made on first use in a loop, made again when the client is used from another one.
+        self._loops = PerLoop(concurrency, self._new_http, http)
         self._owns_http = http is None
         self._ssl = ssl
         self._trace_configs = list(trace_configs)
@@ -161,9 +148,7 @@ class Session:
         self.prefetch = prefetch
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
-        self._inflight: dict[Hashable, asyncio.Future[Response]] = {}
-        self._recent: dict[Hashable, Response] = {}
-        self._recent_second: int | None = None
+        self._coalescer = Coalescer(auth.resolution, self.now)
 
     def __repr__(self) -> str:
         return f"Session(base_url={self.base_url!r}, auth={self.auth!r})"
@@ -177,28 +162,33 @@ class Session:
         await self.close()
 
     async def close(self) -> None:
-        """Close the HTTP session if this session created it; a borrowed one is left open."""
-        if self._owns_http and self._http is not None:
-            await self._http.close()
-            self._http = None
+        """Close the HTTP session if this session created it; a borrowed one is left open.
 
-    def _client(self) -> aiohttp.ClientSession:
-        if self._http is None:
-            connector = aiohttp.TCPConnector(
-                limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
-            )
-            self._http = aiohttp.ClientSession(
-                connector=connector,
-                headers={"User-Agent": f"mettl-async/{__version__}"},
-                trace_configs=self._trace_configs or None,
-            )
-            # aiohttp silently resends a GET once when a pooled connection turns out to be
-            # dead. The resend repeats a single-use signature and is refused, so the retry
-            # policy, which re-signs, is left as the only place that repeats requests.
-            # (A borrowed session keeps its behaviour; the refusal is then retried.)
-            if hasattr(self._http, "_retry_connection"):
-                self._http._retry_connection = False
-        return self._http
+        The session stays usable: a later request opens new connections.
+        """
+        await self._loops.close()
+
+    @property
+    def http(self) -> aiohttp.ClientSession | None:
+        """The aiohttp session in use (``None`` before the first request and after :meth:`close`)."""
+        return self._loops.http
+
+    def _new_http(self) -> aiohttp.ClientSession:
+        connector = aiohttp.TCPConnector(
+            limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
+        )
+        http = aiohttp.ClientSession(
+            connector=connector,
+            headers={"User-Agent": f"mettl-async/{__version__}"},
+            trace_configs=self._trace_configs or None,
+        )
+        # aiohttp silently resends a GET once when a pooled connection turns out to be
+        # dead. The resend repeats a single-use signature and is refused, so the retry
+        # policy, which re-signs, is left as the only place that repeats requests.
+        # (A borrowed session keeps its behaviour; the refusal is then retried.)
+        if hasattr(http, "_retry_connection"):
+            http._retry_connection = False
+        return http
 
     def prefetch_window(self) -> int:
         """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
@@ -219,6 +209,8 @@ class Session:
     def correct_clock(self, server_time: datetime) -> float:
         self.clock_offset = server_time.timestamp() - self.clock()
         self.stats.clock_corrections += 1
+        if self.events.listeners:
+            self.events.emit(ClockCorrected(self.clock_offset))
         return self.clock_offset
 
     async def stamp(self, request: Request) -> Stamp:
@@ -230,7 +222,11 @@ class Session:
         if key is not None:
             second = int(now)
             while not await self.uniqueness.claim(key, second):
-                await asyncio.sleep(max(0.0, second + 1 - self.now()) + 0.001)
+                delay = max(0.0, second + 1 - self.now()) + 0.001
+                if self.events.listeners:
+                    url = self.base_url + request.path
+                    self.events.emit(WaitingForSecond(request.method, url, delay, time.time() + delay))
+                await asyncio.sleep(delay)
                 now = self.now()
                 second = max(second + 1, int(now))
         nonce = await self.uniqueness.nonce() if self.auth.uses_nonce else None
@@ -240,67 +236,18 @@ class Session:
 
     async def request(self, request: Request, options: CallOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
-        key = self._coalescing_key(request, options)
+        key = coalescing_key(request, options)
         if key is None:
             try:
                 return await self._call(request, options)
             finally:
-                if request.method != "GET":
-                    # A write may change what a GET answers: no answer from before it is shared.
-                    self._recent.clear()
-        while True:
-            shared = self._answered_this_second(key)
-            if shared is not None:
-                self.stats.coalesced += 1
-                return shared
-            waiter = self._inflight.get(key)
-            if waiter is None:
-                break
-            try:
-                response = await asyncio.shield(waiter)
-            except _Abandoned:
-                continue
+                if request.method != "GET":  # a write may change what a GET answers
+                    self._coalescer.forget()
+        inflight = self._loops.here().inflight
+        response, shared = await self._coalescer.share(inflight, key, lambda: self._call(request, options))
+        if shared:
             self.stats.coalesced += 1
-            return response
-        waiter = asyncio.get_running_loop().create_future()
-        self._inflight[key] = waiter
-        try:
-            response = await self._call(request, options)
-        except BaseException as error:
-            waiter.set_exception(_Abandoned() if isinstance(error, asyncio.CancelledError) else error)
-            waiter.exception()  # retrieved: no "never retrieved" warning when nobody waited
-            raise
-        finally:
-            del self._inflight[key]
-        waiter.set_result(response)
-        if self.auth.resolution:
-            self._remember(key, response)
         return response
-
-    def _coalescing_key(self, request: Request, options: CallOptions | None) -> Hashable | None:
-        if request.method != "GET" or not request.safe_to_repeat:
-            return None
-        try:
-            key = (request.path, tuple(sorted(request.params.items())), request.expect, options)
-            hash(key)
-        except TypeError:  # a parameter value that is not hashable: not coalesced
-            return None
-        return key
-
-    def _answered_this_second(self, key: Hashable) -> Response | None:
-        if not self._recent:
-            return None
-        if self._recent_second != int(self.now()):
-            self._recent.clear()
-            return None
-        return self._recent.get(key)
-
-    def _remember(self, key: Hashable, response: Response) -> None:
-        second = int(self.now())
-        if self._recent_second != second:
-            self._recent.clear()
-            self._recent_second = second
-        self._recent[key] = response
 
     async def _call(self, request: Request, options: CallOptions | None) -> Response:
         policy = (options.retry if options else None) or self.retry
@@ -336,6 +283,18 @@ class Session:
         def before_sleep(state: Any) -> None:
             self.stats.retries += 1
             error = state.outcome.exception() if state.outcome else None
+            if self.events.listeners and error is not None:
+                delay = state.upcoming_sleep or 0.0
+                self.events.emit(
+                    RetryScheduled(
+                        request.method,
+                        self.base_url + request.path,
+                        state.attempt_number,
+                        delay,
+                        time.time() + delay,
+                        error,
+                    )
+                )
             log.warning(
                 "retrying %s %s in %.2fs after attempt %d failed: %s",
                 request.method,
@@ -365,7 +324,7 @@ class Session:
             return await self._attempt(request, timeout, number)
 
     async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
-        async with self._semaphore:
+        async with self._loops.here().semaphore:
             await self.limiter.acquire()
             signed = self.auth.sign(request, self.base_url, await self.stamp(request))
             wire = signed.wire
@@ -375,12 +334,17 @@ class Session:
                 status, headers, body = await self._send(wire, timeout)
             except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
                 error = self._transport_error(exc, signed)
+                elapsed = time.perf_counter() - started
+                self.stats.request_seconds += elapsed
                 if log.isEnabledFor(logging.DEBUG):
                     log.debug(
                         "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
                     )
+                if self.events.listeners:
+                    self._done(request, wire, number, None, elapsed, b"", error)
                 raise error from None
         elapsed = time.perf_counter() - started
+        self.stats.request_seconds += elapsed
         self.latency = elapsed if self.latency is None else 0.8 * self.latency + 0.2 * elapsed
         self.stats.bytes_received += len(body)
         try:
@@ -390,6 +354,10 @@ class Session:
             if isinstance(error, RateLimitedError):
                 self.stats.rate_limited += 1
                 self.limiter.throttled(error.retry_after)
+                if self.events.listeners:
+                    self._throttled(request, error.retry_after)
+            if self.events.listeners:
+                self._done(request, wire, number, status, elapsed, body, error)
             if log.isEnabledFor(logging.DEBUG):
                 log.debug(
                     "%s %s -> %d %s in %.1f ms (attempt %d)",
@@ -402,6 +370,8 @@ class Session:
                 )
             raise
         self.limiter.succeeded()
+        if self.events.listeners:
+            self._done(request, wire, number, status, elapsed, body, None)
         if log.isEnabledFor(logging.DEBUG):
             log.debug(
                 "%s %s -> %d in %.1f ms (attempt %d)",
@@ -413,12 +383,36 @@ class Session:
             )
         return Response(status, headers, payload, number)
 
+    def _done(
+        self,
+        request: Request,
+        wire: WireRequest,
+        number: int,
+        status: int | None,
+        elapsed: float,
+        body: bytes,
+        error: Exception | None,
+    ) -> None:
+        sent = len(wire.body) if wire.body is not None else 0
+        url = self.base_url + request.path
+        self.events.emit(RequestDone(request.method, url, number, status, elapsed, sent, len(body), error))
+
+    def _throttled(self, request: Request, retry_after: float | None) -> None:
+        """Tell how long the limiter now holds every caller (its pause, which an earlier 429 may
+        have set longer; a shared limiter's is known only from ``Retry-After``)."""
+        if isinstance(self.limiter, RateLimiter):
+            delay = self.limiter.pause_left()
+        else:
+            delay = min(retry_after, MAX_PAUSE) if retry_after is not None else 0.0
+        url = self.base_url + request.path
+        self.events.emit(Throttled(request.method, url, retry_after, delay, time.time() + delay))
+
     def _shown(self, signed: Signed) -> str:
         """The URL for a log line, every credential masked."""
         return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
 
     async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
-        http = self._client()
+        http = self._loops.here().client()
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
         headers = {**self._headers, **wire.headers} if self._headers else wire.headers
@@ -439,24 +433,3 @@ class Session:
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
         return transport_error(exc, signed.wire.method, self._shown(signed))
-
-
-def transport_error(exc: BaseException, method: str, shown_url: str) -> TransportError:
-    """The package's transport error for an aiohttp/asyncio one, its message free of secrets."""
-    kind: type[TransportError]
-    if isinstance(exc, aiohttp.ClientSSLError | ssl_module.SSLError):  # certificate failures included
-        kind = TLSVerificationError
-    elif isinstance(exc, aiohttp.ClientConnectorError | aiohttp.ConnectionTimeoutError):
-        kind = ConnectError
-    elif isinstance(exc, TimeoutError):
-        kind = RequestTimeoutError
-    elif isinstance(
-        exc, aiohttp.ServerDisconnectedError | aiohttp.ClientPayloadError | aiohttp.ClientOSError
-    ):
-        kind = ConnectionLostError
-    else:
-        kind = TransportError
-    detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
-    if kind is TLSVerificationError:
-        detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
-    return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")

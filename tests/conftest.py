@@ -5,6 +5,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from pgserver import PostgresServer, postgres_bindir
 
 from mettl_async.redisstore.testing import RedisServer, redis_server_path
 
@@ -49,3 +50,25 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
         missing_server("redis-server (apt-get install redis-server)")
     with RedisServer(tmp_path_factory.mktemp("redis")) as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A real PostgreSQL server (initdb into a temporary directory, a free loopback port, password
+    authentication) for the whole session; as root it runs as ``nobody`` (see tests/pgserver.py)."""
+    bindir = postgres_bindir()
+    if bindir is None:
+        missing_server("PostgreSQL (apt-get install postgresql)")
+    try:
+        import psycopg  # noqa: F401
+    except ImportError:
+        missing_server("the PostgreSQL driver (pip install 'mettl-async[postgresql]')")
+    assert bindir is not None
+    with PostgresServer(bindir) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> str:
+    """The URL (password included) of a new, empty database on the session's server."""
+    return postgres_server.create_database()

@@ -4,8 +4,11 @@
 
 POINT is where the N-th page dies:
 * ``before-data``: as the page reaches the sink, before anything is written;
-* ``between``: after the page's data is durable, before its checkpoint;
+* ``between``: after the page's data is durable, before its checkpoint (SQLite and PostgreSQL:
+  the page's rows are written inside the transaction, which is never committed);
 * ``after-last``: after the last page and its checkpoint, before the run reports.
+
+For a ``postgresql://`` output the PostgreSQL sink is patched too (and only then imported).
 """
 
 from __future__ import annotations
@@ -55,9 +58,27 @@ def sqlite_dies(self: Any, rows: list[Any], checkpoint: Any) -> int:
     return original_transaction(self, rows, checkpoint)
 
 
+def postgresql_dies(self: Any, rows: list[Any], checkpoint: Any) -> int:
+    if checkpoint is not None and pages == nth:
+        db = self._connection()
+        with db.transaction():
+            self._prepare()
+            db.cursor().executemany(self._upsert, rows)  # written, not committed
+            die()
+    return original_pg_transaction(self, rows, checkpoint)
+
+
 original_transaction = sqlite.SqliteSink._transaction
-for sink in (files.FileSink, sqlite.SqliteSink):
-    sink.write_page = counted(sink.write_page, point)  # type: ignore[method-assign]
+sinks: list[Any] = [files.FileSink, sqlite.SqliteSink]
+if any(arg.startswith(("postgresql://", "postgres://")) for arg in sys.argv):
+    from mettl_async.harvest import postgresql
+
+    original_pg_transaction = postgresql.PostgresSink._transaction
+    sinks.append(postgresql.PostgresSink)
+    if point == "between":
+        postgresql.PostgresSink._transaction = postgresql_dies  # type: ignore[method-assign]
+for sink in sinks:
+    sink.write_page = counted(sink.write_page, point)
 if point == "between":
     files.write_atomically = file_checkpoint_dies  # type: ignore[assignment]
     sqlite.SqliteSink._transaction = sqlite_dies  # type: ignore[method-assign]

@@ -1,5 +1,5 @@
-"""Kill and resume: SIGKILL at chosen and at random points of a harvest, for JSONL, CSV and SQLite;
-the resumed output holds exactly what a clean run's does.
+"""Kill and resume: SIGKILL at chosen and at random points of a harvest, for JSONL, CSV, SQLite and
+PostgreSQL (a real server, see conftest); the resumed output holds exactly what a clean run's does.
 
 The soak session (``nox -s soak``) runs more points and larger lists (``METTL_SOAK=1``).
 """
@@ -49,7 +49,7 @@ def env_for(sandbox: SandboxThread) -> dict[str, str]:
 
 
 def harvest(
-    sandbox: SandboxThread, out: Path, *extra: str, crash: tuple[str, int] | None = None
+    sandbox: SandboxThread, out: Path | str, *extra: str, crash: tuple[str, int] | None = None
 ) -> subprocess.CompletedProcess[str]:
     args = ["harvest", "results", "--out", str(out), "--page-size", PAGE, "--quiet", *extra]
     command = [sys.executable, "-m", "mettl_async", *args]
@@ -60,8 +60,17 @@ def harvest(
     )
 
 
-def content(out: Path, fmt: str) -> list[str]:
+def content(out: Path | str, fmt: str) -> list[str]:
     """The output's records as canonical text, sorted: equal lists mean the same records, none twice."""
+    if fmt == "postgresql":
+        import psycopg
+
+        with psycopg.connect(str(out)) as db:
+            rows = db.execute("SELECT * FROM results").fetchall()
+            checkpoints = db.execute("SELECT records, next FROM mettl_harvest_checkpoints").fetchall()
+        assert checkpoints == [(APPLICANTS, None)]  # one harvest, complete
+        return sorted(orjson.dumps(list(row), option=orjson.OPT_SORT_KEYS).decode() for row in rows)
+    assert isinstance(out, Path)
     if fmt == "jsonl":
         return sorted(
             orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS).decode()
@@ -74,6 +83,22 @@ def content(out: Path, fmt: str) -> list[str]:
         return sorted(map(repr, db.execute("SELECT * FROM results")))
 
 
+def committed(out: Path | str, fmt: str) -> tuple[int, int]:
+    """(records the checkpoint counts, distinct records in the table) of a database output."""
+    checkpoint = "SELECT coalesce(max(records), 0) FROM mettl_harvest_checkpoints"
+    distinct = "SELECT count(DISTINCT record) FROM results"
+    if fmt == "postgresql":
+        import psycopg
+
+        with psycopg.connect(str(out)) as pg:
+            if pg.execute("SELECT to_regclass('results')").fetchone() == (None,):
+                return 0, 0  # the tables are created in the first page's transaction
+            counts = [pg.execute(query).fetchone() for query in (checkpoint, distinct)]
+        return counts[0][0] if counts[0] else 0, counts[1][0] if counts[1] else 0
+    with sqlite3.connect(out) as db:
+        return db.execute(checkpoint).fetchone()[0], db.execute(distinct).fetchone()[0]
+
+
 @pytest.fixture(scope="module")
 def clean(sandbox: SandboxThread, tmp_path_factory: pytest.TempPathFactory) -> dict[str, list[str]]:
     outputs = {}
@@ -84,38 +109,65 @@ def clean(sandbox: SandboxThread, tmp_path_factory: pytest.TempPathFactory) -> d
     return outputs
 
 
+@pytest.fixture(scope="module")
+def clean_postgresql(sandbox: SandboxThread, postgres_server: Any) -> list[str]:
+    out = postgres_server.create_database()
+    assert harvest(sandbox, out).returncode == 0
+    return content(out, "postgresql")
+
+
+def output_for(request: pytest.FixtureRequest, tmp_path: Path, fmt: str, name: str = "r") -> Path | str:
+    """A new output of ``fmt``: a file in ``tmp_path``, or a new database."""
+    if fmt == "postgresql":
+        server = request.getfixturevalue("postgres_server")
+        return str(server.create_database())
+    return tmp_path / f"{name}.{fmt}"
+
+
+FORMATS = ["jsonl", "csv", "sqlite", "postgresql"]
+
+
 POINTS = [("before-data", 1), ("between", 1), ("between", 5), ("after-last", 1), ("before-data", 9)]
 if SOAK:
     POINTS += [("between", n) for n in (2, 3, 8, 13, 21)] + [("before-data", n) for n in (2, 17, 40)]
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+@pytest.mark.parametrize("fmt", FORMATS)
 @pytest.mark.parametrize(("point", "nth"), POINTS)
 def test_killed_at_a_chosen_point_then_resumed(
-    sandbox: SandboxThread, clean: dict[str, list[str]], tmp_path: Path, fmt: str, point: str, nth: int
+    request: pytest.FixtureRequest,
+    sandbox: SandboxThread,
+    clean: dict[str, list[str]],
+    tmp_path: Path,
+    fmt: str,
+    point: str,
+    nth: int,
 ) -> None:
-    out = tmp_path / f"r.{fmt}"
+    expected = request.getfixturevalue("clean_postgresql") if fmt == "postgresql" else clean[fmt]
+    out = output_for(request, tmp_path, fmt)
     killed = harvest(sandbox, out, crash=(point, nth))
     assert killed.returncode == -signal.SIGKILL, killed.stderr
+    if point == "between" and fmt in ("sqlite", "postgresql"):  # the page's rows were never committed
+        assert committed(out, fmt) == ((nth - 1) * int(PAGE),) * 2
     resumed = harvest(sandbox, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
-    assert content(out, fmt) == clean[fmt]
+    assert content(out, fmt) == expected
     again = harvest(sandbox, out, "--resume")
     assert again.returncode == 0
     assert "already complete" in again.stdout
-    assert content(out, fmt) == clean[fmt]
+    assert content(out, fmt) == expected
 
 
-@pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_killed_at_random_times_and_resumed_repeatedly(
-    certicheck_sandbox_factory: Any, tmp_path: Path, fmt: str
+    request: pytest.FixtureRequest, certicheck_sandbox_factory: Any, tmp_path: Path, fmt: str
 ) -> None:
     slow = certicheck_sandbox_factory(
         SandboxConfig(applicants=APPLICANTS, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.01))
     )
-    reference = tmp_path / f"clean.{fmt}"
+    reference = output_for(request, tmp_path, fmt, "clean")
     assert harvest(slow, reference).returncode == 0
-    out = tmp_path / f"r.{fmt}"
+    out = output_for(request, tmp_path, fmt)
     rng = random.Random(fmt)
     kills = 6 if SOAK else 3
     for attempt in range(kills):

@@ -20,7 +20,7 @@ from mettl_async.certicheck.harvest import (
 from mettl_async.errors import InputError
 from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.harvest.kinds import kinds
-from mettl_async.harvest.progress import Counts, Progress, format_duration, render
+from mettl_async.harvest.progress import Counts, format_duration, render
 from mettl_async.paging import PagePosition
 
 # Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
@@ -242,28 +242,6 @@ def test_render_line_with_and_without_total() -> None:
     assert render(Counts(records=1, pages=1, retries=1), elapsed=1.0).startswith(
         "1 record · 1 page · 1 rec/s · 1 retry"
     )
-
-
-def test_progress_draws_only_when_enabled_and_throttles() -> None:
-    now = [0.0]
-    stream = io.StringIO()
-    progress = Progress(stream, enabled=True, hz=2, clock=lambda: now[0])
-    progress.counts.records = 10
-    progress.update()
-    progress.counts.records = 20
-    progress.update()  # too soon: not drawn
-    now[0] = 1.0
-    progress.update()
-    progress.close()
-    text = stream.getvalue()
-    assert text.count("\r") == 3
-    assert "20 records" in text
-    assert text.endswith("\n")
-    quiet = io.StringIO()
-    silent = Progress(quiet, enabled=False)
-    silent.update(force=True)
-    silent.close()
-    assert quiet.getvalue() == ""
 
 
 def test_an_unwritable_output_is_a_clear_error(tmp_path: Path) -> None:

@@ -278,13 +278,44 @@ def test_demo_of_the_rest_api_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["mettl-demo.jsonl"]
 
 
-def test_demo_shows_both_apis_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_demo_shows_every_platform_by_default(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     result = cli(None, "demo", "--applicants", "60", "--faults", "0")
     assert result.exit_code == 0, result.output
     assert "harvested 60 records" in result.stdout
     assert "to mettl-demo-rest.jsonl" in result.stdout
-    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == ["mettl-demo-rest.jsonl", "mettl-demo.jsonl"]
+    assert "harvested 60 records in 1 page to mettl-demo-proctorexam.jsonl" in result.stdout
+    assert "mettl-async itep sandbox" in result.stdout  # how to try iTEP, in one line
+    assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == [
+        "mettl-demo-proctorexam.jsonl",
+        "mettl-demo-rest.jsonl",
+        "mettl-demo.jsonl",
+    ]
+
+
+def test_the_sandbox_command_serves_proctorexam_too(tmp_path: Path) -> None:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mettl_async", "sandbox", "--port", "0", "--applicants", "30"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert process.stdout is not None
+        printed = [process.stdout.readline() for _ in range(13)]
+        exports = dict(
+            line.strip().removeprefix("export ").split("=", 1)
+            for line in printed
+            if "export PROCTOREXAM" in line
+        )
+        out = tmp_path / "s.jsonl"
+        result = cli(None, "harvest", "proctorexam-sessions", "--out", str(out), env=exports)
+        assert result.exit_code == 0, result.output
+        assert len(out.read_bytes().splitlines()) == 30
+        assert "mettl-async itep sandbox" in printed[-1]
+    finally:
+        process.send_signal(signal.SIGINT)
+        process.communicate(timeout=10)
 
 
 def test_the_sandbox_command_serves_the_rest_api_too(tmp_path: Path) -> None:

@@ -5,6 +5,7 @@ harvest's table; a redelivery is not a second row; bad input and a wrong token c
 from __future__ import annotations
 
 import asyncio
+import os
 import sqlite3
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
@@ -19,6 +20,7 @@ from aiohttp import web
 
 from mettl_async.cli.harvest import harvest_to
 from mettl_async.harvest.kinds import kinds
+from mettl_async.harvest.locking import OutputBusyError
 from mettl_async.mettl.harvest import SCHEDULE_RESULTS
 from mettl_async.mettl.sandbox import MettlRestConfig, MettlRestSandbox
 from mettl_async.mettl.specs import CandidateRegistration, ScheduleSpec
@@ -255,18 +257,26 @@ async def test_results_pushed_and_pulled_end_in_one_table(
     assert receiver.landing.landed == 4
     assert len(receiver.rows()) == 2
 
-    # Pulled results land on the same rows (same table, same key).
+    # Pulled results land on the same rows (same table, same key), once the receiver has
+    # stopped: while it writes the file, a harvest into it is refused (one writer per output).
     async with server.client() as mettl:
-        await harvest_to(
-            mettl,
-            kinds()["schedule-results"],
-            {"schedule": key},
-            receiver.out,
-            "sqlite",
-            resume=False,
-            page_size=None,
-            quiet=True,
-        )
+
+        async def pull() -> int:
+            return await harvest_to(
+                mettl,
+                kinds()["schedule-results"],
+                {"schedule": key},
+                receiver.out,
+                "sqlite",
+                resume=False,
+                page_size=None,
+                quiet=True,
+            )
+
+        with pytest.raises(OutputBusyError, match=f"being written by another process \\(pid {os.getpid()}"):
+            await pull()
+        receiver.landing.close()
+        assert await pull() == 0
     rows = receiver.rows()
     assert [r[:3] for r in rows] == [
         (key, "a@example.org", "Completed"),

@@ -453,6 +453,7 @@ async def test_cancelling_a_walk_mid_page_closes_everything(certicheck_sandbox_f
     with pytest.raises(asyncio.CancelledError):
         await task
     assert 0 < len(given) < 200
-    assert client.session._inflight == {}
+    assert client.session._loops.current is not None
+    assert client.session._loops.current.inflight == {}
     await client.close()
-    assert client.session._http is None
+    assert client.session.http is None

@@ -309,7 +309,7 @@ async def test_owned_http_session_is_closed(certicheck_sandbox: SandboxThread) -
     client = certicheck_sandbox.client()
     async with client:
         await client.timezones.list()
-        http = client.session._http
+        http = client.session.http
         assert http is not None
         assert not http.closed
     assert http.closed

@@ -17,7 +17,7 @@ import attrs
 
 from ..checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
 from ..errors import BatchError, InputError, MalformedResponseError
-from ..pagination import ListEndpoint, Paginator
+from ..pagination import ListEndpoint, Paginator, content_fingerprint
 from ..paging import NextLinkPaging, OffsetPaging, PagePosition, records_at
 from ..records import compact_json, parse, parser, to_wire
 from ..request import encode_path_segment
@@ -68,8 +68,16 @@ ENROLLED = ListEndpoint(
     end_code="E022",
     key=lambda r: (r.get("email"), r.get("slotId"), r.get("assessmentId")),
 )
-#: One entry per applicant, or per assessment of one applicant (4.7): compared by content.
-RESULTS = ListEndpoint("/getAllApplicantResults", "applicants", parser(ApplicantResult), RESULTS_PAGING)
+#: One entry per applicant (all, or of one assessment): the e-mail names a record.
+RESULTS = ListEndpoint(
+    "/getAllApplicantResults",
+    "applicants",
+    parser(ApplicantResult),
+    RESULTS_PAGING,
+    key=lambda r: email.lower() if isinstance(email := r.get("email"), str) else content_fingerprint(r),
+)
+#: One applicant's entries, one per assessment (4.7): the e-mail repeats, so compared by content.
+APPLICANT_RESULTS = attrs.evolve(RESULTS, key=None)
 
 
 def batches(items: Iterable[X], size: int = MAX_APPLICANTS_PER_CALL) -> list[list[X]]:
@@ -255,7 +263,9 @@ class ResultsService(Service):
     ) -> Paginator[ApplicantResult]:
         """One applicant across assessments (getApplicantResults/{email})."""
         path = f"/getApplicantResults/{encode_path_segment(check_email('email', email))}"
-        return self._paginate(attrs.evolve(RESULTS, path=path), page_size=page_size, max_items=max_items)
+        return self._paginate(
+            attrs.evolve(APPLICANT_RESULTS, path=path), page_size=page_size, max_items=max_items
+        )
 
     async def of_applicant_in_assessment(self, assessment_id: int, email: str) -> list[ApplicantResult]:
         """One applicant in one assessment (getApplicantResultsOfAssessment/{id}/{email})."""

@@ -2,7 +2,8 @@
 
 Exit statuses: 0 success; 1 an API or harvest error; 2 invalid parameter or
 configuration (nothing was sent); 3 authentication failed; 4 network
-unreachable or lost; 130 interrupted (what was fetched is kept).
+unreachable or lost; 130 interrupted (what was fetched is kept); 141 the reader of a
+stream output went away (``--out - | head``), as for any writer killed by SIGPIPE.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from ..errors import (
 from ..redaction import redact
 
 EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
+EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s writer
 
 
 class UsageError(MettlError):
@@ -103,6 +105,12 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool, interrupted: int = E
 
 class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
     """The handler ``--debug`` installs (one at a time, to the current stderr)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        # sys.stderr as it is now: a live progress display replaces it while it runs, to
+        # print log lines above itself instead of through it.
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def configure_logging(debug: bool) -> None:

@@ -10,10 +10,19 @@ from typing import Any
 import click
 
 from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
-from ..harvest.progress import Progress, count
+from ..harvest.locking import set_command
+from ..harvest.outputs import FORMATS, format_for, is_stream, shown
+from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
-from ..harvest.sinks import FORMATS, format_for, open_sink
-from .common import debug_option, is_debug, run
+from ..harvest.sinks import open_sink
+from ..harvest.stream import OutputClosedError
+from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
+
+OUT_HELP = (
+    "Output: a file (.jsonl, .csv, .sqlite/.db), - for JSONL on stdout, or postgresql://user@host/db. "
+    "Stdout, /dev/stdout, pipes and devices are written without fsync or checkpoint (no --resume). "
+    "One writer per output: a second one is refused."
+)
 
 
 def _click_type(kind: Any) -> Any:
@@ -72,16 +81,16 @@ def _epilog() -> str:
 
 @click.command(epilog=_epilog())
 @click.argument("kind", type=click.Choice(list(kinds())))
-@click.option(
-    "--out", "-o", "out", type=click.Path(dir_okay=False, path_type=Path), required=True, help="Output file."
-)
+@click.option("--out", "-o", "out", metavar="FILE|-|URL", required=True, help=OUT_HELP)
 @click.option(
     "--format",
     "fmt",
     type=click.Choice(FORMATS),
-    help="Output format [default: from the extension: .jsonl, .csv, .sqlite/.db].",
+    help="Output format [default: from the extension: .jsonl, .csv, .sqlite/.db; jsonl for a stream].",
 )
-@click.option("--resume", is_flag=True, help="Continue from the checkpoint beside the output.")
+@click.option(
+    "--resume", is_flag=True, help="Continue from the output's checkpoint (beside a file, inside a database)."
+)
 @click.option("--restart", is_flag=True, help="Start over even if the output holds an unfinished harvest.")
 @click.option(
     "--rate",
@@ -91,9 +100,10 @@ def _epilog() -> str:
 @click.option(
     "--concurrency",
     type=click.IntRange(min=1),
-    default=4,
+    default=16,
     show_default=True,
-    help="Requests in flight, at most.",
+    help="Requests in flight, at most: pages of a list whose next page can be foreseen are "
+    "fetched this many ahead.",
 )
 @click.option("--page-size", type=click.IntRange(min=1), help="Records per page asked for.")
 @click.option(
@@ -111,7 +121,7 @@ def harvest(
     ctx: click.Context,
     /,
     kind: str,
-    out: Path,
+    out: str,
     fmt: str | None,
     resume: bool,
     restart: bool,
@@ -125,9 +135,11 @@ def harvest(
     """Write every record of KIND to --out.
 
     \b
-    JSONL keeps each record exactly as the API returned it; CSV and SQLite hold
-    flat documented columns (nested lists become one row each).
+    JSONL keeps each record exactly as the API returned it; CSV, SQLite and
+    PostgreSQL hold flat documented columns (nested lists become one row each).
     Ctrl-C keeps everything fetched; --resume continues where a run stopped.
+    --out - writes JSONL to stdout (messages go to stderr), for a pipe:
+    mettl-async harvest results --out - | jq .email
     """
     chosen = kinds()[kind]
     setting_names = {s.name for s in chosen.platform.settings}
@@ -167,7 +179,7 @@ async def harvest_to(
     client: Any,
     kind: HarvestKind,
     filters: dict[str, Any],
-    out: Path,
+    out: Path | str,
     fmt: str | None,
     *,
     resume: bool,
@@ -175,28 +187,44 @@ async def harvest_to(
     quiet: bool,
     restart: bool = False,
 ) -> int:
-    """Harvest into ``out`` with a progress display and a summary line.
+    """Harvest into ``out`` (a file, ``-``, a PostgreSQL URL) with a progress display and a summary.
 
     Everything that can be checked is checked before the output is touched; a
-    run that stops after writing says what it kept.
+    run that stops after writing says what it kept. Writing to a stream, the
+    messages go to stderr; a reader that goes away ends the run with 141.
     """
+    from .progress import open_progress  # rich, loaded only when a harvest runs
+
     fmt = format_for(out, fmt)
+    where, streaming = shown(out), is_stream(out)
+    if resume and streaming:
+        raise UsageError(
+            f"--resume needs a checkpoint, and {where} is a stream (stdout, a pipe or a device), which "
+            "keeps none: write to a file or a database to be able to resume"
+        )
     paginator = kind.open(client, filters, page_size or kind.default_page_size)
     fingerprint = harvest_fingerprint(kind, filters, client, fmt)
+    set_command(f"mettl-async harvest {kind.name} --out {where}")
     sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
-    progress = Progress(sys.stderr, enabled=not quiet and sys.stderr.isatty())
+    progress = open_progress(sys.stderr, quiet=quiet)
+    stop_listening = client.events.subscribe(progress.on_event)
     try:
-        summary = await run_harvest(paginator, sink, progress, client.session.stats)
+        summary = await run_harvest(paginator, sink, progress, client.stats)
+    except OutputClosedError:
+        return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head`): nothing to say
     except BaseException:
         if sink.records:
-            stopped = summarize(sink, progress, complete=False)
-            click.echo(f"{stopped.line(out)}; re-run with --resume to continue", err=True)
+            stopped = summarize(sink, progress, complete=False).line(where)
+            hint = "" if streaming else "; re-run with --resume to continue"
+            click.echo(f"{stopped}{hint}", err=True)
         raise
-    click.echo(_finished(summary, out))
+    finally:
+        stop_listening()
+    click.echo(_finished(summary, where), err=streaming)
     return 0
 
 
-def _finished(summary: HarvestSummary, out: Path) -> str:
+def _finished(summary: HarvestSummary, where: str) -> str:
     if summary.pages == 0 and summary.resumed_at:
-        return f"already complete: {count(summary.records, 'record', 'records')} in {out}"
-    return summary.line(out)
+        return f"already complete: {count(summary.records, 'record', 'records')} in {where}"
+    return summary.line(where)

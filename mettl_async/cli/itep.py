@@ -35,6 +35,7 @@ def json_option(option: str, text: str | None) -> Any:
 
 
 @click.group()
+@debug_option
 def itep() -> None:
     """iTEP: request test IDs (fulfillment), or run an iTEP sandbox to try it."""
 

@@ -13,7 +13,7 @@ from ..mettl.config import ENV_API_BASE_URL
 from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from .common import debug_option, is_debug, run
 
-APIS = ("certicheck", "mettl", "both")
+APIS = ("certicheck", "mettl", "proctorexam", "both", "all")
 
 
 @click.command()
@@ -40,18 +40,26 @@ APIS = ("certicheck", "mettl", "both")
 def sandbox(
     ctx: click.Context, host: str, port: int, applicants: int, faults: float, rate: float | None, seed: int
 ) -> None:
-    """Serve the sandbox APIs in the foreground (Ctrl-C stops them): CertiCHECK v2 and the
-    Mettl REST API (v1, v2, v3; --applicants is also its number of candidates)."""
+    """Serve the sandbox APIs in the foreground (Ctrl-C stops them): CertiCHECK v2, the Mettl
+    REST API (v1, v2, v3) and ProctorExam v3 (--applicants is also the number of candidates and
+    of student sessions). iTEP's sandbox posts webhooks: see mettl-async itep sandbox."""
     from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
     from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
+    from ..proctorexam.config import ENV_API_TOKEN, ENV_SECRET_KEY
+    from ..proctorexam.config import ENV_BASE_URL as ENV_PROCTOREXAM_BASE_URL
+    from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
     from ..sandbox import FaultConfig, SandboxServer
 
     fault_config = FaultConfig(rate=faults, seed=seed)
     config = SandboxConfig(applicants=applicants, seed=seed, rate=rate, faults=fault_config)
     rest = MettlRestSandbox(MettlRestConfig(candidates=applicants, seed=seed, rate=rate, faults=fault_config))
+    proctoring = ProctorExamSandboxConfig(sessions=applicants, seed=seed, rate=rate, faults=fault_config)
+    proctorexam = ProctorExamSandbox(proctoring)
 
     async def serve() -> int:
-        async with SandboxServer(CertiCheckSandbox(config), rest, host=host, port=port) as server:
+        async with SandboxServer(
+            CertiCheckSandbox(config), rest, proctorexam, host=host, port=port
+        ) as server:
             click.echo(f"Mettl sandbox at {server.base_url} ({applicants} applicants, faults {faults:.0%})")
             click.echo("Its demo credentials (for this sandbox only):")
             click.echo(f"  export {ENV_BASE_URL}={server.base_url}")
@@ -63,6 +71,13 @@ def sandbox(
                 f"Mettl REST API sandbox at {server.base_url_of(rest)}/v1, /v2 and /v3 "
                 f"({len(rest.world.schedules)} schedules; --api-version picks the version)"
             )
+            click.echo(
+                f"ProctorExam sandbox at {server.base_url_of(proctorexam)} ({applicants} student sessions):"
+            )
+            click.echo(f"  export {ENV_PROCTOREXAM_BASE_URL}={server.base_url_of(proctorexam)}")
+            click.echo(f"  export {ENV_API_TOKEN}={proctoring.api_token}")
+            click.echo(f"  export {ENV_SECRET_KEY}={proctoring.secret_key}")
+            click.echo("iTEP: mettl-async itep sandbox (it posts results to the webhook URL you give it)")
             await asyncio.Event().wait()
         return 0
 
@@ -81,9 +96,10 @@ def sandbox(
 @click.option(
     "--api",
     type=click.Choice(APIS),
-    default="both",
+    default="all",
     show_default=True,
-    help="Which API to show: CertiCHECK's results, the Mettl REST API's schedule results, or both in turn.",
+    help="Which API to show: CertiCHECK's results, the Mettl REST API's schedule results, ProctorExam's "
+    "student sessions; both (the two Mettl APIs) or all three in turn.",
 )
 @click.option(
     "--out",
@@ -91,7 +107,8 @@ def sandbox(
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("mettl-demo.jsonl"),
     show_default=True,
-    help="Output; with --api both the REST API's results go beside it (mettl-demo-rest.jsonl).",
+    help="Output; with several APIs the others go beside it "
+    "(mettl-demo-rest.jsonl, mettl-demo-proctorexam.jsonl).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @debug_option
@@ -102,20 +119,31 @@ def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path
     \b
     certicheck: every applicant's results (CertiCHECK v2);
     mettl: every candidate of the largest schedule (Mettl REST API v2);
-    both (default): one after the other.
+    proctorexam: every student session (ProctorExam v3, with its total and ETA);
+    all (default): one after the other, then how to try iTEP's sandbox.
     """
     from ..retry import RetryPolicy
     from ..sandbox import FaultConfig
 
     fault_config = FaultConfig(rate=faults, seed=7, slow_seconds=0.2, retry_after=1.0)
     retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
-    rest_out = out.with_name(f"{out.stem}-rest{out.suffix}") if api == "both" else out
+    several = api in ("both", "all")
+    rest_out = out.with_name(f"{out.stem}-rest{out.suffix}") if several else out
+    proctorexam_out = out.with_name(f"{out.stem}-proctorexam{out.suffix}") if several else out
 
     async def go() -> int:
-        if api in ("certicheck", "both"):
+        if api in ("certicheck", "both", "all"):
             await _demo_certicheck(applicants, faults, fault_config, retry, out, quiet)
-        if api in ("mettl", "both"):
+        if api in ("mettl", "both", "all"):
             await _demo_rest(applicants, faults, fault_config, retry, rest_out, quiet)
+        if api in ("proctorexam", "all"):
+            await _demo_proctorexam(applicants, faults, fault_config, retry, proctorexam_out, quiet)
+        if api == "all":
+            click.echo(
+                "iTEP: mettl-async webhooks serve --out itep.sqlite --token T & mettl-async itep sandbox "
+                "--webhook-url 'http://127.0.0.1:8090/itep?token=T' --complete-after 2, then "
+                "mettl-async itep fulfill GTX-Academic-Plus --track RC (see README, iTEP)"
+            )
         return 0
 
     run(go, debug=is_debug(ctx))
@@ -168,6 +196,35 @@ async def _demo_rest(
                 client,
                 kinds()["schedule-results"],
                 {"schedule": key},
+                out,
+                "jsonl",
+                resume=False,
+                restart=True,
+                page_size=None,
+                quiet=quiet,
+            )
+        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
+        click.echo(f"faults the sandbox injected: {injected or 'none'}")
+
+
+async def _demo_proctorexam(
+    sessions: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
+) -> None:
+    from ..harvest.kinds import kinds
+    from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
+    from ..sandbox import SandboxServer
+    from .harvest import harvest_to
+
+    platform = ProctorExamSandbox(ProctorExamSandboxConfig(sessions=sessions, faults=fault_config))
+    async with SandboxServer(platform) as server:
+        click.echo(
+            f"ProctorExam sandbox at {server.base_url}: {sessions:,} student sessions, {faults:.0%} fail"
+        )
+        async with server.client(concurrency=4, retry=retry) as client:
+            await harvest_to(
+                client,
+                kinds()["proctorexam-sessions"],
+                {},
                 out,
                 "jsonl",
                 resume=False,

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import asyncio
-from pathlib import Path
 
 import click
 
-from ..harvest.sinks import FORMATS, format_for
-from .common import UsageError, debug_option, is_debug, run
+from ..harvest.locking import set_command
+from ..harvest.outputs import FORMATS, format_for, is_stream, shown
+from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
 
 
 @click.group()
+@debug_option
 def webhooks() -> None:
     """Receive results the platforms push (Mettl schedule notifications, iTEP results)."""
 
@@ -26,9 +27,9 @@ def webhooks() -> None:
 @click.option(
     "--out",
     "-o",
-    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE|-|URL",
     required=True,
-    help="Output (as for harvest).",
+    help="Output, as for harvest: a file, - (JSONL on stdout) or postgresql://user@host/db.",
 )
 @click.option(
     "--format", "fmt", type=click.Choice(FORMATS), help="Output format [default: from the extension]."
@@ -45,7 +46,7 @@ def webhooks() -> None:
 @debug_option
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, out: Path, fmt: str | None, token: str | None, no_token: bool
+    ctx: click.Context, host: str, port: int, out: str, fmt: str | None, token: str | None, no_token: bool
 ) -> None:
     """Serve /mettl and /itep; land every event in --out, upserted on its natural key.
 
@@ -68,7 +69,16 @@ def serve(
         )
 
     async def go() -> int:
-        landing = Landing(out, format_for(out, fmt))
+        output_closed = asyncio.Event()
+        set_command(f"mettl-async webhooks serve --out {shown(out)}")
+        landing = Landing(out, format_for(out, fmt), on_output_closed=output_closed.set)
+        try:
+            await serve_until(landing, output_closed)
+        finally:
+            landing.close()  # after the server: no handler is still landing
+        return EXIT_BROKEN_PIPE
+
+    async def serve_until(landing: Landing, output_closed: asyncio.Event) -> None:
         served = sources()
         if not served:
             raise UsageError("no platform declares a webhook source")
@@ -85,12 +95,12 @@ def serve(
             bound = runner.addresses[0][1]
             paths = ", ".join(f"http://{host}:{bound}/{s.name}" for s in served)
             click.echo(
-                f"receiving at {paths} (token {'required' if token else 'NOT required'}); landing in {out}"
+                f"receiving at {paths} (token {'required' if token else 'NOT required'}); "
+                f"landing in {shown(out)}",
+                err=is_stream(out),
             )
-            await asyncio.Event().wait()
+            await output_closed.wait()  # or until interrupted
         finally:
-            landing.close()
             await runner.cleanup()
-        return 0
 
     run(go, debug=is_debug(ctx), interrupted=0)

@@ -1,10 +1,51 @@
-"""Harvesting whole lists to JSONL, CSV or SQLite, resumably."""
+"""Harvesting whole lists to JSONL, CSV, SQLite or PostgreSQL, resumably, one writer per output;
+or to a stream (stdout, a pipe) as they come.
 
-from .checkpoint import Checkpoint, HarvestError
-from .kinds import Filter, HarvestKind, Platform, Setting, kinds
-from .progress import Progress
-from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
-from .sinks import FORMATS, Sink, format_for, open_sink
+Names are imported on first use (PEP 562), so that the command's ``--help``
+and ``--version`` do not load the HTTP client.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checkpoint import Checkpoint, HarvestError
+    from .kinds import Filter, HarvestKind, Platform, Setting, kinds
+    from .locking import OutputBusyError
+    from .progress import Progress
+    from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
+    from .sinks import FORMATS, Sink, format_for, open_sink
+    from .stream import OutputClosedError
+
+_LAZY = {
+    "FORMATS": ".sinks",
+    "Checkpoint": ".checkpoint",
+    "Filter": ".kinds",
+    "HarvestError": ".checkpoint",
+    "HarvestKind": ".kinds",
+    "HarvestSummary": ".runner",
+    "OutputBusyError": ".locking",
+    "OutputClosedError": ".stream",
+    "Platform": ".kinds",
+    "Progress": ".progress",
+    "Setting": ".kinds",
+    "Sink": ".sinks",
+    "format_for": ".sinks",
+    "harvest_fingerprint": ".runner",
+    "kinds": ".kinds",
+    "open_sink": ".sinks",
+    "run_harvest": ".runner",
+    "summarize": ".runner",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        return getattr(importlib.import_module(_LAZY[name], __name__), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "FORMATS",
@@ -13,6 +54,8 @@ __all__ = [
     "HarvestError",
     "HarvestKind",
     "HarvestSummary",
+    "OutputBusyError",
+    "OutputClosedError",
     "Platform",
     "Progress",
     "Setting",

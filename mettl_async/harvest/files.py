@@ -23,6 +23,7 @@ from ..paging import PagePosition
 from ..wire import dumps
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
 from .kinds import HarvestKind
+from .locking import OutputLock
 from .sinks import Sink
 
 
@@ -31,7 +32,9 @@ def _digest(data: bytes) -> bytes:
 
 
 class FileSink(Sink):
-    """An append-only file plus ``<file>.checkpoint.json``."""
+    """An append-only file plus ``<file>.checkpoint.json``, locked against other writers
+    (``<file>.lock``, see :mod:`.locking`) from opening to :meth:`close` unless ``lock`` is false
+    (the caller holds the lock)."""
 
     def __init__(
         self,
@@ -41,6 +44,7 @@ class FileSink(Sink):
         *,
         resume: bool,
         restart: bool = False,
+        lock: bool = True,
     ) -> None:
         super().__init__(kind, fingerprint)
         self.path = path
@@ -48,14 +52,19 @@ class FileSink(Sink):
         self._file: BinaryIO | None = None
         self._landed: set[bytes] | None = None
         _check_writable(path)
-        if not resume and not restart:
-            self._refuse_to_overwrite_unfinished()
-        checkpoint = self._load() if resume else None
-        if checkpoint is not None:
-            self._check_output(checkpoint)
-            self.resumed, self.records = checkpoint, checkpoint.records
-            if not checkpoint.complete:
-                self._file = self._reopen(checkpoint)
+        self._lock = OutputLock.acquire(path) if lock else None
+        try:
+            if not resume and not restart:
+                self._refuse_to_overwrite_unfinished()
+            checkpoint = self._load() if resume else None
+            if checkpoint is not None:
+                self._check_output(checkpoint)
+                self.resumed, self.records = checkpoint, checkpoint.records
+                if not checkpoint.complete:
+                    self._file = self._reopen(checkpoint)
+        except BaseException:
+            self.close()
+            raise
 
     # -- opening ------------------------------------------------------------------------------
 
@@ -180,9 +189,13 @@ class FileSink(Sink):
         return handle, landed
 
     def close(self) -> None:
-        if self._file is not None:
-            self._file.close()
-            self._file = None
+        try:
+            if self._file is not None:
+                self._file.close()
+                self._file = None
+        finally:
+            if self._lock is not None:
+                self._lock.release()
 
 
 def _check_writable(path: Path) -> None:
@@ -196,6 +209,12 @@ def _check_writable(path: Path) -> None:
         raise HarvestError(f"cannot write {path}: Permission denied")
 
 
+def jsonl_units(records: list[Any]) -> Iterator[tuple[int, bytes]]:
+    """``(record index, line)``: each record as the API returned it, on one line."""
+    for index, record in enumerate(records):
+        yield index, dumps(record) + b"\n"
+
+
 class JsonlSink(FileSink):
     """One line per record, the record as the API returned it: every key, unknown ones too."""
 
@@ -203,8 +222,7 @@ class JsonlSink(FileSink):
         return b"".join(dumps(record) + b"\n" for record in records)
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
-        for index, record in enumerate(records):
-            yield index, dumps(record) + b"\n"
+        return jsonl_units(records)
 
     def existing_units(self) -> Iterator[bytes]:
         with open(self.path, "rb") as f:
@@ -227,22 +245,33 @@ def _csv(rows: list[list[Any]]) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
+def csv_header(kind: HarvestKind) -> bytes:
+    """The CSV header line: the kind's documented columns."""
+    return _csv([list(kind.columns)])
+
+
+def _csv_rows(kind: HarvestKind, record: Any) -> list[list[Any]]:
+    return [[_csv_value(row[c]) for c in kind.columns] for row in kind.rows(record)]
+
+
+def csv_units(kind: HarvestKind, records: list[Any]) -> Iterator[tuple[int, bytes]]:
+    """``(record index, CSV line)`` for each row of each record."""
+    for index, record in enumerate(records):
+        for row in _csv_rows(kind, record):
+            yield index, _csv([row])
+
+
 class CsvSink(FileSink):
     """The kind's documented columns, one row per record (or per nested element)."""
 
     def header(self) -> bytes:
-        return _csv([list(self.kind.columns)])
-
-    def _rows(self, record: Any) -> list[list[Any]]:
-        return [[_csv_value(row[c]) for c in self.kind.columns] for row in self.kind.rows(record)]
+        return csv_header(self.kind)
 
     def encode(self, records: list[Any]) -> bytes:
-        return _csv([row for record in records for row in self._rows(record)])
+        return _csv([row for record in records for row in _csv_rows(self.kind, record)])
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
-        for index, record in enumerate(records):
-            for row in self._rows(record):
-                yield index, _csv([row])
+        return csv_units(self.kind, records)
 
     def existing_units(self) -> Iterator[bytes]:
         with open(self.path, encoding="utf-8", newline="") as f:

@@ -1,12 +1,23 @@
-"""A one-line progress display for a terminal, and the summary line every run ends with."""
+"""What a harvest has done, why it waits, and the pieces of its progress and summary lines.
+
+Nothing here draws: the command's live display (``mettl_async.cli.progress``)
+renders these counts and waits for a terminal. :class:`Progress` itself is the
+silent display (``--quiet``, or a harvest run from your own code); it learns
+why the session waits from the session's events (:mod:`mettl_async.telemetry`).
+"""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from typing import TextIO
 
 import attrs
+
+from ..errors import RateLimitedError
+from ..telemetry import RequestDone, RetryScheduled, SessionEvent, Throttled, WaitingForSecond
+
+#: Seconds without an answer or a page after which a display says it is waiting for one.
+IDLE_AFTER = 3.0
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -22,6 +33,11 @@ def format_duration(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
+def clock_time(epoch: float) -> str:
+    """``14:03:07``: a moment as the local wall clock shows it."""
+    return time.strftime("%H:%M:%S", time.localtime(epoch))
+
+
 @attrs.define
 class Counts:
     """What a harvest has done so far; ``records`` includes what a resumed run started from."""
@@ -29,65 +45,156 @@ class Counts:
     records: int = 0
     pages: int = 0
     retries: int = 0
+    #: 429 answers, each of which paused every request.
+    throttled: int = 0
     #: Records already written when this run started (a resume).
     resumed_at: int = 0
     #: Records expected in all, when the API says.
     total: int | None = None
 
 
+def records_per_second(counts: Counts, elapsed: float) -> float:
+    """Records fetched by this run per second (a resume's earlier records do not count)."""
+    fresh = counts.records - counts.resumed_at
+    return fresh / elapsed if elapsed > 0 else 0.0
+
+
+def eta(counts: Counts, elapsed: float) -> float | None:
+    """Seconds left at the rate so far, when the total is known and something was fetched."""
+    rate = records_per_second(counts, elapsed)
+    if not counts.total or rate <= 0 or counts.records >= counts.total:
+        return None
+    return (counts.total - counts.records) / rate
+
+
+def segments(counts: Counts, elapsed: float) -> dict[str, str]:
+    """The pieces of a progress line by name, in the order shown: ``records``, ``pages``,
+    ``rate``, ``retries``, ``throttled`` (only after a 429), ``elapsed``, ``eta`` (only when the
+    total is known)."""
+    parts = {
+        "records": count(counts.records, "record", "records")
+        + (f" of {counts.total:,}" if counts.total else ""),
+        "pages": count(counts.pages, "page", "pages"),
+        "rate": f"{records_per_second(counts, elapsed):,.0f} rec/s",
+        "retries": count(counts.retries, "retry", "retries"),
+    }
+    if counts.throttled:
+        parts["throttled"] = count(counts.throttled, "429 pause", "429 pauses")
+    parts["elapsed"] = format_duration(elapsed)
+    left = eta(counts, elapsed)
+    if left is not None:
+        parts["eta"] = f"ETA {format_duration(left)}"
+    return parts
+
+
 def render(counts: Counts, elapsed: float) -> str:
     """``12,345 records · 247 pages · 850 rec/s · 3 retries · 0:14`` (+ ETA when the total is known)."""
-    fresh = counts.records - counts.resumed_at
-    rate = fresh / elapsed if elapsed > 0 else 0.0
-    parts = [
-        count(counts.records, "record", "records") + (f" of {counts.total:,}" if counts.total else ""),
-        count(counts.pages, "page", "pages"),
-        f"{rate:,.0f} rec/s",
-        count(counts.retries, "retry", "retries"),
-        format_duration(elapsed),
-    ]
-    if counts.total and rate > 0 and counts.records < counts.total:
-        parts.append(f"ETA {format_duration((counts.total - counts.records) / rate)}")
-    return " · ".join(parts)
+    return " · ".join(segments(counts, elapsed).values())
+
+
+@attrs.frozen
+class Wait:
+    """Why the harvest waits: ``kind`` is ``retry``, ``throttled`` or ``second``; ``until`` is on
+    the progress's own clock, ``at`` the same moment in epoch seconds (for the wall clock)."""
+
+    kind: str
+    until: float
+    at: float
+    #: What is waited for, shown after the time: the failure retried, the server's Retry-After.
+    detail: str = ""
+    #: The attempt that failed (retries only).
+    attempt: int = 0
+
+    def text(self, now: float) -> str:
+        """``retrying at 14:03:07 (in 3 s) after attempt 2: cannot connect to …`` and the like:
+        the most useful words first, as a narrow terminal cuts the end."""
+        left = max(0.0, self.until - now)
+        when = f"{clock_time(self.at)} (in {left:.0f} s)" if left >= 1 else f"{clock_time(self.at)}"
+        if self.kind == "throttled":
+            return f"throttled until {when}: {self.detail}"
+        if self.kind == "second":
+            return "waiting for the next second: an identical request was signed in this one (single-use)"
+        return f"retrying at {when} after attempt {self.attempt}: {self.detail}"
 
 
 class Progress:
-    """Redraws one line on a terminal at most ``hz`` times a second; silent when disabled."""
+    """A harvest's counts and waits, and the hooks a display redraws on; draws nothing itself.
 
-    def __init__(
-        self,
-        stream: TextIO,
-        *,
-        enabled: bool,
-        hz: float = 8.0,
-        clock: Callable[[], float] = time.monotonic,
-    ) -> None:
-        self.stream = stream
-        self.enabled = enabled
+    The runner updates :attr:`counts` and calls :meth:`update` after each page and
+    :meth:`close` at the end; :meth:`on_event` listens to the client's session
+    (``client.events.subscribe(progress.on_event)``) and keeps :meth:`waiting` current.
+    """
+
+    def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
         self.counts = Counts()
         self._clock = clock
         self._started = clock()
-        self._interval = 1.0 / hz
-        self._drawn_at = float("-inf")
-        self._width = 0
+        #: When an answer or a page last arrived.
+        self.active_at = self._started
+        # Replaced, never mutated: a display thread may read it while the loop writes.
+        self._waits: dict[str, Wait] = {}
 
     @property
     def elapsed(self) -> float:
         return self._clock() - self._started
 
-    def update(self, *, force: bool = False) -> None:
+    def now(self) -> float:
+        return self._clock()
+
+    def on_event(self, event: SessionEvent) -> None:
+        """Note what the session is waiting for (a session event listener)."""
         now = self._clock()
-        if not self.enabled or (not force and now - self._drawn_at < self._interval):
-            return
-        self._drawn_at = now
-        line = render(self.counts, now - self._started)
-        self.stream.write("\r" + line.ljust(self._width))
-        self.stream.flush()
-        self._width = len(line)
+        wait: Wait | None = None
+        if isinstance(event, RequestDone):
+            self.active_at = now
+        elif isinstance(event, Throttled):
+            self.counts.throttled += 1  # at once; the runner sets the exact count after each page
+            after = f", Retry-After {event.retry_after:g} s" if event.retry_after is not None else ""
+            wait = Wait("throttled", now + event.delay, event.until, f"the server said 429{after}")
+        elif isinstance(event, RetryScheduled):
+            self.counts.retries += 1
+            if isinstance(event.error, RateLimitedError):
+                return  # the throttle, with the limiter's pause, already says it
+            wait = Wait("retry", now + event.delay, event.at, event.reason, event.attempt)
+        elif isinstance(event, WaitingForSecond):
+            wait = Wait("second", now + event.delay, event.until)
+        if wait is not None:
+            # Newest last, so the display shows the latest reason.
+            waits = {k: v for k, v in self._waits.items() if k != wait.kind and v.until > now}
+            self._waits = {**waits, wait.kind: wait}
+            self.waited()
+
+    def waiting(self) -> Wait | None:
+        """The wait noted last that has not ended, if any."""
+        now = self._clock()
+        active = [w for w in self._waits.values() if w.until > now]
+        return active[-1] if active else None
+
+    def idle(self) -> float | None:
+        """Seconds since the last answer, page or wait's end, once past :data:`IDLE_AFTER` (else
+        ``None``)."""
+        now = self._clock()
+        since = max([self.active_at, *(w.until for w in self._waits.values() if w.until <= now)])
+        quiet = now - since
+        return quiet if quiet >= IDLE_AFTER else None
+
+    def status(self) -> str | None:
+        """What the harvest waits for, in words, or ``None`` while answers keep coming."""
+        wait = self.waiting()
+        if wait is not None:
+            return wait.text(self._clock())
+        quiet = self.idle()
+        if quiet is not None:
+            return f"waiting for an answer for {quiet:.0f} s"
+        return None
+
+    def waited(self) -> None:
+        """A new wait began (a display may show it at once)."""
+
+    def update(self, *, force: bool = False) -> None:
+        """A page was written (``force``: draw now, whatever the display's pace)."""
+        self.active_at = self._clock()
 
     def close(self) -> None:
-        """Leave the last state on screen and end the line."""
-        if self.enabled and self._width:
-            self.update(force=True)
-            self.stream.write("\n")
-            self.stream.flush()
+        """The harvest ended: leave the last state where the display shows it."""
+        self._waits = {}

@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..pagination import Paginator
-from ..session import SessionStats
 from .kinds import HarvestKind
 from .progress import Progress, count
 from .sinks import Sink
+
+if TYPE_CHECKING:
+    from ..pagination import Paginator
+    from ..telemetry import SessionStats
 
 
 @attrs.frozen
@@ -25,7 +27,7 @@ class HarvestSummary:
     resumed_at: int
     complete: bool
 
-    def line(self, out: Path) -> str:
+    def line(self, out: Path | str) -> str:
         state = "harvested" if self.complete else "interrupted after"
         resumed = f" (resumed at {self.resumed_at:,})" if self.resumed_at else ""
         return (
@@ -73,7 +75,7 @@ async def run_harvest(
     resumed = sink.resumed
     counts = progress.counts
     counts.records = counts.resumed_at = sink.records
-    retries_before = stats.retries
+    retries_before, throttled_before = stats.retries, stats.rate_limited
     try:
         if resumed is None or not resumed.complete:
             async for page in paginator.pages(start=resumed.next if resumed else None):
@@ -81,9 +83,13 @@ async def run_harvest(
                 counts.records = sink.records
                 counts.pages += 1
                 counts.retries = stats.retries - retries_before
+                counts.throttled = stats.rate_limited - throttled_before
+                if page.total is not None:
+                    counts.total = page.total
                 progress.update()
     finally:
         sink.close()
         counts.retries = stats.retries - retries_before
+        counts.throttled = stats.rate_limited - throttled_before
         progress.close()
     return summarize(sink, progress, complete=True)

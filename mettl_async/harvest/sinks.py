@@ -14,35 +14,28 @@ kind's natural key (a redelivery is not a second record), without a checkpoint.
   file back to it, dropping whatever was written after the checkpoint.
 * SQLite (:mod:`.sqlite`): rows and checkpoint in one transaction, rows upserted
   on the natural key, so even a run without ``--resume`` never duplicates a row.
+* PostgreSQL (:mod:`.postgresql`, the optional ``psycopg`` driver): as SQLite.
+* Streams (:mod:`.stream`): ``-`` and non-regular files, no checkpoint, no resume.
+
+One writer per output (:mod:`.locking`): files and SQLite are locked with
+``flock`` on ``<out>.lock``, PostgreSQL with a session advisory lock; a second
+writer is refused at once, with the other process named.
 """
 
 from __future__ import annotations
 
 import abc
+import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from ..errors import InputError
 from ..paging import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
+from .outputs import FORMATS, format_for, is_database_url, is_stream
 
-FORMATS = ("jsonl", "csv", "sqlite")
-_SUFFIXES = {".jsonl": "jsonl", ".ndjson": "jsonl", ".csv": "csv", ".sqlite": "sqlite", ".db": "sqlite"}
-
-
-def format_for(path: Path, given: str | None) -> str:
-    """The output format: as given, else from the file extension."""
-    if given is not None:
-        return given
-    try:
-        return _SUFFIXES[path.suffix.lower()]
-    except KeyError:
-        rule = (
-            f"cannot tell the format of {path.name!r} from its extension; pass --format jsonl, csv or sqlite"
-        )
-        raise InputError("--out", rule) from None
+__all__ = ["FORMATS", "Sink", "format_for", "lock_output", "open_sink", "row_keys"]
 
 
 def row_keys(kind: HarvestKind, record: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:
@@ -72,26 +65,69 @@ class Sink(abc.ABC):
 
 
 def open_sink(
-    path: Path,
+    target: Path | str,
     fmt: str,
     kind: HarvestKind,
     fingerprint: Mapping[str, Any],
     *,
     resume: bool,
     restart: bool = False,
+    lock: bool = True,
 ) -> Sink:
-    """The sink for ``fmt``: continuing a checkpoint (``resume``), or starting afresh.
+    """The sink for ``fmt`` at ``target``: continuing a checkpoint (``resume``), or starting afresh.
 
     A fresh JSONL or CSV run refuses to truncate an output whose harvest is
-    unfinished unless ``restart`` says so (SQLite loses nothing on a fresh run).
+    unfinished unless ``restart`` says so (SQLite and PostgreSQL lose nothing
+    on a fresh run). The sink holds the output's lock until it is closed,
+    unless ``lock`` is false because the caller holds it (:func:`lock_output`).
     """
+    if fmt == "postgresql" or is_database_url(target):
+        if not is_database_url(target):
+            raise HarvestError("the postgresql format needs a postgresql://user@host/database URL")
+        _require_driver()
+        from .postgresql import PostgresSink
+
+        return PostgresSink(str(target), kind, fingerprint, resume=resume, lock=lock)
+    if is_stream(target):
+        from .stream import StreamSink
+
+        return StreamSink(target, fmt, kind, fingerprint, resume=resume)
     from .files import CsvSink, JsonlSink
     from .sqlite import SqliteSink
 
+    path = Path(target)
     if fmt == "jsonl":
-        return JsonlSink(path, kind, fingerprint, resume=resume, restart=restart)
+        return JsonlSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock)
     if fmt == "csv":
-        return CsvSink(path, kind, fingerprint, resume=resume, restart=restart)
+        return CsvSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock)
     if fmt == "sqlite":
-        return SqliteSink(path, kind, fingerprint, resume=resume)
+        return SqliteSink(path, kind, fingerprint, resume=resume, lock=lock)
     raise HarvestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
+
+
+class Lock(Protocol):
+    """A held lock on an output (:class:`~.locking.OutputLock`, a PostgreSQL advisory lock)."""
+
+    def release(self) -> None: ...
+
+
+def lock_output(target: Path | str, *, purpose: str) -> Lock | None:
+    """Lock a whole output for a long-lived writer (``webhooks serve``): the file's lock, or for a
+    database an advisory lock named by ``purpose``. ``None`` for a stream (nothing to share)."""
+    if is_database_url(target):
+        _require_driver()
+        from .postgresql import AdvisoryLock
+
+        return AdvisoryLock.acquire(str(target), purpose)
+    if is_stream(target):
+        return None
+    from .locking import OutputLock
+
+    return OutputLock.acquire(Path(target))
+
+
+def _require_driver() -> None:
+    """Refuse a PostgreSQL output, clearly, when the optional driver is not installed (it is
+    imported by :mod:`.postgresql` alone, and only when a URL asks for it)."""
+    if importlib.util.find_spec("psycopg") is None:
+        raise HarvestError("writing to PostgreSQL needs its driver: pip install 'mettl-async[postgresql]'")

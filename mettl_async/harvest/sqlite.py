@@ -13,6 +13,7 @@ from ..paging import PagePosition
 from ..wire import dumps
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
+from .locking import OutputLock
 from .sinks import Sink
 
 CHECKPOINTS = "mettl_harvest_checkpoints"
@@ -20,7 +21,8 @@ CHECKPOINTS = "mettl_harvest_checkpoints"
 
 class SqliteSink(Sink):
     """Rows upserted on the kind's natural key (a re-run never duplicates a row), checkpoint in the
-    same transaction. The database is created only when the first rows arrive."""
+    same transaction. The database is created only when the first rows arrive. Locked against
+    other writers (``<file>.lock``) from opening to :meth:`close` unless ``lock`` is false."""
 
     _CREATE_CHECKPOINTS = (
         f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS} "
@@ -33,7 +35,13 @@ class SqliteSink(Sink):
     )
 
     def __init__(
-        self, path: Path, kind: HarvestKind, fingerprint: Mapping[str, Any], *, resume: bool
+        self,
+        path: Path,
+        kind: HarvestKind,
+        fingerprint: Mapping[str, Any],
+        *,
+        resume: bool,
+        lock: bool = True,
     ) -> None:
         super().__init__(kind, fingerprint)
         self.path = path
@@ -54,12 +62,23 @@ class SqliteSink(Sink):
             raise HarvestError(
                 f"cannot write {path}: {'it is a directory' if path.is_dir() else 'no such directory'}"
             )
-        if resume and path.exists():
+        self._lock = OutputLock.acquire(path) if lock else None
+        try:
+            if resume and path.exists():
+                self._read_checkpoint()
+        except BaseException:
+            self.close()
+            raise
+
+    def _read_checkpoint(self) -> None:
+        try:
             found = self._connect().execute(self._READ_CHECKPOINT, (self._harvest,)).fetchone()
-            if found is not None:
-                following = PagePosition.from_dict(orjson.loads(found[0])) if found[0] else None
-                self.resumed = Checkpoint(self.fingerprint, following, found[1])
-                self.records = found[1]
+        except sqlite3.Error as error:
+            raise HarvestError(f"cannot read the checkpoint in {self.path}: {error}") from None
+        if found is not None:
+            following = PagePosition.from_dict(orjson.loads(found[0])) if found[0] else None
+            self.resumed = Checkpoint(self.fingerprint, following, found[1])
+            self.records = found[1]
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
@@ -70,7 +89,9 @@ class SqliteSink(Sink):
                 self._db.execute(self._create)
                 self._db.execute(self._CREATE_CHECKPOINTS)
             except sqlite3.Error as error:
-                self.close()
+                if self._db is not None:
+                    self._db.close()
+                    self._db = None
                 raise HarvestError(f"cannot write {self.path}: {error}") from None
         return self._db
 
@@ -126,6 +147,10 @@ class SqliteSink(Sink):
         return all(db.execute(query, row).fetchone() is not None for row in rows)
 
     def close(self) -> None:
-        if self._db is not None:
-            self._db.close()
-            self._db = None
+        try:
+            if self._db is not None:
+                self._db.close()
+                self._db = None
+        finally:
+            if self._lock is not None:
+                self._lock.release()

@@ -150,7 +150,9 @@ class ItepSigning(AuthScheme):
         encoding: SignatureEncoding = SignatureEncoding.HEX,
     ) -> None:
         if not api_key:
-            raise ConfigurationError(f"missing iTEP api_key (argument or ${ENV_API_KEY})")
+            raise ConfigurationError(
+                f"missing iTEP api_key (argument or ${ENV_API_KEY}, --api-key on the command line)"
+            )
         self._api_key = api_key
         self.header = check_header_name(header)
         self.encoding = encoding

@@ -16,6 +16,7 @@ import hashlib
 import hmac
 import os
 from collections.abc import Iterable, Mapping
+from typing import NamedTuple
 
 import attrs
 
@@ -89,6 +90,15 @@ def check_param_text(name: str, value: object) -> str:
     return value
 
 
+class _Prepared(NamedTuple):
+    url: str
+    params: dict[str, str]
+    names: list[str]
+    #: The string to sign before and after ``ts``'s value.
+    head: str
+    tail: str
+
+
 class MettlSigning(AuthScheme):
     """``ak``, ``ts`` and ``asgn`` added to the parameters, wherever the request puts them.
 
@@ -108,23 +118,35 @@ class MettlSigning(AuthScheme):
         self.base_params = dict(base_params or {})
         # Keyed once; each signature copies the keyed state (cheaper than re-keying).
         self._keyed = hmac.new(credentials.private_key.encode(), digestmod=algorithm.value)
+        #: The last request prepared: an attempt asks for its unique key, then its signature.
+        self._memo: tuple[Request, str, _Prepared] | None = None
 
     def __repr__(self) -> str:
         return f"MettlSigning({self.credentials!r}, {self.algorithm.name})"
 
-    def _unsigned(self, request: Request) -> dict[str, str]:
-        params = {**self.base_params, **request.params, "ak": self.credentials.public_key}
+    def _prepare(self, request: Request, base_url: str) -> _Prepared:
+        """The string to sign around ``ts`` (the same for every attempt of a request)."""
+        memo = self._memo
+        if memo is not None and memo[0] is request and memo[1] == base_url:
+            return memo[2]
         for name, value in request.params.items():
             check_param_text(name, value)
-        return params
+        params = {**self.base_params, **request.params, "ak": self.credentials.public_key}
+        params.pop(SIGNATURE_PARAM, None)
+        names = sorted({*params, "ts"})
+        at = names.index("ts")
+        url = base_url + request.path
+        head = request.method.upper() + url + "".join("\n" + params[n] for n in names[:at]) + "\n"
+        tail = "".join("\n" + params[n] for n in names[at + 1 :])
+        prepared = _Prepared(url, params, names, head, tail)
+        self._memo = (request, base_url, prepared)
+        return prepared
 
     def unique_key(self, request: Request, base_url: str) -> bytes:
         """What the signature covers apart from ``ts``. Two requests with equal keys sign alike
         in the same second (even ``limit=20`` and ``offset=20``: names are not signed)."""
-        params = self._unsigned(request)
-        params["ts"] = "\0"
-        text = string_to_sign(request.method, base_url + request.path, params)
-        return hashlib.blake2b(text.encode(), digest_size=16).digest()
+        prepared = self._prepare(request, base_url)
+        return hashlib.blake2b((prepared.head + "\0" + prepared.tail).encode(), digest_size=16).digest()
 
     def signature(self, text: str) -> str:
         mac = self._keyed.copy()
@@ -132,13 +154,17 @@ class MettlSigning(AuthScheme):
         return base64.b64encode(mac.digest()).decode("ascii")
 
     def sign(self, request: Request, base_url: str, stamp: Stamp) -> Signed:
-        url = base_url + request.path
-        unsigned = self._unsigned(request)
-        unsigned["ts"] = str(stamp.second if stamp.second is not None else int(stamp.time))
-        signature = self.signature(string_to_sign(request.method, url, unsigned))
-        ordered = {"ak": unsigned.pop("ak")} | dict(sorted(unsigned.items()))
+        prepared = self._prepare(request, base_url)
+        ts = str(stamp.second if stamp.second is not None else int(stamp.time))
+        signature = self.signature(prepared.head + ts + prepared.tail)
+        params = prepared.params
+        # ak first (the document's order), then the rest by name, then the signature.
+        ordered = {"ak": params["ak"]}
+        for name in prepared.names:
+            if name != "ak":
+                ordered[name] = ts if name == "ts" else params[name]
         ordered[SIGNATURE_PARAM] = signature
-        wire = to_wire(request.method, url, ordered, request.placement, request.files)
+        wire = to_wire(request.method, prepared.url, ordered, request.placement, request.files)
         return Signed(wire, (signature,))
 
     def secrets(self) -> Iterable[str]:

@@ -157,7 +157,7 @@ class ProctorExamCredentials:
         token = api_token or os.environ.get(ENV_API_TOKEN)
         secret = secret_key or os.environ.get(ENV_SECRET_KEY)
         missing = [
-            f"{name} (argument or ${env})"
+            f"{name} (argument or ${env}, --proctorexam-{name.replace('_', '-')} on the command line)"
             for name, env, value in (
                 ("api_token", ENV_API_TOKEN, token),
                 ("secret_key", ENV_SECRET_KEY, secret),

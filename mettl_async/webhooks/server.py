@@ -8,14 +8,17 @@ kind's natural key, so pushed and pulled results end in one table.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from aiohttp import web
 
+from ..harvest.checkpoint import HarvestError
 from ..harvest.kinds import HarvestKind
-from ..harvest.sinks import Sink, open_sink
+from ..harvest.outputs import is_database_url, is_stream, shown
+from ..harvest.sinks import Sink, lock_output, open_sink
+from ..harvest.stream import OutputClosedError
 from .receiver import Callback, Delivery, RecentKeys, WebhookSource, receive, request_token
 
 
@@ -47,34 +50,68 @@ def aiohttp_handler(
 
 
 class Landing:
-    """Lands deliveries in one output: a sink per kind, opened on first use (SQLite: one table each)."""
+    """Lands deliveries in one output: a sink per kind, opened on first use (SQLite and PostgreSQL:
+    one table each; CSV: one file each, ``<out>-<kind>.csv``).
 
-    def __init__(self, out: Path, fmt: str) -> None:
+    The output is locked from the start (one writer per output: a second server, or a harvest
+    into the same file, is refused); on a PostgreSQL database one server at a time. When the
+    reader of a stream output goes away, ``on_output_closed`` is called (the server stops).
+    Once the output is closed (or the landing is), every delivery fails, so the platform
+    delivers it again later: none is acknowledged without having landed.
+    """
+
+    def __init__(
+        self, out: Path | str, fmt: str, *, on_output_closed: Callable[[], None] | None = None
+    ) -> None:
         self.out = out
         self.fmt = fmt
+        self.where = shown(out)
         self._sinks: dict[str, Sink] = {}
         self.landed = 0
+        self._on_output_closed = on_output_closed
+        #: Why deliveries are refused from now on (the output or the landing closed), if they are.
+        self._refusal: tuple[type[HarvestError], str] | None = None
+        if fmt == "csv" and is_stream(out):
+            raise HarvestError("CSV events need a file per kind; write JSONL to a stream")
+        self._lock = lock_output(out, purpose="mettl-async webhooks serve")
 
-    def _path(self, kind: HarvestKind) -> Path:
+    def _target(self, kind: HarvestKind) -> Path | str:
         if self.fmt == "csv":  # one header per file: a CSV per kind
-            return self.out.with_name(f"{self.out.stem}-{kind.name}{self.out.suffix}")
+            path = Path(self.out)
+            return path.with_name(f"{path.stem}-{kind.name}{path.suffix}")
         return self.out
 
     def __call__(self, delivery: Delivery) -> None:
+        if self._refusal is not None:
+            error, message = self._refusal
+            raise error(message)
         if delivery.kind is None:
             return
         sink = self._sinks.get(delivery.kind.name)
         if sink is None:
-            sink = open_sink(
-                self._path(delivery.kind), self.fmt, delivery.kind, {}, resume=False, restart=True
-            )
+            target = self._target(delivery.kind)
+            # The output's own lock is held (above); per-kind CSV files and tables lock themselves.
+            own_lock = target != self.out and not is_database_url(target)
+            sink = open_sink(target, self.fmt, delivery.kind, {}, resume=False, restart=True, lock=own_lock)
             self._sinks[delivery.kind.name] = sink
-        self.landed += sink.land([dict(delivery.record)])
+        try:
+            self.landed += sink.land([dict(delivery.record)])
+        except OutputClosedError as closed:
+            self._refusal = (OutputClosedError, str(closed))
+            if self._on_output_closed is not None:
+                self._on_output_closed()
+            raise
 
     def close(self) -> None:
-        for sink in self._sinks.values():
-            sink.close()
-        self._sinks.clear()
+        self._refusal = self._refusal or (HarvestError, f"the landing in {self.where} is closed")
+        try:
+            for sink in self._sinks.values():
+                sink.close()
+            self._sinks.clear()
+        finally:
+            if self._lock is not None:
+                self._lock.release()
+                self._lock = None
 
 
 def application(

@@ -1,0 +1,106 @@
+"""What every synchronous client and service shares: the portal, closing, options, counters.
+
+The generated platform modules (``_certicheck.py`` …) subclass these; see
+:mod:`mettl_async.sync` for the design.
+"""
+
+from __future__ import annotations
+
+import abc
+import copy
+import weakref
+from collections.abc import Callable
+from types import TracebackType
+from typing import Generic, ParamSpec, Self, TypeVar
+
+from ..client import BaseClient
+from ..pagination import Paginator as AsyncPaginator
+from ..retry import RetryPolicy
+from ..telemetry import SessionEvents, SessionStats
+from .paginator import Paginator
+from .portal import Portal
+
+A = TypeVar("A", bound=BaseClient)
+S = TypeVar("S")
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+class SyncService(Generic[S]):
+    """A synchronous service: each call runs the async service's coroutine on the client's loop."""
+
+    def __init__(self, portal: Portal, aio: S) -> None:
+        self._portal = portal
+        self._aio = aio
+
+    def __repr__(self) -> str:
+        return f"sync.{type(self._aio).__name__}"
+
+    def _paginate(
+        self, function: Callable[P, AsyncPaginator[T]], /, *args: P.args, **kwargs: P.kwargs
+    ) -> Paginator[T]:
+        """A synchronous paginator over what ``function`` lists (its input checked now)."""
+        return Paginator(self._portal, function(*args, **kwargs))
+
+
+class SyncClient(Generic[A], abc.ABC):
+    """A synchronous client: an async client whose calls run on a private event loop.
+
+    The loop runs in a daemon thread owned by this client, started on the first
+    call. :meth:`close` (or leaving a ``with`` block) closes the connections and
+    stops the thread; a later call starts them again. A client dropped without
+    closing is closed when it is garbage-collected, or at interpreter exit.
+    """
+
+    def __init__(self, aio: A) -> None:
+        self._aio = aio
+        self._portal = Portal(type(aio).__name__)
+        #: The client a :meth:`with_options` view was made from (kept alive by its views).
+        self._owner: SyncClient[A] | None = None
+        # The safety net: runs at garbage collection or at exit, unless closed before.
+        # It holds the portal and the async client, never this object.
+        weakref.finalize(self, self._portal.close, aio.close)
+        self._bind()
+
+    @abc.abstractmethod
+    def _bind(self) -> None:
+        """Create the synchronous services over the async client's."""
+
+    def __repr__(self) -> str:
+        return f"sync.{self._aio!r}"
+
+    def with_options(self, *, timeout: float | None = None, retry: RetryPolicy | None = None) -> Self:
+        """This client with other per-call defaults (same loop, session and limiter)::
+
+        client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
+
+        Closing a view closes the client it was made from, as for the async client.
+        """
+        view = copy.copy(self)
+        view._aio = self._aio.with_options(timeout=timeout, retry=retry)
+        view._owner = self._owner or self
+        view._bind()
+        return view
+
+    @property
+    def stats(self) -> SessionStats:
+        """Counters: requests, retries, 429s, clock corrections, coalesced calls, bytes."""
+        return self._aio.stats
+
+    @property
+    def events(self) -> SessionEvents:
+        """Subscribe to what the session does (``client.events.subscribe(fn)``); see
+        :mod:`mettl_async.telemetry`. Listeners run in this client's event loop thread."""
+        return self._aio.events
+
+    def close(self) -> None:
+        """Close the connections and stop the event loop thread (a later call starts them again)."""
+        self._portal.close(self._aio.close)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
