@@ -41,6 +41,8 @@ autodoc_inherit_docstrings = True
 autoclass_content = "class"
 
 myst_heading_anchors = 3
+# readme-sync.md is a README section (its headings start at level 2), shown here as a page of its own
+suppress_warnings = ["myst.header"]
 
 html_theme = "furo"
 html_title = f"mettl_async {version}"

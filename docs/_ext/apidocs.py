@@ -4,18 +4,24 @@ and a coverage check that fails the build when a public object is left out.
 * ``.. automodules:: mettl_async.certicheck`` documents the package and every module under it
   (``:exclude:`` names subpackages documented on another page), each where it is defined, so a
   module added later appears without editing a page.
-* A reference Sphinx cannot find is resolved by importing it: a name a module imported
+* A package exporting names from a private module (``mettl_async.sync._certicheck``) gets that
+  module documented after it.
+* A reference means what it imports to where it is written, as Python (or, for names imported
+  under ``if TYPE_CHECKING:``, a type checker) reads it: a name a module imported
   (``:class:`RetryPolicy``` in ``mettl_async.certicheck.client``) or re-exported
   (``mettl_async.CertiCheckClient``) links to where the object is documented. An object of the
   standard library or a dependency is shown as text: the build reads no inventory over the
-  network. A name that imports nowhere stays a warning (an error under ``-W``).
+  network. A bare name that imports nowhere links to the nearest class, function or constant of
+  that name; anything else stays a warning (an error under ``-W``).
 * Every module of ``mettl_async`` (except private ones and :data:`UNDOCUMENTED`) and
   every public class and function defined in it must be on some page.
 """
 
 from __future__ import annotations
 
+import ast
 import builtins
+import functools
 import importlib
 import inspect
 import pkgutil
@@ -68,7 +74,9 @@ class AutoModules(SphinxDirective):
         lines = StringList()
         for name in names:
             text = [f"``{name}``", "-" * (len(name) + 4), "", f".. automodule:: {name}", ""]
-            text += exports(name) + from_private_modules(name)
+            text += exports(name)
+            for origin in private_origins(name):
+                text += [f"``{origin}``", "-" * (len(origin) + 4), "", f".. automodule:: {origin}", ""]
             for line in text:
                 lines.append(line, "<automodules>")
         container = nodes.section()
@@ -94,19 +102,15 @@ def _exported(module_name: str) -> list[tuple[str, Any]]:
     return [(name, getattr(module, name)) for name in getattr(module, "__all__", ())]
 
 
-def from_private_modules(module_name: str) -> list[str]:
-    """Directives documenting, under the package's name, what it exports from private modules
-    (``mettl_async.sync._certicheck``), which get no section of their own."""
-    lines = []
-    for name, value in _exported(module_name):
+def private_origins(module_name: str) -> list[str]:
+    """The private modules (``mettl_async.sync._certicheck``) a package exports names from: each
+    is documented in full after the package, since no other section holds it."""
+    origins = set()
+    for _, value in _exported(module_name):
         origin = getattr(value, "__module__", "") or ""
-        if not origin.startswith(PACKAGE + ".") or not any(p.startswith("_") for p in origin.split(".")):
-            continue
-        if inspect.isclass(value):
-            lines += [f".. autoclass:: {module_name}.{name}", ""]
-        elif inspect.isfunction(value):
-            lines += [f".. autofunction:: {module_name}.{name}", ""]
-    return lines
+        if origin.startswith(PACKAGE + ".") and any(part.startswith("_") for part in origin.split(".")):
+            origins.add(origin)
+    return sorted(origins)
 
 
 def _find(dotted: str) -> Any:
@@ -121,6 +125,32 @@ def _find(dotted: str) -> Any:
             found = getattr(found, attribute)
         return found
     raise LookupError(dotted)
+
+
+@functools.cache
+def _type_checking_imports(module_name: str) -> dict[str, str]:
+    """The names a module imports only for type checking (``if TYPE_CHECKING:``), each with the
+    dotted name it stands for: annotations use them, but they do not exist at run time."""
+    try:
+        module = importlib.import_module(module_name)
+        tree = ast.parse(inspect.getsource(module))
+    except (ImportError, OSError, TypeError, SyntaxError):
+        return {}
+    package = module_name if hasattr(module, "__path__") else module_name.rpartition(".")[0]
+    found: dict[str, str] = {}
+    for block in ast.walk(tree):
+        if not (isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)):
+            continue
+        for statement in block.body:
+            if isinstance(statement, ast.ImportFrom):
+                base = package
+                for _ in range(statement.level - 1):
+                    base = base.rpartition(".")[0]
+                source = statement.module or ""
+                absolute = (f"{base}.{source}" if source else base) if statement.level else source
+                for alias in statement.names:
+                    found[alias.asname or alias.name] = f"{absolute}.{alias.name}"
+    return found
 
 
 def _canonical(obj: Any) -> str | None:
@@ -147,6 +177,10 @@ def _candidates(target: str, node: Any) -> list[str]:
         names.append(f"{module}.{cls}.{target}")
     if module:
         names.append(f"{module}.{target}")
+        head, _, rest = target.partition(".")
+        imported = _type_checking_imports(module).get(head)
+        if imported:
+            names.append(f"{imported}.{rest}" if rest else imported)
     # a dotted name is absolute first (``datetime.date``, not the ``date`` method of an imported
     # ``datetime`` class); a bare one is looked up where it is written first
     return [target, *names] if "." in target else [*names, target]
