@@ -218,20 +218,21 @@ async def test_missing_mandatory_field_is_e003(client: CertiCheckClient, sandbox
 
 
 async def test_change_tests_adds_and_removes(client: CertiCheckClient, sandbox: SandboxThread) -> None:
-    applicant = sandbox.sandbox.world.applicants["app1@yopmail.com"]
-    assert applicant.tests == {108, 109}
+    applicant = sandbox.sandbox.world.applicants["app14@yopmail.com"]
+    assert applicant.tests == {102, 110}
     await client.applicants.change_tests(
-        [TestAllocation("app1@yopmail.com", add=[TestRef(101, "Certification 01")], remove=[TestRef(108)])]
+        [TestAllocation("app14@yopmail.com", add=[TestRef(101, "Certification 01")], remove=[TestRef(102)])]
     )
-    assert applicant.tests == {101, 109}
+    assert applicant.tests == {101, 110}
+    assert sandbox.sandbox.world.applicants["app14@yopmail.com"].tests == {101, 110}
 
 
 @pytest.mark.parametrize(
     ("allocation", "code"),
     [
-        (TestAllocation("app1@yopmail.com", add=[TestRef(108)]), "E604"),
-        (TestAllocation("app1@yopmail.com", remove=[TestRef(101)]), "E605"),
-        (TestAllocation("app1@yopmail.com", add=[TestRef(105)]), "E606"),  # unpublished
+        (TestAllocation("app14@yopmail.com", add=[TestRef(110)]), "E604"),
+        (TestAllocation("app14@yopmail.com", remove=[TestRef(101)]), "E605"),
+        (TestAllocation("app14@yopmail.com", add=[TestRef(105)]), "E606"),  # unpublished
     ],
 )
 async def test_change_tests_errors(
@@ -240,7 +241,7 @@ async def test_change_tests_errors(
     with pytest.raises((ConflictError, NotFoundError)) as caught:
         await client.applicants.change_tests([allocation])
     assert caught.value.code == code
-    assert sandbox.sandbox.world.applicants["app1@yopmail.com"].tests == {108, 109}
+    assert sandbox.sandbox.world.applicants["app14@yopmail.com"].tests == {102, 110}
 
 
 # -- 4.3 direct login ----------------------------------------------------------------------------
@@ -265,36 +266,36 @@ async def test_enrolled_pages_until_e022_past_the_last_page(
     client: CertiCheckClient, sandbox: SandboxThread
 ) -> None:
     world = sandbox.sandbox.world
-    slot_ids = {s.slot_id for s in world.windows[150].slots}
+    slot_ids = {s.slot_id for s in world.windows[151].slots}
     expected = [b.email for b in world.bookings if b.slot_id in slot_ids]
-    assert len(expected) == 5
+    assert len(expected) == 4
 
-    rows = await client.applicants.enrolled(150, page_size=1).to_list()
+    rows = await client.applicants.enrolled(151, page_size=1).to_list()
 
     assert [r.email for r in rows] == expected
     assert all(isinstance(r, EnrolledApplicant) and isinstance(r.crf, dict) for r in rows)
     assert all(isinstance(r.booking_time, datetime) for r in rows)
     requests = sent(sandbox, "/getAllCandidateEnrolledInSlotWindow")
     answered = {int(r.params["offset"]): r.error_code for r in requests}
-    assert [answered[offset] for offset in range(6)] == [None] * 5 + ["E022"]
+    assert [answered[offset] for offset in range(5)] == [None] * 4 + ["E022"]
     assert all(
-        code == "E022" for offset, code in answered.items() if offset >= 5
+        code == "E022" for offset, code in answered.items() if offset >= 4
     )  # fetched ahead, past the end
 
 
 async def test_enrolled_reads_crf_sent_as_a_json_string(
     client: CertiCheckClient, sandbox: SandboxThread
 ) -> None:
-    rows = {r.email: r async for r in client.applicants.enrolled(150)}
-    assert sandbox.sandbox.world.applicants["app51@yopmail.com"].crf_as_text
-    crf = rows["app51@yopmail.com"].crf
+    rows = {r.email: r async for r in client.applicants.enrolled(151)}
+    assert sandbox.sandbox.world.applicants["app7@yopmail.com"].crf_as_text
+    crf = rows["app7@yopmail.com"].crf
     assert crf is not None
-    assert (crf["Email Address"], crf["First Name"]) == ("app51@yopmail.com", "APP 51")
+    assert (crf["Email Address"], crf["First Name"]) == ("app7@yopmail.com", "APP 7")
 
 
 async def test_enrolled_candidate_name_without_last_name_reads_null(client: CertiCheckClient) -> None:
     rows = {r.email: r async for r in client.applicants.enrolled(151)}
-    assert rows["app54@yopmail.com"].candidate_name == "APP 54 null"  # as the document's "APP 1000 null"
+    assert rows["app37@yopmail.com"].candidate_name == "APP 37 null"  # as the document's "APP 1000 null"
 
 
 async def test_enrolled_first_page_e022_is_not_found(client: CertiCheckClient) -> None:
@@ -335,23 +336,24 @@ async def test_results_of_unknown_assessment_is_e001(client: CertiCheckClient) -
 async def test_results_of_applicant_with_plus_in_the_email(
     client: CertiCheckClient, sandbox: SandboxThread
 ) -> None:
-    results = await client.results.of_applicant("app+5@yopmail.com").to_list()
-    assert {r.email for r in results} == {"app+5@yopmail.com"}
+    results = await client.results.of_applicant("app+18@yopmail.com").to_list()
+    assert {r.email for r in results} == {"app+18@yopmail.com"}
     assert sorted(c.certification_name or "" for r in results for c in r.certificates) == [
         "Certification 01",
-        "Certification 06",
+        "Certification 03",
+        "Certification 04",
     ]
     [request] = sandbox.sandbox.requests
-    assert request.raw_path.split("?")[0] == "/api/v2/getApplicantResults/app+5@yopmail.com"
+    assert request.raw_path.split("?")[0] == "/api/v2/getApplicantResults/app+18@yopmail.com"
     assert request.error_code is None  # signed exactly as sent
 
 
 async def test_results_of_applicant_in_assessment(client: CertiCheckClient, sandbox: SandboxThread) -> None:
-    [result] = await client.results.of_applicant_in_assessment(106, "app+5@yopmail.com")
+    [result] = await client.results.of_applicant_in_assessment(104, "app+18@yopmail.com")
     assert isinstance(result, ApplicantResult)
-    assert [c.certification_name for c in result.certificates] == ["Certification 06"]
+    assert [c.certification_name for c in result.certificates] == ["Certification 04"]
     [request] = sandbox.sandbox.requests
-    assert "/getApplicantResultsOfAssessment/106/app+5@yopmail.com" in request.raw_path
+    assert "/getApplicantResultsOfAssessment/104/app+18@yopmail.com" in request.raw_path
 
 
 async def test_results_of_unknown_applicant_is_e111(client: CertiCheckClient) -> None:
@@ -449,24 +451,20 @@ async def test_slot_windows_e033_with_stray_space_without_a_time_zone(
 
 
 async def test_slot_details(client: CertiCheckClient) -> None:
-    details = await client.slots.details(34562)
+    details = await client.slots.details(34570)
     assert isinstance(details, SlotDetails)
-    assert details.slot_window_id == 150
-    assert details.slot_window_name == "WINDOW_000"
-    assert details.enrolled_count == len(details.candidates) == 3
+    assert details.slot_window_id == 152
+    assert details.slot_window_name == "WINDOW_002"
+    assert details.enrolled_count == len(details.candidates) == 2
     assert all(isinstance(c, SlotCandidate) for c in details.candidates)
-    assert {c.email for c in details.candidates} == {
-        "app16@yopmail.com",
-        "app24@yopmail.com",
-        "app58@yopmail.com",
-    }
+    assert {c.email for c in details.candidates} == {"app23@yopmail.com", "app26@yopmail.com"}
 
 
 async def test_slot_candidates_page_through(client: CertiCheckClient, sandbox: SandboxThread) -> None:
-    candidates = await client.slots.candidates(34562, page_size=2).to_list()
-    assert [c.email for c in candidates] == ["app16@yopmail.com", "app24@yopmail.com", "app58@yopmail.com"]
+    candidates = await client.slots.candidates(34570, page_size=1).to_list()
+    assert [c.email for c in candidates] == ["app23@yopmail.com", "app26@yopmail.com"]
     asked = sorted(int(r.params["offset"]) for r in sent(sandbox, "/getSlotDetails"))
-    assert asked[:2] == [0, 2]  # and perhaps a page fetched ahead, past the end
+    assert asked[:2] == [0, 1]  # and perhaps a page fetched ahead, past the end
 
 
 async def test_slot_details_of_unknown_slot_is_e023(client: CertiCheckClient) -> None:
@@ -482,25 +480,25 @@ async def test_book_then_e025_then_release_then_e112(
     client: CertiCheckClient, sandbox: SandboxThread
 ) -> None:
     bookings = sandbox.sandbox.world.bookings
-    await client.slots.book("app1@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=109)
+    await client.slots.book("app1@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=102)
     assert (bookings[-1].email, bookings[-1].slot_id) == ("app1@yopmail.com", 34561)
     assert '"timeZoneId":67' in sent(sandbox, "/bookSlotsForApplicants")[0].params["sga"]
 
     with pytest.raises(ConflictError) as again:
-        await client.slots.book("app1@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=109)
+        await client.slots.book("app1@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=102)
     assert again.value.code == "E025"
 
-    await client.slots.release("app1@yopmail.com", 109)
+    await client.slots.release("app1@yopmail.com", 102)
     assert all(b.email != "app1@yopmail.com" for b in bookings)
     with pytest.raises(ConflictError) as released:
-        await client.slots.release("app1@yopmail.com", 109)
+        await client.slots.release("app1@yopmail.com", 102)
     assert released.value.code == "E112"
 
 
 async def test_book_unpaid_is_e030(client: CertiCheckClient, sandbox: SandboxThread) -> None:
-    assert not sandbox.sandbox.world.applicants["app0@yopmail.com"].certificates
+    assert not sandbox.sandbox.world.applicants["app3@yopmail.com"].certificates
     with pytest.raises(ConflictError) as caught:
-        await client.slots.book("app0@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=101)
+        await client.slots.book("app3@yopmail.com", slot_id=34561, timezone_id=67, assessment_id=101)
     assert caught.value.code == "E030"
 
 

@@ -302,8 +302,12 @@ async def test_json_of_the_wrong_shape_is_e105_not_a_500(
 
 
 def test_the_world_is_deterministic() -> None:
-    assert build_world(50, seed=1) == build_world(50, seed=1)
-    assert build_world(50, seed=1) != build_world(50, seed=2)
+    one, again, other = build_world(50, seed=1), build_world(50, seed=1), build_world(50, seed=2)
+    assert one == again
+    assert one != other
+    assert list(one.applicants.values()) == list(again.applicants.values())
+    assert list(one.applicants.values()) != list(other.applicants.values())
+    assert one.bookings == again.bookings
 
 
 def test_the_world_has_the_documented_quirks() -> None:

@@ -6,7 +6,8 @@
         client = sandbox.client()   # keys, subdomain and base URL filled in
 """
 
-from .server import PREFIX, CertiCheckSandbox, SandboxConfig, gson_json
+from .gson import gson_json
+from .server import PREFIX, CertiCheckSandbox, SandboxConfig
 from .world import World, build_world
 
 __all__ = ["PREFIX", "CertiCheckSandbox", "SandboxConfig", "World", "build_world", "gson_json"]

@@ -13,8 +13,9 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ...sandbox.core import PARAMS, SandboxError
+from .formats import TIMEZONES
 from .params import json_param, number
-from .world import TIMEZONES, ApplicantRow
+from .rows import ApplicantRow
 
 if TYPE_CHECKING:
     from .server import CertiCheckSandbox
@@ -106,15 +107,16 @@ async def register_applicants(sandbox: CertiCheckSandbox, request: web.Request) 
         seen.add(entry["Email Address"].lower())
     contexts = {o.get("email", "").lower(): o.get("context_data") for o in rd.get("optionalParams") or []}
     verified = bool(rd.get("isAdminVerified", False))
-    new = [e for e in details if e["Email Address"].lower() not in sandbox.world.applicants]
+    applicants = sandbox.world.applicants
+    new = [e for e in details if e["Email Address"] not in applicants]
     limit = sandbox.config.registration_limit
     if limit is not None and sandbox.registrations + len(new) > limit:
         raise SandboxError("E607", "Candidate registration limit exceeded")
     out = []
     for entry in details:
         email = entry["Email Address"]
-        existing = sandbox.world.applicants.get(email.lower())
-        if existing is None:
+        index = applicants.index_of(email)
+        if index is None:
             existing = ApplicantRow(
                 email=email,
                 first_name=entry["First Name"],
@@ -125,14 +127,16 @@ async def register_applicants(sandbox: CertiCheckSandbox, request: web.Request) 
                 admin_verified=verified,
                 context_data=contexts.get(email.lower()),
             )
-            sandbox.world.applicants[email.lower()] = existing
+            applicants.register(existing)
             sandbox.registrations += 1
             shown = existing.status
-        elif existing.status == "Deleted":
+        elif applicants.row(index).status == "Deleted":
             # "We get deleted on first attempt to add deleted email again, if you will try
             # again with same credentials you will get status PENDING."
+            existing = applicants.live(index)
             shown, existing.status = "Deleted", "PENDING"
         else:
+            existing = applicants.row(index)
             shown = existing.status
         record: dict[str, Any] = {"email": existing.email, "status": shown}
         if shown in ("Activation Pending", "PENDING"):
@@ -148,7 +152,7 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
         raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
     if len(entries) > MAX_PER_CALL:
         raise SandboxError("E010", "Request data too big")
-    plan: list[tuple[ApplicantRow, set[int], set[int]]] = []
+    plan: list[tuple[int, set[int], set[int]]] = []
     seen: set[str] = set()
     for entry in entries:
         email = str(entry.get("email") or "").strip()
@@ -159,7 +163,7 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
         if email.lower() in seen:
             raise SandboxError("E603", "Duplicate Applicant Email Id")
         seen.add(email.lower())
-        applicant = sandbox.applicant(email)
+        held = sandbox.applicant(email).tests
         tests = entry.get("tests") or {}
         add = {number(t.get("testId"), "E606", "Invalid testId") for t in tests.get("add") or []}
         remove = {number(t.get("testId"), "E606", "Invalid testId") for t in tests.get("remove") or []}
@@ -167,21 +171,24 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
             test = sandbox.world.tests.get(test_id)
             if test is None or not test.published:
                 raise SandboxError("E606", "Invalid testId")
-        if add & applicant.tests:
+        if add & held:
             raise SandboxError("E604", "Certification already allocated to the applicant")
-        if remove - applicant.tests:
+        if remove - held:
             raise SandboxError(
                 "E605", "Certification not allocated to the applicant, So Cannot Remove allocation"
             )
-        plan.append((applicant, add, remove))
-    for applicant, add, remove in plan:  # all checked first: nothing half-applied
+        index = sandbox.world.applicants.index_of(email)
+        assert index is not None  # sandbox.applicant found it
+        plan.append((index, add, remove))
+    for index, add, remove in plan:  # all checked first: nothing half-applied
+        applicant = sandbox.world.applicants.live(index)
         applicant.tests = (applicant.tests | add) - remove
     return {"status": "SUCCESS"}
 
 
 async def login_applicant(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     email = request[PARAMS].get("email", "")
-    applicant = sandbox.world.applicants.get(email.strip().lower())
+    applicant = sandbox.world.applicants.lookup(email)
     if applicant is None or not applicant.admin_verified:
         raise SandboxError(
             "E119", "No Applicant found with the provided Subdomain/Applicant Email eligible for SSO"

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from aiohttp import web
 
 from ...sandbox.core import PARAMS, SandboxError
+from .gson import GsonBody, gson_json
 from .params import number, page_params
 
 if TYPE_CHECKING:
@@ -35,22 +36,36 @@ async def get_enrolled(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     return {"slotWindowSummary": [sandbox.world.enrolled_record(b) for b in page], "status": "SUCCESS"}
 
 
+def _paging(request: web.Request, limit: int, offset: int, total: int) -> dict[str, str | None]:
+    base = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
+    following = f"{base}?limit={limit}&offset={offset + limit}" if offset + limit < total else None
+    before = f"{base}?limit={limit}&offset={max(0, offset - limit)}" if offset > 0 else None
+    return {"previous": before, "next": following}
+
+
 def results_page(
     sandbox: CertiCheckSandbox, request: web.Request, rows: Sequence[T], render: Callable[[T], Any]
 ) -> Any:
     """One page of ``rows``, rendered (only the page: a harvest walks thousands of pages)."""
     limit, offset = page_params(request, sandbox.config.results_page_size)
     page = [render(row) for row in rows[offset : offset + limit]]
-    base = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
-    following = f"{base}?limit={limit}&offset={offset + limit}" if offset + limit < len(rows) else None
-    before = f"{base}?limit={limit}&offset={max(0, offset - limit)}" if offset > 0 else None
-    return {"applicants": page, "paging": {"previous": before, "next": following}, "status": "SUCCESS"}
+    return {"applicants": page, "paging": _paging(request, limit, offset, len(rows)), "status": "SUCCESS"}
+
+
+def applicants_page(
+    sandbox: CertiCheckSandbox, request: web.Request, indexes: Sequence[int], only: int | None = None
+) -> GsonBody:
+    """One page of the applicants at ``indexes`` (their results in ``only``, or all), written
+    straight to the body: the records come escaped from the world, only the paging is
+    escaped here."""
+    limit, offset = page_params(request, sandbox.config.results_page_size)
+    records = sandbox.world.applicants.render(indexes[offset : offset + limit], only)
+    rest = gson_json({"paging": _paging(request, limit, offset, len(indexes)), "status": "SUCCESS"})
+    return GsonBody(f'{{"applicants":[{",".join(records)}],'.encode() + rest[1:])
 
 
 async def get_all_results(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    return results_page(
-        sandbox, request, list(sandbox.world.applicants.values()), sandbox.world.result_record
-    )
+    return applicants_page(sandbox, request, range(len(sandbox.world.applicants)))
 
 
 async def get_result_in_assessment(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
@@ -62,12 +77,8 @@ async def get_result_in_assessment(sandbox: CertiCheckSandbox, request: web.Requ
 
 async def get_results_of_assessment(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     assessment_id = sandbox.assessment(request.match_info["assessment_id"])
-    rows = [
-        a
-        for a in sandbox.world.applicants.values()
-        if any(c.assessment_id == assessment_id for c in a.certificates)
-    ]
-    return results_page(sandbox, request, rows, lambda a: sandbox.world.result_record(a, assessment_id))
+    members = sandbox.world.applicants.of_assessment(assessment_id)
+    return applicants_page(sandbox, request, members, assessment_id)
 
 
 async def get_results_of_applicant(sandbox: CertiCheckSandbox, request: web.Request) -> Any:

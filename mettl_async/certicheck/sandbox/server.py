@@ -15,13 +15,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 import attrs
-import orjson
 from aiohttp import web
 
 from ...mettl.sandbox.verify import MettlVerifier
 from ...sandbox.core import Behaviour, Handler, PlatformSandbox, SandboxError
 from ...sandbox.faults import Fault, FaultConfig
 from . import accounts, results, slots
+from .gson import GsonBody, gson_json
 from .params import number
 from .world import ApplicantRow, World, build_world
 
@@ -29,13 +29,7 @@ if TYPE_CHECKING:
     from ..client import CertiCheckClient
 
 PREFIX = "/api/v2"
-_GSON_ESCAPES = (
-    (b"=", b"\\u003d"),
-    (b"&", b"\\u0026"),
-    (b"<", b"\\u003c"),
-    (b">", b"\\u003e"),
-    (b"'", b"\\u0027"),
-)
+__all__ = ["PREFIX", "CertiCheckSandbox", "SandboxConfig", "gson_json"]
 
 
 @attrs.frozen
@@ -63,18 +57,6 @@ class SandboxConfig:
     registration_limit: int | None = None
     #: The server's clock (epoch seconds); skew it to exercise E504.
     clock: Callable[[], float] = time.time
-
-
-def gson_json(payload: Any) -> bytes:
-    """JSON as the Java server writes it: HTML-unsafe characters as ``\\uXXXX``.
-
-    These characters never occur outside strings in JSON, so replacing every
-    occurrence only touches string contents.
-    """
-    body = orjson.dumps(payload)
-    for char, escaped in _GSON_ESCAPES:
-        body = body.replace(char, escaped)
-    return body
 
 
 class CertiCheckSandbox(PlatformSandbox):
@@ -159,7 +141,8 @@ class CertiCheckSandbox(PlatformSandbox):
         self.verifier.check(request, params, self.now())
 
     def render(self, result: Any) -> web.StreamResponse:
-        return self.response(200, gson_json(result), {"Content-Type": "application/json;charset=UTF-8"})
+        body = result.data if isinstance(result, GsonBody) else gson_json(result)
+        return self.response(200, body, {"Content-Type": "application/json;charset=UTF-8"})
 
     def render_error(self, error: SandboxError) -> web.StreamResponse:
         return self.render({"status": "ERROR", "error": {"code": error.code, "message": error.message}})
@@ -172,7 +155,8 @@ class CertiCheckSandbox(PlatformSandbox):
     # -- lookups the endpoints share ------------------------------------------------------------
 
     def applicant(self, email: str) -> ApplicantRow:
-        applicant = self.world.applicants.get(email.strip().lower())
+        """The applicant with this e-mail (not kept: read it, do not change it), or E111."""
+        applicant = self.world.applicants.lookup(email)
         if applicant is None:
             raise SandboxError("E111", "Provided applicant id is not valid.")
         return applicant

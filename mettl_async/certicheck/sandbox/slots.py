@@ -10,8 +10,9 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from ...sandbox.core import PARAMS, SandboxError
+from .formats import TIMEZONES, mettl_time
 from .params import json_param, number, page_params
-from .world import TIMEZONES, BookingRow, SlotRow, WindowRow, mettl_time
+from .rows import BookingRow, SlotRow, WindowRow
 
 if TYPE_CHECKING:
     from .server import CertiCheckSandbox
@@ -79,7 +80,7 @@ async def create_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
             )
         day += timedelta(days=1)
     window.ends = dates["toDate"].replace(hour=23, minute=59)
-    sandbox.world.windows[window.window_id] = window
+    sandbox.world.add_window(window)
     return {"status": "SUCCESS"}
 
 
@@ -193,11 +194,8 @@ async def delete_slot_window(sandbox: CertiCheckSandbox, request: web.Request) -
     if not swid:
         raise SandboxError("E037", "Slot window Id cannot have be null")
     window_id = number(swid, "E036", "Slot window Id cannot be null or have alphabet values")
-    window = sandbox.world.windows.pop(window_id, None)
-    if window is None:
+    if sandbox.world.remove_window(window_id) is None:
         raise SandboxError("E039", "Provided slot window Id does not exist for your account")
-    slot_ids = {s.slot_id for s in window.slots}
-    sandbox.world.bookings = [b for b in sandbox.world.bookings if b.slot_id not in slot_ids]
     return {"status": "SUCCESS"}
 
 

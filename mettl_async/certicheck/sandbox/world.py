@@ -1,48 +1,47 @@
 """The sandbox's account: seeded fake applicants, tests, slot windows and bookings.
 
-Everything is derived from one ``random.Random(seed)``, so a world is the same
-on every run with the same size and seed. Records are rendered in the shapes
-and formats the CertiCHECK document shows (``"Jan 14, 2019 1:00:00 AM"``,
-epoch milliseconds, ``"2019-04-26 12:47:24 IST"``).
+Everything derives from the seed, so a world is the same on every run with the
+same size and seed, and starting one costs little at any size: applicants are
+generated on demand (``people``); the slot windows (``max(3, n // 150)``) and the
+bookings (drawn among the first ``BOOKING_PREFIX`` applicants) are built at once
+and stay small. Records are rendered in the shapes and formats the CertiCHECK
+document shows (``"Jan 14, 2019 1:00:00 AM"``, epoch milliseconds,
+``"2019-04-26 12:47:24 IST"``).
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from datetime import UTC, date, datetime, timedelta
+from collections import Counter
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 import orjson
 
-IST = timedelta(hours=5, minutes=30)
-_MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+from .formats import TIMEZONE_BY_ID, TIMEZONES, epoch_ms, ist_string, mettl_time
+from .generator import PERIOD, Generator, generated_email
+from .people import Applicants, certificate_record, result_record
+from .rows import ApplicantRow, BookingRow, CertificateRow, SlotRow, TestRow, WindowRow
 
-TIMEZONES: list[dict[str, Any]] = [
-    {"id": 1, "tzid": "UTC", "name": "Coordinated Universal Time", "difference": "+00:00"},
-    {"id": 12, "tzid": "America/New_York", "name": "Eastern Time (US & Canada)", "difference": "-05:00"},
-    {"id": 15, "tzid": "America/Los_Angeles", "name": "Pacific Time (US & Canada)", "difference": "-08:00"},
-    {"id": 31, "tzid": "Europe/London", "name": "London, Edinburgh", "difference": "+00:00"},
-    {"id": 34, "tzid": "Europe/Berlin", "name": "Amsterdam, Berlin, Rome", "difference": "+01:00"},
-    {"id": 52, "tzid": "Asia/Dubai", "name": "Abu Dhabi, Muscat", "difference": "+04:00"},
-    {
-        "id": 67,
-        "tzid": "Asia/Kolkata",
-        "name": "India(Chennai, Kolkata, Mumbai, New Delhi)",
-        "difference": "+05:30",
-    },
-    {"id": 78, "tzid": "Asia/Singapore", "name": "Singapore", "difference": "+08:00"},
-    {"id": 90, "tzid": "Australia/Sydney", "name": "Canberra, Melbourne, Sydney", "difference": "+10:00"},
+__all__ = [
+    "TIMEZONES",
+    "ApplicantRow",
+    "BookingRow",
+    "CertificateRow",
+    "SlotRow",
+    "TestRow",
+    "WindowRow",
+    "World",
+    "build_world",
+    "epoch_ms",
+    "ist_string",
+    "mettl_time",
 ]
 
-
-def mettl_time(value: datetime) -> str:
-    """``Jan 14, 2019 1:00:00 AM``."""
-    hour = value.hour % 12 or 12
-    meridiem = "AM" if value.hour < 12 else "PM"
-    clock = f"{hour}:{value.minute:02d}:{value.second:02d}"
-    return f"{_MONTHS[value.month - 1]} {value.day}, {value.year} {clock} {meridiem}"
+#: Bookings are drawn among the first this many applicants: a bounded list at any size.
+BOOKING_PREFIX = 20_000
 
 
 def _java(value: str | None) -> str:
@@ -50,139 +49,72 @@ def _java(value: str | None) -> str:
     return "null" if value is None else value
 
 
-def epoch_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-def ist_string(value: datetime) -> str:
-    """``2019-04-26 12:47:24 IST`` for an aware datetime."""
-    return (value.astimezone(UTC) + IST).strftime("%Y-%m-%d %H:%M:%S IST")
-
-
-@attrs.define
-class TestRow:
-    test_id: int
-    name: str
-    published: bool
-
-
-@attrs.define
-class CertificateRow:
-    assessment_id: int
-    paid_at: datetime | None
-    tested_at: datetime | None
-    score: float | None
-    amount: float
-    currency: str
-    performance_category: str | None
-
-
-@attrs.define
-class ApplicantRow:
-    email: str
-    first_name: str
-    last_name: str | None
-    country: str
-    registered_on: date
-    status: str  # "Active", "Activation Pending", "Deleted", "PENDING"
-    admin_verified: bool
-    certificates: list[CertificateRow] = attrs.Factory(list)
-    tests: set[int] = attrs.Factory(set)
-    context_data: str | None = None
-    crf_as_text: bool = False
-
-
-@attrs.define
-class SlotRow:
-    slot_id: int
-    window_id: int
-    starts: datetime
-    ends: datetime
-    capacity: int
-
-
-@attrs.define
-class WindowRow:
-    window_id: int
-    name: str
-    starts: datetime
-    ends: datetime
-    capacity: int
-    active: bool
-    slots: list[SlotRow] = attrs.Factory(list)
-
-
-@attrs.define
-class BookingRow:
-    email: str
-    slot_id: int
-    assessment_id: int
-    booked_at: datetime
-    timezone_id: int
-
-
 @attrs.define
 class World:
-    """The mutable state of one sandbox account."""
+    """The mutable state of one sandbox account.
+
+    Change windows through ``add_window``/``remove_window`` (they keep the slot index).
+    """
 
     tests: dict[int, TestRow]
-    applicants: dict[str, ApplicantRow]  # by lower-cased e-mail, in registration order
+    applicants: Applicants  # by lower-cased e-mail, in registration order
     windows: dict[int, WindowRow]
     bookings: list[BookingRow]
     timezone: str | None
     invite_only: bool = True
     settings: dict[str, Any] = attrs.Factory(dict)
     next_id: int = 900_000
+    _slots: dict[int, tuple[WindowRow, SlotRow]] = attrs.field(factory=dict, eq=False, repr=False)
+    _order: list[WindowRow] | None = attrs.field(default=None, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for window in self.windows.values():
+            self._index(window)
 
     def new_id(self) -> int:
         self.next_id += 1
         return self.next_id
 
+    def _index(self, window: WindowRow) -> None:
+        for slot in window.slots:
+            self._slots[slot.slot_id] = (window, slot)
+
+    def add_window(self, window: WindowRow) -> None:
+        """A new slot window (and its slots)."""
+        self.windows[window.window_id] = window
+        self._index(window)
+        self._order = None
+
+    def remove_window(self, window_id: int) -> WindowRow | None:
+        """Delete a slot window and its bookings; the window, or ``None`` if there was none."""
+        window = self.windows.pop(window_id, None)
+        if window is not None:
+            slot_ids = {s.slot_id for s in window.slots}
+            for slot_id in slot_ids:
+                self._slots.pop(slot_id, None)
+            self.bookings[:] = [b for b in self.bookings if b.slot_id not in slot_ids]
+            self._order = None
+        return window
+
     def slot(self, slot_id: int) -> tuple[WindowRow, SlotRow] | None:
-        for window in self.windows.values():
-            for slot in window.slots:
-                if slot.slot_id == slot_id:
-                    return window, slot
-        return None
+        found = self._slots.get(slot_id)
+        if found is None or self.windows.get(found[0].window_id) is not found[0]:
+            return None
+        return found
 
     def ordered_windows(self) -> list[WindowRow]:
-        """Active windows first, deactivated ones last, as the document says."""
-        return sorted(self.windows.values(), key=lambda w: (not w.active, -w.window_id))
+        """Active windows first, deactivated ones last, as the document says (kept until a change)."""
+        if self._order is None or len(self._order) != len(self.windows):
+            self._order = sorted(self.windows.values(), key=lambda w: (not w.active, -w.window_id))
+        return self._order
 
     # -- records in the document's shapes ---------------------------------------------------
 
     def certificate_record(self, row: CertificateRow) -> dict[str, Any]:
-        return {
-            "certificationName": self.tests[row.assessment_id].name,
-            "paymentDate": epoch_ms(row.paid_at) if row.paid_at else None,
-            "paymentDateString": ist_string(row.paid_at) if row.paid_at else None,
-            "testDate": epoch_ms(row.tested_at) if row.tested_at else None,
-            "testDateString": ist_string(row.tested_at) if row.tested_at else None,
-            "scorePercentage": row.score,
-            "certificationPassed": None if row.score is None else row.score >= 60.0,
-            "amountPaid": {"amountPaid": row.amount, "currency": row.currency},
-            "discountCoupon": None,
-            "performanceCategory": row.performance_category,
-            "certificateCustomMessage": "",
-        }
+        return certificate_record(self.tests, row)
 
     def result_record(self, applicant: ApplicantRow, assessment_id: int | None = None) -> dict[str, Any]:
-        registration = {"First Name": applicant.first_name}
-        if applicant.last_name is not None:
-            registration["Last Name"] = applicant.last_name
-        certificates = [
-            self.certificate_record(c)
-            for c in applicant.certificates
-            if assessment_id is None or c.assessment_id == assessment_id
-        ]
-        return {
-            "email": applicant.email,
-            "First Name": applicant.first_name,
-            "registration": registration,
-            "registrationDate": applicant.registered_on.isoformat(),
-            "certificates": certificates,
-            "applicationStatus": None,
-        }
+        return result_record(self.tests, applicant, assessment_id)
 
     def crf(self, applicant: ApplicantRow) -> dict[str, str]:
         return {
@@ -195,12 +127,17 @@ class World:
             "Country": applicant.country,
         }
 
+    def _booked(self, booking: BookingRow) -> ApplicantRow:
+        applicant = self.applicants.lookup(booking.email)
+        assert applicant is not None, "bookings are only made for applicants of the account"
+        return applicant
+
     def enrolled_record(self, booking: BookingRow) -> dict[str, Any]:
-        applicant = self.applicants[booking.email.lower()]
+        applicant = self._booked(booking)
         found = self.slot(booking.slot_id)
         assert found is not None
         _, slot = found
-        timezone = next(t for t in TIMEZONES if t["id"] == booking.timezone_id)
+        timezone = TIMEZONE_BY_ID[booking.timezone_id]
         crf: Any = self.crf(applicant)
         if applicant.crf_as_text:  # some rows carry the form as a JSON string
             crf = orjson.dumps(crf).decode()
@@ -243,7 +180,7 @@ class World:
         rows = []
         for booking in self.bookings:
             if booking.slot_id == slot_id:
-                applicant = self.applicants[booking.email.lower()]
+                applicant = self._booked(booking)
                 rows.append(
                     {
                         "firstName": applicant.first_name,
@@ -256,48 +193,12 @@ class World:
         return rows
 
 
-def build_world(applicants: int = 200, seed: int = 1, *, timezone_set: bool = True) -> World:
-    """A deterministic account with ``applicants`` applicants."""
-    rng = random.Random(seed)
-    tests = {100 + i: TestRow(100 + i, f"Certification {i:02d}", published=i % 6 != 5) for i in range(1, 13)}
-    published = [t.test_id for t in tests.values() if t.published]
-    start = datetime(2019, 1, 1, tzinfo=UTC)
-    people: dict[str, ApplicantRow] = {}
-    countries = ("India", "United States", "Germany", "Brazil", "Kenya", "Japan")
-    for i in range(applicants):
-        local = f"app+{i}" if i % 13 == 5 else f"app{i}"
-        row = ApplicantRow(
-            email=f"{local}@yopmail.com",
-            first_name=f"APP {i}",
-            last_name=None if i % 17 == 3 else rng.choice(("Smith", "Gupta", "Khan", "Silva", "Müller")),
-            country=rng.choice(countries),
-            registered_on=(start + timedelta(days=rng.randrange(900))).date(),
-            status="Deleted" if i % 29 == 13 else "Active" if i % 4 == 0 else "Activation Pending",
-            admin_verified=i % 4 == 0,
-            crf_as_text=i % 11 == 7,
-        )
-        for assessment in rng.sample(published, rng.choice((0, 1, 1, 2, 3))):
-            paid = datetime.combine(row.registered_on, datetime.min.time(), UTC) + timedelta(
-                seconds=rng.randrange(86_400 * 30), milliseconds=rng.randrange(1000)
-            )
-            taken = rng.random() < 0.8
-            row.certificates.append(
-                CertificateRow(
-                    assessment_id=assessment,
-                    paid_at=paid,
-                    tested_at=paid + timedelta(seconds=rng.randrange(3600, 86_400 * 10)) if taken else None,
-                    score=round(rng.uniform(20, 100), 1) if taken else None,
-                    amount=rng.choice((0.0, 49.0, 99.0, 150.0)),
-                    currency="USD",
-                    performance_category=rng.choice((None, "Proficient", "Expert")) if taken else None,
-                )
-            )
-            row.tests.add(assessment)
-        people[row.email.lower()] = row
-
+def _windows(count: int, seed: int) -> dict[int, WindowRow]:
+    """``count`` windows three days apart, two days of two slots each; every fifth deactivated."""
+    rng = random.Random(f"certicheck-windows:{seed}")
     windows: dict[int, WindowRow] = {}
     slot_id = 34_560
-    for w in range(max(3, applicants // 150)):
+    for w in range(count):
         window_id = 150 + w
         day = datetime(2026, 1, 5) + timedelta(days=3 * w)
         capacity = rng.choice((12, 25, 50))
@@ -323,27 +224,51 @@ def build_world(applicants: int = 200, seed: int = 1, *, timezone_set: bool = Tr
                     )
                 )
         windows[window_id] = window
+    return windows
 
+
+def _bookings(applicants: Applicants, windows: dict[int, WindowRow], seed: int) -> list[BookingRow]:
+    """About three in ten of the first ``BOOKING_PREFIX`` applicants who paid for a test, booked
+    into a random active slot for the first test they paid for, while it has room.
+
+    The first paying applicant without a last name and the first whose form comes as a
+    JSON string are always booked: every enrolled list then shows the document's quirks
+    (``"APP 1000 null"``, ``crf`` as text), whatever the size.
+    """
+    rng = random.Random(f"certicheck-bookings:{seed}")
+    active = [s for w in windows.values() if w.active for s in w.slots]
+    combos = applicants.generator.combos
+    prefix = min(applicants.count, BOOKING_PREFIX)
+    quirks = {
+        next((i for i in range(first, prefix, step) if combos[i % PERIOD]), -1)
+        for first, step in ((3, 17), (7, 11))  # as ``Generator.row``: no last name, crf as text
+    }
+    taken: Counter[int] = Counter()
     bookings: list[BookingRow] = []
-    active_slots = [s for w in windows.values() if w.active for s in w.slots]
-    for row in people.values():
-        paid_for = [c.assessment_id for c in row.certificates if c.paid_at is not None]
-        if paid_for and rng.random() < 0.3:
-            slot = rng.choice(active_slots)
-            if sum(b.slot_id == slot.slot_id for b in bookings) < slot.capacity:
-                bookings.append(
-                    BookingRow(
-                        row.email,
-                        slot.slot_id,
-                        paid_for[0],
-                        slot.starts - timedelta(days=1, seconds=rng.randrange(80_000)),
-                        rng.choice((67, 67, 12, 34)),
-                    )
-                )
+    for index in range(prefix):
+        combo = combos[index % PERIOD]
+        if not combo or (rng.random() >= 0.3 and index not in quirks):
+            continue
+        slot = rng.choice(active)
+        booked_at = slot.starts - timedelta(days=1, seconds=rng.randrange(80_000))
+        timezone_id = rng.choice((67, 67, 12, 34))
+        if taken[slot.slot_id] < slot.capacity:
+            taken[slot.slot_id] += 1
+            bookings.append(
+                BookingRow(generated_email(index), slot.slot_id, combo[0], booked_at, timezone_id)
+            )
+    return bookings
+
+
+def build_world(applicants: int = 200, seed: int = 1, *, timezone_set: bool = True) -> World:
+    """A deterministic account with ``applicants`` applicants (generated as they are asked for)."""
+    tests = {100 + i: TestRow(100 + i, f"Certification {i:02d}", published=i % 6 != 5) for i in range(1, 13)}
+    people = Applicants(Generator(seed, tests), applicants)
+    windows = _windows(max(3, applicants // 150), seed)
     return World(
         tests=tests,
         applicants=people,
         windows=windows,
-        bookings=bookings,
+        bookings=_bookings(people, windows, seed),
         timezone="Asia/Kolkata" if timezone_set else None,
     )

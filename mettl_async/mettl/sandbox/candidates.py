@@ -28,7 +28,7 @@ def _email(value: str) -> str:
 
 
 def candidate_of(schedule: ScheduleRow, email: str) -> CandidateRow:
-    row = schedule.candidates.get(_email(email).lower())
+    row = schedule.candidates.lookup(_email(email))
     if row is None:
         raise SandboxError("E006", "Report does not exist")
     return row

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -29,11 +30,15 @@ _NOTIFICATIONS = (
     "testGradedNotificationUrl",
     "testResumeEnabledForExpiredTestURL",
 )
-_SORT_KEYS = {
-    "createdAt": lambda a: (a.created_at, a.id),
-    "testTaken": lambda a: (a.test_taken, a.id),
-    "name": lambda a: (a.name.lower(), a.id),
-}
+_SORTS = ("createdAt", "testTaken", "name")
+
+
+def _sort_key(sandbox: MettlRestSandbox, sort: str) -> Callable[[AssessmentRow], tuple[Any, ...]]:
+    if sort == "testTaken":
+        return lambda a: (sandbox.world.test_taken(a), a.id)
+    if sort == "name":
+        return lambda a: (a.name.lower(), a.id)
+    return lambda a: (a.created_at, a.id)
 
 
 def assessment_of(sandbox: MettlRestSandbox, value: str) -> AssessmentRow:
@@ -58,9 +63,9 @@ def schedule_of(sandbox: MettlRestSandbox, key: str) -> ScheduleRow:
 
 def list_assessments(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     limit, offset = page_params(request)
-    sort = choice(request, "sort", tuple(_SORT_KEYS)) or "createdAt"
+    sort = choice(request, "sort", _SORTS) or "createdAt"
     order = choice(request, "sort_order", ("asc", "desc")) or "desc"
-    rows = sorted(sandbox.world.assessments.values(), key=_SORT_KEYS[sort], reverse=order == "desc")
+    rows = sorted(sandbox.world.assessments.values(), key=_sort_key(sandbox, sort), reverse=order == "desc")
     page = [sandbox.world.assessment_record(a) for a in rows[offset : offset + limit]]
     return {
         "status": "SUCCESS",

@@ -1,21 +1,38 @@
 """The REST sandbox's account: seeded assessments, schedules, candidates and their results.
 
 Everything derives from the seed (``random.Random`` seeded with text is stable
-across runs), so a world is the same on every run with the same sizes. Records
-are rendered only when a page asks for them.
+across runs), so a world is the same on every run with the same sizes. Candidates
+are generated on demand (``people``); records are rendered only when a page asks.
 """
 
 from __future__ import annotations
 
 import hashlib
 import random
-from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from array import array
+from collections.abc import Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
 
-BASE_TIME = datetime(2024, 8, 16, 9, 0, 0, tzinfo=UTC)
+from .people import ScheduleCandidates, SeededCandidates
+from .rows import BASE_TIME, AssessmentRow, CandidateRow, Draw, epoch_ms, gmt, marks, proctoring
+
+__all__ = [
+    "BASE_TIME",
+    "AssessmentRow",
+    "CandidateRow",
+    "RestWorld",
+    "ScheduleRow",
+    "build_world",
+    "epoch_ms",
+    "finish",
+    "gmt",
+    "marks",
+    "proctoring",
+]
+
 STATUS_TEXT = {
     # status: (overallStatus, detailedStatus)
     "NotStarted": ("Yet to Start", "Registered"),
@@ -37,49 +54,6 @@ PBT_LIBRARY = [
 ]
 
 
-def gmt(value: datetime) -> str:
-    """``Fri, 16 Aug 2024 13:14:21 GMT``."""
-    return format_datetime(value.astimezone(UTC), usegmt=True)
-
-
-def epoch_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
-
-
-@attrs.define
-class AssessmentRow:
-    id: int
-    name: str
-    duration: int
-    created_at: datetime
-    sections: list[dict[str, Any]]
-    settings: dict[str, Any] = attrs.Factory(dict)
-    test_taken: int = 0
-
-    @property
-    def max_marks(self) -> float:
-        return float(sum(s["maxMarks"] for s in self.sections))
-
-
-@attrs.define
-class CandidateRow:
-    email: str
-    fields: dict[str, str]
-    instance_id: int
-    context_data: str | None = None
-    status: str = "NotStarted"
-    started_at: datetime | None = None
-    ended_at: datetime | None = None
-    completion_mode: str | None = None
-    graded: bool = False
-    result: dict[str, Any] | None = None
-    proctoring: dict[str, Any] | None = None
-
-    @property
-    def name(self) -> str:
-        return " ".join(v for v in (self.fields.get("First Name"), self.fields.get("Last Name")) if v)
-
-
 @attrs.define
 class ScheduleRow:
     id: int
@@ -88,33 +62,34 @@ class ScheduleRow:
     assessment_id: int
     created_at: datetime
     settings: dict[str, Any]
-    candidates: dict[str, CandidateRow] = attrs.Factory(dict)
+    candidates: ScheduleCandidates = attrs.Factory(ScheduleCandidates)
     #: Bumped on every change of the candidate list: sorted orders are cached per version.
     version: int = 0
-    _orders: dict[tuple[str | None, str | None], tuple[int, list[CandidateRow]]] = attrs.Factory(dict)
+    _orders: dict[tuple[str, bool], tuple[int, array[int]]] = attrs.Factory(dict)
 
     def add(self, candidate: CandidateRow) -> None:
-        self.candidates[candidate.email.lower()] = candidate
+        self.candidates.add(candidate)
         self.version += 1
 
     def remove(self, email: str) -> None:
-        del self.candidates[email.lower()]
+        self.candidates.remove(email)
         self.version += 1
 
-    def ordered(self, sort: str | None, order: str | None) -> list[CandidateRow]:
-        """The candidates in the order asked for (registration order by default), cached."""
-        cached = self._orders.get((sort, order))
-        if cached is not None and cached[0] == self.version:
-            return cached[1]
-        rows = list(self.candidates.values())
-        if sort == "name":
-            rows.sort(key=lambda c: (c.name.lower(), c.email))
-        elif sort == "testStartTime":
-            rows.sort(key=lambda c: (c.started_at is None, c.started_at or BASE_TIME, c.email))
-        if order == "desc":
-            rows.reverse()
-        self._orders[(sort, order)] = (self.version, rows)
-        return rows
+    def ordered(self, sort: str | None, order: str | None) -> Sequence[CandidateRow]:
+        """The candidates in the order asked for (registration order by default), read where
+        a page asks; a sorted order is computed once per version of the list."""
+        descending = order == "desc"
+        if sort is None and not descending:
+            return self.candidates.ordered()
+        key = (sort or "", descending)
+        cached = self._orders.get(key)
+        if cached is None or cached[0] != self.version:
+            if sort is None:
+                positions = array("i", range(len(self.candidates) - 1, -1, -1))
+            else:
+                positions = self.candidates.sorted_positions(sort, descending)
+            cached = self._orders[key] = (self.version, positions)
+        return self.candidates.ordered(cached[1])
 
     @property
     def url(self) -> str:
@@ -132,6 +107,9 @@ class RestWorld:
     pbts: list[dict[str, Any]]
     next_id: int = 700_000
     logo: bytes | None = None
+    #: The seeded candidates of the first ``seeded.schedules`` schedules (in creation order).
+    seeded: SeededCandidates | None = None
+    _seeded_taken: dict[int, int] = attrs.field(factory=dict, repr=False)
 
     def new_id(self) -> int:
         self.next_id += 1
@@ -144,8 +122,24 @@ class RestWorld:
                 return key
 
     def results_of(self, email: str) -> list[tuple[ScheduleRow, CandidateRow]]:
-        folded = email.lower()
-        return [(s, s.candidates[folded]) for s in self.schedules.values() if folded in s.candidates]
+        found = ((s, s.candidates.lookup(email)) for s in self.schedules.values())
+        return [(s, row) for s, row in found if row is not None]
+
+    def test_taken(self, row: AssessmentRow) -> int:
+        """Tests finished in the assessment: by the seeded candidates (counted once, when first
+        asked) and through the lifecycle since."""
+        if row.id not in self._seeded_taken:
+            seeded = self.seeded
+            self._seeded_taken[row.id] = (
+                sum(
+                    seeded.completed(k)
+                    for k, s in enumerate(self.schedules.values())
+                    if k < seeded.schedules and s.assessment_id == row.id
+                )
+                if seeded
+                else 0
+            )
+        return self._seeded_taken[row.id] + row.test_taken
 
     # -- records --------------------------------------------------------------------------------
 
@@ -157,7 +151,7 @@ class RestWorld:
             "status": "Published",
             "maxMarks": row.max_marks,
             "questions": sum(s["questions"] for s in row.sections),
-            "testTaken": row.test_taken,
+            "testTaken": self.test_taken(row),
             "createdAt": epoch_ms(row.created_at),
             "sections": row.sections,
             "registrationFields": REGISTRATION_FIELDS,
@@ -211,49 +205,6 @@ class RestWorld:
         return record
 
 
-def marks(
-    rng: random.Random, assessment: AssessmentRow, started: datetime
-) -> tuple[dict[str, Any], datetime]:
-    """A graded result for ``assessment`` and the time the test ended."""
-    sections = []
-    for section in assessment.sections:
-        skills = []
-        for skill in section["skills"]:
-            got = round(rng.uniform(0, skill["maxMarks"]), 1)
-            skills.append({"skillName": skill["name"], "totalMarks": got, "maxMarks": skill["maxMarks"]})
-        sections.append(
-            {
-                "sectionName": section["name"],
-                "totalMarks": round(sum(s["totalMarks"] for s in skills), 1),
-                "maxMarks": section["maxMarks"],
-                "timeTaken": rng.randrange(60, section["duration"] * 60),
-                "skillMarks": skills,
-            }
-        )
-    attempt = sum(s["timeTaken"] for s in sections)
-    total = round(sum(s["totalMarks"] for s in sections), 1)
-    result = {
-        "totalMarks": total,
-        "maxMarks": assessment.max_marks,
-        "percentile": round(100 * total / assessment.max_marks, 2),
-        "attemptTime": attempt,
-        "candidateCredibilityIndex": rng.choice(("High", "High", "Medium", "Low")),
-        "totalQuestions": sum(s["questions"] for s in assessment.sections),
-        "sectionMarks": sections,
-    }
-    return result, started + timedelta(seconds=attempt)
-
-
-def proctoring(rng: random.Random) -> dict[str, Any]:
-    return {
-        "mode": "WEB",
-        "status": "Reviewed",
-        "noOfWindowViolations": rng.choice((0, 0, 1, 3)),
-        "noOfFaceViolations": rng.choice((0, 0, 0, 2)),
-        "credibilityIndex": rng.choice(("High", "Medium")),
-    }
-
-
 def _sections(rng: random.Random, index: int) -> list[dict[str, Any]]:
     out = []
     for s in range(rng.choice((1, 2, 3))):
@@ -274,7 +225,8 @@ def build_world(
     *, assessments: int = 6, schedules_per_assessment: int = 2, candidates: int = 120, seed: int = 1
 ) -> RestWorld:
     """A deterministic account. Half the candidates are in the first schedule (a long list to
-    page through); every fifth is also in a second schedule."""
+    page through); every fifth is also in a second schedule. Candidates are generated as
+    they are asked for (``people``), so any number starts at once."""
     rng = random.Random(f"mettl-rest:{seed}")
     world = RestWorld(
         seed=seed,
@@ -324,38 +276,17 @@ def build_world(
                 created_at=row.created_at + timedelta(days=k + 1),
                 settings={"scheduleType": "AlwaysOn", "access": {"type": "OpenForAll", "sendEmail": False}},
             )
-    keys = list(world.schedules)
-    for j in range(candidates):
-        email = f"cand+{j}@example.com" if j % 13 == 5 else f"cand{j}@example.com"
-        homes = [keys[0] if j % 2 == 0 else keys[(j // 2) % len(keys)]]
-        if j % 5 == 0 and len(keys) > 1:
-            homes.append(keys[(keys.index(homes[0]) + 1) % len(keys)])
-        for key in homes:
-            seeded(world, world.schedules[key], email, rng)
+    world.seeded = seeded = SeededCandidates(seed, candidates, len(world.schedules))
+    for k, schedule in enumerate(world.schedules.values()):
+        schedule.candidates = ScheduleCandidates(seeded, k, world.assessments[schedule.assessment_id])
     return world
-
-
-def seeded(world: RestWorld, schedule: ScheduleRow, email: str, rng: random.Random) -> CandidateRow:
-    """A candidate with a seeded history: most finished and graded, some running, some expired."""
-    fields = {"First Name": f"Cand {email.split('@')[0]}", "Last Name": rng.choice(("Rao", "Silva", "Ng"))}
-    row = CandidateRow(email=email, fields=fields, instance_id=world.new_id())
-    fate = rng.random()
-    if fate < 0.6:
-        finish(world, schedule, row, rng, started=BASE_TIME + timedelta(minutes=rng.randrange(100_000)))
-        row.graded = True
-    elif fate < 0.7:
-        row.status, row.started_at = "InProgress", BASE_TIME + timedelta(minutes=rng.randrange(100_000))
-    elif fate < 0.8:
-        row.status = "Expired"
-    schedule.add(row)
-    return row
 
 
 def finish(
     world: RestWorld,
     schedule: ScheduleRow,
     row: CandidateRow,
-    rng: random.Random,
+    rng: Draw,
     *,
     started: datetime,
     mode: str = "Submitted",

@@ -11,8 +11,13 @@ import hashlib
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
+from ...sandbox.texttime import CLOCK, iso_days
+
 CET = timezone(timedelta(hours=1))
 EPOCH = datetime(2024, 1, 8, 9, 0, tzinfo=CET)
+_EPOCH_CLOCK_MS = (EPOCH.hour * 3600 + EPOCH.minute * 60) * 1000
+#: Local dates from ``EPOCH``'s day on (about eleven years; later times use ``datetime``).
+_DAYS = iso_days(EPOCH.date(), 4_000)
 SESSION_STATUSES = (
     "registered",
     "email_sent",
@@ -49,6 +54,13 @@ def token_text(raw: bytes, length: int, alphabet: str = _ALPHABET) -> str:
         number, rest = divmod(number, len(alphabet))
         out.append(alphabet[rest])
     return "".join(out)
+
+
+def hex_token(raw: bytes) -> str:
+    """``token_text(raw, 2 * len(raw), "0123456789abcdef")``, the same text written by C: a
+    session list renders one per record (the digits of ``raw`` read as a big-endian
+    number, least significant first)."""
+    return raw.hex()[::-1]
 
 
 def institute_record(seed: int, index: int) -> dict[str, Any]:
@@ -146,7 +158,7 @@ def exam_record(seed: int, index: int, institutes: int, owner_ids: list[int]) ->
         "start_time": stamp(start),
         "mode": "01110000" if exam_type == "record_review" else "01101000",
         "upload_answers": d[6] % 4 == 0,
-        "token": token_text(d[8:24], 32, "0123456789abcdef"),
+        "token": hex_token(d[8:24]),
         "user_id": owner_ids[index % len(owner_ids)],
         "end_time": stamp(start + timedelta(days=7)) if d[7] % 2 else None,
         "restrictions": "[[false,['']],[false,['']],[true,['']]]",
@@ -167,13 +179,23 @@ def exam_record(seed: int, index: int, institutes: int, owner_ids: list[int]) ->
     }
 
 
+def stamp_after(after_epoch_ms: int) -> str:
+    """``stamp(EPOCH + timedelta(milliseconds=after_epoch_ms))``, from tables."""
+    day, rest = divmod(after_epoch_ms + _EPOCH_CLOCK_MS, 86_400_000)
+    if not 0 <= day < len(_DAYS):
+        return stamp(EPOCH + timedelta(milliseconds=after_epoch_ms))
+    second, milli = divmod(rest, 1000)
+    return f"{_DAYS[day]}T{CLOCK[second]}.{milli:03d}+01:00"
+
+
 def session_record(seed: int, session_id: int, exam_id: int) -> dict[str, Any]:
-    """Student session ``session_id`` (generated ones: ``exam_id`` follows from the id)."""
+    """Student session ``session_id`` (generated ones: ``exam_id`` follows from the id). Its
+    times are kept as milliseconds after ``EPOCH``: a list page renders hundreds."""
     d = digest(seed, "session", session_id)
-    created = EPOCH + timedelta(seconds=session_id * 37 + d[0], milliseconds=d[1] * 3)
+    created = (session_id * 37 + d[0]) * 1000 + d[1] * 3
     status = SESSION_STATUSES[d[2] % len(SESSION_STATUSES)]
     started = status in ("exam_started", "exam_finished")
-    start = created + timedelta(days=1, seconds=d[3] * 60) if started else None
+    start = created + 86_400_000 + d[3] * 60_000 if started else None
     browser, version = _BROWSERS[d[4] % len(_BROWSERS)]
     return {
         "id": session_id,
@@ -183,30 +205,30 @@ def session_record(seed: int, session_id: int, exam_id: int) -> dict[str, Any]:
         "proctor_id": None,
         "pre_assigned_proctor_id": None,
         "time_slot": 1,
-        "created_at": stamp(created),
-        "updated_at": stamp(start or created),
+        "created_at": stamp_after(created),
+        "updated_at": stamp_after(created if start is None else start),
         "email": f"student{session_id}@example.com",
         "operating_system": _SYSTEMS[d[6] % len(_SYSTEMS)] if started else None,
         "browser": browser if started else None,
         "browser_version": version if started else None,
         "status": status,
-        "token": token_text(d[8:24], 32, "0123456789abcdef"),
+        "token": hex_token(d[8:24]),
         "screenshare_check": _CHECKS[d[7] % 4],
         "microphone_check": _CHECKS[d[24] % 4],
         "webcam_check": _CHECKS[d[25] % 4],
         "skip_requirements": False,
         "send_confirmation": False,
         "name": f"Student {session_id}",
-        "start_time": stamp(start) if start else None,
+        "start_time": None if start is None else stamp_after(start),
         "exam_id": exam_id,
         "expires_at": None,
-        "end_time": stamp(start + timedelta(minutes=40 + d[26] % 60))
-        if start and status == "exam_finished"
+        "end_time": stamp_after(start + (40 + d[26] % 60) * 60_000)
+        if start is not None and status == "exam_finished"
         else None,
         "entered_room": started,
-        "reservation_time": stamp(created + timedelta(hours=2)),
+        "reservation_time": stamp_after(created + 7_200_000),
         "reviewed": "10" if status == "exam_finished" and d[27] % 2 else None,
-        "open_time": stamp(created + timedelta(hours=1)),
+        "open_time": stamp_after(created + 3_600_000),
         "individual_info": f"individual_info for user {session_id}",
         "attempt": 0,
         "archived": d[28] % 5 == 0,
