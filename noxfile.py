@@ -1,10 +1,11 @@
-"""Sessions: tests, lint (ruff), typecheck (mypy --strict), soak (long proofs), bench (benchmarks)."""
+"""Sessions: tests, lint (ruff), typecheck (mypy --strict), docs (the reference), soak (long proofs),
+bench (benchmarks)."""
 
 from __future__ import annotations
 
 import nox
 
-nox.options.sessions = ["tests", "lint", "typecheck"]
+nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
@@ -27,6 +28,20 @@ def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test]", "mypy==2.4.1")
     # tests/test_sync.py asserts the synchronous API's types (assert_type): mypy checks them.
     session.run("mypy", "--strict", "mettl_async", "benchmarks", "tests/test_sync.py")
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """The reference (docs/, Sphinx from the docstrings) in docs/_build/html; any warning fails it:
+    a broken cross-reference, bad reST in a docstring, or a public module or object on no page."""
+    session.install(
+        "-e", ".[test]", "-r", "docs/requirements.txt"
+    )  # [test]: the pytest fixtures import pytest
+    # -E: read every page afresh (a saved environment would not repeat its warnings); -n: every reference
+    # must resolve; -W --keep-going: all warnings listed, then the build fails.
+    session.run(
+        "sphinx-build", "-b", "html", "-E", "-n", "-W", "--keep-going", "-q", "docs", "docs/_build/html"
+    )
 
 
 @nox.session

@@ -30,9 +30,11 @@ class BaseClient(abc.ABC):
         """Create the services, each calling through ``self.session`` with ``options``."""
 
     def with_options(self: C, *, timeout: float | None = None, retry: RetryPolicy | None = None) -> C:
-        """This client with other per-call defaults, for one call or many::
+        """This client with other per-call defaults.
 
-        await client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
+        For one call or many::
+
+            await client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
         """
         view = object.__new__(type(self))
         view.__dict__.update(self.__dict__)

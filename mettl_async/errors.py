@@ -1,26 +1,26 @@
-"""One exception hierarchy for every platform and every failure.
+"""One exception hierarchy for every platform and every failure::
 
-MettlError
-├── InputError              bad input, raised before anything is sent (names the field and the rule)
-├── ConfigurationError      missing credentials or settings
-├── PaginationError         a list cannot be walked correctly (it loops, repeats or skips records)
-├── BatchError              a multi-call helper stopped part-way (says what was kept)
-├── TransportError          the request or its answer was lost on the way
-│   ├── ConnectError            never reached the server (safe to repeat)
-│   │   └── TLSVerificationError    the server's certificate was refused (not retried)
-│   ├── ConnectionLostError     dropped after sending (the server may have acted)
-│   └── RequestTimeoutError     no answer in time (the server may have acted)
-└── ApiError                the server answered with an error
-    ├── AuthenticationError     bad keys or signature (Mettl E401, E002; HTTP 401)
-    ├── PermissionDeniedError   the key may not do this (E403, HTTP 403)
-    ├── SignatureExpiredError   a reused signature or nonce; retried, re-signed
-    ├── TimestampError          the request's time is outside the server's window
-    ├── ValidationError         the request was malformed or a value was invalid (HTTP 400, 422)
-    ├── NotFoundError           the thing named does not exist (any more)
-    ├── ConflictError           already done, or the account's state forbids it
-    ├── RateLimitedError        HTTP 429 or Mettl E509, with the server's Retry-After
-    └── ServerError             E000, 5xx, HTML or empty bodies; transient
-        └── MalformedResponseError  a 2xx body that is not what the endpoint sends
+    MettlError
+    ├── InputError              bad input, raised before anything is sent (names the field and the rule)
+    ├── ConfigurationError      missing credentials or settings
+    ├── PaginationError         a list cannot be walked correctly (it loops, repeats or skips records)
+    ├── BatchError              a multi-call helper stopped part-way (says what was kept)
+    ├── TransportError          the request or its answer was lost on the way
+    │   ├── ConnectError            never reached the server (safe to repeat)
+    │   │   └── TLSVerificationError    the server's certificate was refused (not retried)
+    │   ├── ConnectionLostError     dropped after sending (the server may have acted)
+    │   └── RequestTimeoutError     no answer in time (the server may have acted)
+    └── ApiError                the server answered with an error
+        ├── AuthenticationError     bad keys or signature (Mettl E401, E002; HTTP 401)
+        ├── PermissionDeniedError   the key may not do this (E403, HTTP 403)
+        ├── SignatureExpiredError   a reused signature or nonce; retried, re-signed
+        ├── TimestampError          the request's time is outside the server's window
+        ├── ValidationError         the request was malformed or a value was invalid (HTTP 400, 422)
+        ├── NotFoundError           the thing named does not exist (any more)
+        ├── ConflictError           already done, or the account's state forbids it
+        ├── RateLimitedError        HTTP 429 or Mettl E509, with the server's Retry-After
+        └── ServerError             E000, 5xx, HTML or empty bodies; transient
+            └── MalformedResponseError  a 2xx body that is not what the endpoint sends
 
 Each platform maps its own codes onto these classes (``mettl_async.mettl.codes``
 for both Mettl APIs). Messages never hold a credential: server text is redacted

@@ -27,6 +27,7 @@ from .paging import PageData, PagePosition, Paging, check_max_items
 T = TypeVar("T")
 
 
+#: What identifies a record in a list (for the checks of :class:`WalkGuard`).
 RecordKey = Callable[[Mapping[str, Any]], Hashable]
 
 

@@ -23,6 +23,20 @@ def missing_server(what: str) -> None:
     pytest.skip(f"{what} is not installed; the tests that need it are skipped")
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Which README blocks were not run, and why (tests/test_readme.py), without needing -rs."""
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if report.nodeid.startswith("tests/test_readme.py::test_readme_block_runs")
+    ]
+    if skipped:
+        terminalreporter.section(f"README blocks not run: {len(skipped)}")
+        for report in skipped:
+            reason = report.longrepr[2] if isinstance(report.longrepr, tuple) else str(report.longrepr)
+            terminalreporter.write_line(reason.removeprefix("Skipped: "))
+
+
 @pytest.fixture
 def closed_port() -> Iterator[int]:
     """A loopback port that refuses connections for the whole test: bound and never listening,

@@ -126,6 +126,7 @@ class Progress:
     """
 
     def __init__(self, *, clock: Callable[[], float] = time.monotonic) -> None:
+        #: Records, pages, retries and pauses so far (the runner updates them).
         self.counts = Counts()
         self._clock = clock
         self._started = clock()

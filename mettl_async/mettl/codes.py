@@ -49,6 +49,8 @@ _V, _N, _C, _A, _S = ValidationError, NotFoundError, ConflictError, Authenticati
 #: E403 from the v2 API. Only E000 is worth repeating as it stands: every other
 #: code describes the request or the account, and the same request again cannot
 #: change the answer.
+#:
+#: :meta hide-value:
 ERROR_CODES: dict[str, CodeRule] = {
     "E000": CodeRule(_S, True, "Some Error Occurred"),
     "E001": CodeRule(_N, False, "Invalid Assessment Id"),
@@ -147,6 +149,8 @@ ERROR_CODES: dict[str, CodeRule] = {
 #: Codes the REST API (api.mettl.com v1/v2/v3) answers beyond CertiCHECK's, and the two whose
 #: meaning differs there. A reused signature has a code here (E422); rate limiting arrives as
 #: E509 in an envelope.
+#:
+#: :meta hide-value:
 REST_ERROR_CODES: dict[str, CodeRule] = ERROR_CODES | {
     # The REST API's "access key" is a schedule's key (the API key is the "public key"):
     # an unknown schedule, not a failed authentication.

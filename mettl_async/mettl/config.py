@@ -22,6 +22,7 @@ ENV_API_VERSION = "METTL_API_VERSION"
 API_ORIGIN = "https://api.mettl.com"
 DEFAULT_API_VERSION = "v2"
 DEFAULT_API_BASE_URL = f"{API_ORIGIN}/{DEFAULT_API_VERSION}"
+#: The versions of the REST API, as their base URLs end.
 API_VERSIONS = ("v1", "v2", "v3")
 
 

@@ -8,7 +8,7 @@ a 429 answered to one process holds and slows them all.
 ``throttled`` and ``succeeded`` are called by the session without ``await``:
 they schedule the Redis update as a background task, tracked until it ends; a
 task's failure is logged, never lost, and a 429 whose update cannot reach Redis
-is given to the in-process fallback instead. :meth:`acquire` first waits for
+is given to the in-process fallback instead. :meth:`RedisRateLimiter.acquire` first waits for
 this process's pending 429 updates, so its own next request already sees them.
 
 While Redis cannot be used, each process paces with an in-process

@@ -72,7 +72,7 @@ class SyncClient(Generic[A], abc.ABC):
     def with_options(self, *, timeout: float | None = None, retry: RetryPolicy | None = None) -> Self:
         """This client with other per-call defaults (same loop, session and limiter)::
 
-        client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
+            client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
 
         Closing a view closes the client it was made from, as for the async client.
         """

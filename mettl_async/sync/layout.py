@@ -13,6 +13,7 @@ from collections.abc import Sequence
 
 from .source import GenerationError, Method, Origin, Param
 
+#: Columns a generated line may take (ruff's line-length).
 LINE = 110
 PACKAGE = "mettl_async"
 STDLIB = sys.stdlib_module_names
