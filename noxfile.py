@@ -25,7 +25,7 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[test]", "mypy==2.4.1")
+    session.install("-e", ".[test,bench]", "mypy==2.4.1")
     # tests/test_sync.py asserts the synchronous API's types (assert_type): mypy checks them.
     session.run("mypy", "--strict", "mettl_async", "benchmarks", "tests/test_sync.py")
 
@@ -46,7 +46,7 @@ def docs(session: nox.Session) -> None:
 
 @nox.session
 def soak(session: nox.Session) -> None:
-    """The long proofs: 50,000 records through 15 % faults, more kill points (about 15 minutes)."""
+    """The long proofs: 50,000 records through 15 % faults, more kill points (about 5 minutes)."""
     session.install("-e", ".[test]")
     session.run(
         "pytest",
@@ -61,5 +61,5 @@ def soak(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Every throughput figure (benchmarks/README.md); cattrs is the typed-decoding baseline."""
-    session.install("-e", ".[redis]", "cattrs")
+    session.install("-e", ".[bench]")
     session.run("python", "-m", "benchmarks", *session.posargs)
