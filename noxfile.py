@@ -26,8 +26,11 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test,bench]", "mypy==2.4.1")
-    # tests/test_sync.py asserts the synchronous API's types (assert_type): mypy checks them.
-    session.run("mypy", "--strict", "mettl_async", "benchmarks", "tests/test_sync.py")
+    # tests/test_sync.py asserts the synchronous API's types (assert_type) and tests/test_limiters.py that
+    # every client takes any Limiter: mypy checks them.
+    session.run(
+        "mypy", "--strict", "mettl_async", "benchmarks", "tests/test_sync.py", "tests/test_limiters.py"
+    )
 
 
 @nox.session

@@ -12,7 +12,7 @@ from yarl import URL
 
 from ..client import BaseClient
 from ..errors import ConfigurationError
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..redaction import redact
 from ..retry import RetryPolicy
 from ..session import CallOptions, Session
@@ -68,7 +68,7 @@ class ItepClient(BaseClient):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,

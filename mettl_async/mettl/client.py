@@ -11,7 +11,7 @@ import aiohttp
 
 from ..client import BaseClient
 from ..errors import ConfigurationError
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from ..session import CallOptions, Session
 from ..uniqueness import UniquenessStore
@@ -59,7 +59,7 @@ class MettlClient(BaseClient):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,

@@ -9,7 +9,7 @@ from collections.abc import Callable, Sequence
 import aiohttp
 
 from ..client import BaseClient
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from ..session import CallOptions, Session
 from ..uniqueness import UniquenessStore
@@ -52,7 +52,7 @@ class ProctorExamClient(BaseClient):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,

@@ -17,7 +17,7 @@ from ..itep import client as _client
 from ..itep import fulfillment as _fulfillment
 from ..itep.auth import ItepSettings, SignatureEncoding
 from ..itep.models import Fulfillment, FulfillmentRequest
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from .base import SyncClient, SyncService
 
@@ -89,7 +89,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,

@@ -29,7 +29,7 @@ from ..mettl.specs import (
     WhiteLabel,
 )
 from ..mettl.uploads import Upload
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from ..uniqueness import UniquenessStore
 from .base import SyncClient, SyncService
@@ -288,7 +288,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,

@@ -28,7 +28,7 @@ from ..proctorexam.models import (
     StudentSession,
     User,
 )
-from ..ratelimit import RateLimiter
+from ..ratelimit import Limiter
 from ..retry import RetryPolicy
 from ..uniqueness import UniquenessStore
 from .base import SyncClient, SyncService
@@ -487,7 +487,7 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
         rate: float | None = None,
         burst: int = 1,
         rate_ceiling: float | None = None,
-        limiter: RateLimiter | None = None,
+        limiter: Limiter | None = None,
         concurrency: int = 16,
         retry: RetryPolicy | None = None,
         timeout: float = 60.0,
