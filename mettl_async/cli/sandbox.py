@@ -153,78 +153,58 @@ async def _demo_certicheck(
     applicants: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
     from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
-    from ..harvest.kinds import kinds
-    from ..sandbox import SandboxServer
-    from .harvest import harvest_to
 
     platform = CertiCheckSandbox(SandboxConfig(applicants=applicants, faults=fault_config))
-    async with SandboxServer(platform) as server:
-        click.echo(f"sandbox at {server.base_url}: {applicants:,} applicants, {faults:.0%} of requests fail")
-        async with server.client(concurrency=4, retry=retry) as client:
-            await harvest_to(
-                client,
-                kinds()["results"],
-                {},
-                out,
-                "jsonl",
-                resume=False,
-                restart=True,
-                page_size=None,
-                quiet=quiet,
-            )
-        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
-        click.echo(f"faults the sandbox injected: {injected or 'none'}")
+    headline = f"{applicants:,} applicants, {faults:.0%} of requests fail"
+    await _demo_harvest(platform, "CertiCHECK", "", headline, "results", {}, retry, out, quiet)
 
 
 async def _demo_rest(
     candidates: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
-    from ..harvest.kinds import kinds
     from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
-    from ..sandbox import SandboxServer
-    from .harvest import harvest_to
 
     platform = MettlRestSandbox(MettlRestConfig(candidates=candidates, faults=fault_config))
     key, schedule = max(platform.world.schedules.items(), key=lambda item: len(item[1].candidates))
-    async with SandboxServer(platform) as server:
-        click.echo(
-            f"Mettl REST API sandbox at {server.base_url}/v2: schedule {key} has "
-            f"{len(schedule.candidates):,} candidates, {faults:.0%} of requests fail"
-        )
-        async with server.client(concurrency=4, retry=retry) as client:
-            await harvest_to(
-                client,
-                kinds()["schedule-results"],
-                {"schedule": key},
-                out,
-                "jsonl",
-                resume=False,
-                restart=True,
-                page_size=None,
-                quiet=quiet,
-            )
-        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
-        click.echo(f"faults the sandbox injected: {injected or 'none'}")
+    headline = f"schedule {key} has {len(schedule.candidates):,} candidates, {faults:.0%} of requests fail"
+    await _demo_harvest(
+        platform, "Mettl REST API", "/v2", headline, "schedule-results", {"schedule": key}, retry, out, quiet
+    )
 
 
 async def _demo_proctorexam(
     sessions: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
-    from ..harvest.kinds import kinds
     from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
+
+    platform = ProctorExamSandbox(ProctorExamSandboxConfig(sessions=sessions, faults=fault_config))
+    headline = f"{sessions:,} student sessions, {faults:.0%} fail"
+    await _demo_harvest(platform, "ProctorExam", "", headline, "proctorexam-sessions", {}, retry, out, quiet)
+
+
+async def _demo_harvest(
+    platform: Any,
+    title: str,
+    path: str,
+    headline: str,
+    kind: str,
+    filters: dict[str, Any],
+    retry: Any,
+    out: Path,
+    quiet: bool,
+) -> None:
+    """Serve ``platform``, harvest ``kind`` from it to ``out`` and say which faults it injected."""
+    from ..harvest.kinds import kinds
     from ..sandbox import SandboxServer
     from .harvest import harvest_to
 
-    platform = ProctorExamSandbox(ProctorExamSandboxConfig(sessions=sessions, faults=fault_config))
     async with SandboxServer(platform) as server:
-        click.echo(
-            f"ProctorExam sandbox at {server.base_url}: {sessions:,} student sessions, {faults:.0%} fail"
-        )
+        click.echo(f"{title} sandbox at {server.base_url}{path}: {headline}")
         async with server.client(concurrency=4, retry=retry) as client:
             await harvest_to(
                 client,
-                kinds()["proctorexam-sessions"],
-                {},
+                kinds()[kind],
+                filters,
                 out,
                 "jsonl",
                 resume=False,
