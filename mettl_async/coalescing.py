@@ -16,6 +16,7 @@ correctness.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
@@ -50,7 +51,8 @@ class Coalescer:
     def __init__(self, resolution: float, now: Callable[[], float]) -> None:
         self.resolution = resolution
         self._now = now
-        self._recent: dict[Hashable, Response] = {}
+        # Ordered: the oldest leave first, in O(1) (a dict's front is slow to pop repeatedly).
+        self._recent: OrderedDict[Hashable, Response] = OrderedDict()
         self._recent_bytes = 0
         self._recent_second: int | None = None
 
@@ -77,10 +79,8 @@ class Coalescer:
             self._recent_bytes -= previous.size
         if response.size > RECENT_BYTES:
             return
-        # Dicts keep insertion order: the first entries are the oldest.
         while self._recent_bytes + response.size > RECENT_BYTES:
-            oldest = next(iter(self._recent))
-            self._recent_bytes -= self._recent.pop(oldest).size
+            self._recent_bytes -= self._recent.popitem(last=False)[1].size
         self._recent[key] = response
         self._recent_bytes += response.size
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from mettl_async.errors import InputError, MalformedResponseError, PaginationError
-from mettl_async.fingerprints import Fingerprints
+from mettl_async.fingerprints import SET_LIMIT, Fingerprints
 from mettl_async.pagination import ListEndpoint, Page, Paginator, content_fingerprint
 from mettl_async.paging import (
     NextLinkPaging,
@@ -473,6 +473,19 @@ def test_fingerprints_remember_a_million_values_exactly_in_little_memory() -> No
     assert seen.add(-1)
     assert not seen.add(-1)
     assert seen._slots.itemsize * len(seen._slots) <= 16 * 2**20
+
+
+@pytest.mark.parametrize("start", [0, SET_LIMIT - 300])  # in the set; across the move to the table
+def test_a_page_repeating_a_fingerprint_names_the_first_repeat(start: int) -> None:
+    seen = Fingerprints()
+    seen.first_repeat(list(range(-start // 2, start - start // 2)))  # negative values too
+    assert seen.first_repeat([10**18 + i for i in range(500)]) is None
+    assert seen.first_repeat([2**63 - 1, -(2**63), 7 * 10**17]) is None
+    assert len(seen) == start + 503
+    assert seen.first_repeat([1, 2, 10**18 + 499, 3]) == (2 if start == 0 else 0)  # 1 was seen unless start=0
+    fresh = [5 * 10**17 + i for i in range(10)]
+    assert seen.first_repeat([*fresh, fresh[3]]) == 10  # a repeat within the page
+    assert seen.first_repeat([-(2**63)]) == 0
 
 
 # -- fetching ahead -----------------------------------------------------------------------------
