@@ -20,6 +20,7 @@ from typing import Any, Generic, TypeVar
 import attrs
 import orjson
 
+from .collection import collector_paused
 from .errors import PaginationError
 from .fingerprints import Fingerprints
 from .paging import PageData, PagePosition, Paging, check_max_items
@@ -99,7 +100,8 @@ class Page(Generic[T]):
     def items(self) -> list[T]:
         """The records as models, parsed on first access."""
         if self._items is None:
-            self._items = [self.parse(r) for r in self.records]
+            with collector_paused():
+                self._items = [self.parse(r) for r in self.records]
         return self._items
 
     def __len__(self) -> int:
@@ -141,15 +143,14 @@ class WalkGuard:
                 f"the server pointed back at a page already fetched ({_where(page.next)}) after {where}; "
                 "stopping instead of looping"
             )
-        add = self._seen.add
         fingerprint = self._fingerprint
-        for index, record in enumerate(page.records):
-            if not add(fingerprint(record)):
-                raise PaginationError(
-                    f"record {index + 1} of the page at {where} was already given out in this walk: the "
-                    "server repeats records (it ignores paging, reorders, or the list changed); stopping "
-                    f"after {self.delivered:,} records instead of repeating them"
-                )
+        repeat = self._seen.first_repeat([fingerprint(record) for record in page.records])
+        if repeat is not None:
+            raise PaginationError(
+                f"record {repeat + 1} of the page at {where} was already given out in this walk: the "
+                "server repeats records (it ignores paging, reorders, or the list changed); stopping "
+                f"after {self.delivered:,} records instead of repeating them"
+            )
         total = self.before + self.delivered + len(page.records) if self.before is not None else None
         if page.total is not None and total is not None:
             if total > page.total:

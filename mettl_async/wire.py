@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
+from .collection import collector_paused
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -56,9 +57,10 @@ def parse_json(body: bytes) -> Any:
     if not body.strip():
         return None
     try:
-        if body.translate(_DIGITS).find(_LONG_RUN) < 0:
-            return orjson.loads(body)
-        return json.loads(body)
+        with collector_paused():
+            if body.translate(_DIGITS).find(_LONG_RUN) < 0:
+                return orjson.loads(body)
+            return json.loads(body)
     except (ValueError, RecursionError, UnicodeDecodeError):  # orjson.JSONDecodeError is a ValueError
         return NOT_JSON
 
