@@ -1,7 +1,7 @@
 """A compact set of 64-bit fingerprints: what a walk remembers of the records it gave out.
 
 Two phases, for speed then for memory. Up to :data:`SET_LIMIT` fingerprints live in
-a Python ``set``, checked a page at a time in C (about 70 bytes each: 18 MB at the
+a Python ``set``, checked a page at a time in C (about 70 bytes each: 9 MB at the
 limit). Past it they move to an open-addressing table in an ``array`` (11 to 21
 bytes each: a million in 16 MB), checked one by one in Python, several times slower
 but small, so the duplicate check stays on for any list.
@@ -13,7 +13,7 @@ from array import array
 from collections.abc import Iterable, Sequence
 
 #: Fingerprints kept in a ``set`` before they move to the compact table.
-SET_LIMIT = 1 << 18
+SET_LIMIT = 1 << 17
 
 _MASK64 = (1 << 64) - 1
 _GOLDEN = 0x9E3779B97F4A7C15  # Fibonacci hashing spreads sequential ids over the table
