@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Any
 
-import orjson
+from .wire import loads_exact
 
 _MONTHS = {
     m: i
@@ -103,8 +103,8 @@ def parse_json_object(value: Any) -> dict[str, Any] | None:
         if not value.strip():
             return None
         try:
-            value = orjson.loads(value)
-        except orjson.JSONDecodeError:
+            value = loads_exact(value)
+        except ValueError:
             raise ValueError("a string that is not a JSON object") from None
     if not isinstance(value, dict):
         raise ValueError(f"not an object: {type(value).__name__}")

@@ -43,25 +43,53 @@ _STATUS_ERRORS: dict[int, type[ApiError]] = {
     404: NotFoundError,
     422: ValidationError,
 }
-#: orjson reads integers beyond 64 bits as floats. A run of 20 digits sends a body to the exact
-#: parser; it is found by mapping digits to "9" and the rest to " " (linear, unlike a regex).
-_DIGITS = bytes(ord("9") if 48 <= b <= 57 else 32 for b in range(256))
+#: orjson reads integers outside [-2**63, 2**64) as floats. Written in JSON, such an integer has
+#: 20 digits or more, or 19 after a minus sign; a text holding either (in a number or a string)
+#: goes to the exact parser. Found by mapping digits to "9", "-" to itself and the rest to " "
+#: (linear, unlike a regex).
+_DIGITS = bytes(ord("9") if 48 <= b <= 57 else b if b == ord("-") else 32 for b in range(256))
 _LONG_RUN = b"9" * 20
+_LONG_NEGATIVE = b"-" + b"9" * 19
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """``orjson.loads`` with integers of any size read exactly (a 30-digit id stays that id).
+
+    Raises :class:`ValueError` for anything that is not JSON, as orjson does: ``NaN``,
+    ``Infinity`` and numbers beyond a double's range included, whichever parser reads it.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    scan = raw.translate(_DIGITS)
+    if _LONG_RUN not in scan and _LONG_NEGATIVE not in scan:
+        return orjson.loads(raw)
+    try:
+        return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
 
 
 def parse_json(body: bytes) -> Any:
     """The JSON value of a body, ``None`` for an empty one, :data:`NOT_JSON` for anything else.
 
-    Integers of any size are read exactly (a 30-digit id stays that id).
+    Integers of any size are read exactly (see :func:`loads_exact`).
     """
     if not body.strip():
         return None
     try:
         with collector_paused():
-            if body.translate(_DIGITS).find(_LONG_RUN) < 0:
-                return orjson.loads(body)
-            return json.loads(body)
-    except (ValueError, RecursionError, UnicodeDecodeError):  # orjson.JSONDecodeError is a ValueError
+            return loads_exact(body)
+    except ValueError:  # orjson.JSONDecodeError and UnicodeDecodeError are ValueErrors
         return NOT_JSON
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import importlib
+import json
 import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -20,7 +21,7 @@ from hypothesis import strategies as st
 import mettl_async
 from mettl_async.errors import MettlError
 from mettl_async.records import Record, parse
-from mettl_async.wire import dumps, parse_json
+from mettl_async.wire import dumps, loads_exact, parse_json
 
 Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 
@@ -138,6 +139,12 @@ def test_a_decoder_returns_a_value_or_raises_our_error(
 @given(body=bodies())
 def test_parse_json_never_raises(body: bytes) -> None:
     parse_json(body)
+
+
+@settings(max_examples=300, deadline=None)
+@given(numbers=st.lists(st.integers(), max_size=8))
+def test_integers_of_any_size_are_read_exactly(numbers: list[int]) -> None:
+    assert loads_exact(json.dumps(numbers)) == numbers
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__qualname__)

@@ -5,6 +5,7 @@ harvest's table; a redelivery is not a second row; bad input and a wrong token c
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import sqlite3
 from collections.abc import AsyncIterator
@@ -114,6 +115,13 @@ def test_the_graded_event_reads_camel_case_and_a_json_string() -> None:
     assert row["candidate_credibility_index"] == "High"
     assert row["context_data"] == "ref-7"
     assert TOKEN not in orjson.dumps(delivery.record).decode()  # notification_url is not landed
+
+
+def test_an_integer_beyond_64_bits_in_a_notification_stays_exact() -> None:
+    number = -(2**63) - 1  # 19 digits: orjson alone would make it a float
+    delivery = parse(json.dumps({**FINISHED, "candidate_instance_id": number}).encode())
+    assert isinstance(delivery.event, TestFinished)
+    assert delivery.event.candidate_instance_id == number
 
 
 def test_either_spelling_of_the_assessment_id_is_read() -> None:

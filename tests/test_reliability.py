@@ -6,6 +6,7 @@ Each test here failed on the code before its fix.
 from __future__ import annotations
 
 import asyncio
+import json
 import ssl
 import subprocess
 import sys
@@ -423,6 +424,36 @@ def test_a_30_digit_id_stays_that_id_in_the_model_and_the_output() -> None:
 
     assert dumps(payload["tests"][0]) == b'{"testId":123456789012345678901234567890,"testName":"x"}'
     assert orjson.loads(b'{"a":1}') == {"a": 1}
+
+
+#: Where orjson's exact range ends: [-2**63, 2**64); a 19-digit negative can already be outside.
+EDGE_INTEGERS = [2**63 - 1, 2**64 - 1, 2**64, -(2**63), -(2**63) - 1, -(10**19) + 1, 10**19, -(10**30)]
+
+
+@pytest.mark.parametrize("number", EDGE_INTEGERS)
+def test_integers_at_and_beyond_64_bits_are_read_exactly_wherever_json_is_read(number: int) -> None:
+    from mettl_async.harvest.postgresql import json_value
+    from mettl_async.readers import parse_json_object
+    from mettl_async.wire import loads_exact, parse_json
+
+    text = f'{{"id":{number},"note":"x"}}'
+    assert loads_exact(text) == {"id": number, "note": "x"}
+    assert parse_json(text.encode()) == {"id": number, "note": "x"}
+    assert parse_json_object(text) == {"id": number, "note": "x"}
+    landed = json_value({"id": number, "note": "a\x00b"}, encoded=False)
+    assert landed is not None
+    assert json.loads(landed)["id"] == number
+
+
+@pytest.mark.parametrize(
+    "body", [b"[18446744073709551616, NaN]", b"[18446744073709551616, 1e400]", b"[" * 5000 + b"1" * 20]
+)
+def test_the_exact_parser_refuses_what_orjson_refuses(body: bytes) -> None:
+    from mettl_async.wire import NOT_JSON, loads_exact, parse_json
+
+    assert parse_json(body) is NOT_JSON
+    with pytest.raises(ValueError, match=r"JSON|range|deeply|Expecting"):
+        loads_exact(body)
 
 
 async def test_a_validation_error_names_the_code(certicheck_sandbox: SandboxThread) -> None:

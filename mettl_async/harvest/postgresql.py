@@ -31,7 +31,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from ..paging import PagePosition
-from ..wire import dumps
+from ..wire import dumps, loads_exact
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputBusyError, command
@@ -73,7 +73,7 @@ def json_value(value: Any, *, encoded: bool) -> str | None:
         return None
     text = value if encoded and isinstance(value, str) else dumps(value).decode()
     if "\\u0000" in text:  # rare: decode, replace, encode again (a blind replace could hit "\\\\u0000")
-        text = dumps(_without_nul(orjson.loads(text))).decode()
+        text = dumps(_without_nul(loads_exact(text))).decode()
     return text
 
 

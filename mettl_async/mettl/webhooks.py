@@ -36,12 +36,12 @@ from datetime import datetime
 from typing import Any
 
 import attrs
-import orjson
 
 from ..checks import check_email
 from ..errors import InputError
 from ..records import FieldError, Record, structure
 from ..webhooks.receiver import Delivery, WebhookRejected, WebhookSource
+from ..wire import loads_exact
 from .harvest import SCHEDULE_RESULTS
 from .models import TIME
 from .results import ProctoringDetails, TestStatus
@@ -74,8 +74,8 @@ def parse_scores(value: Any) -> Any:
         if not value.strip():
             return None
         try:
-            value = orjson.loads(value)
-        except orjson.JSONDecodeError:
+            value = loads_exact(value)
+        except ValueError:
             raise ValueError("a string that is not JSON") from None
     if not isinstance(value, list | dict):
         raise ValueError(f"not a list or object of scores: {type(value).__name__}")
@@ -182,8 +182,8 @@ def event_kind(value: object) -> str:
 
 def _body(body: bytes) -> dict[str, Any]:
     try:
-        data = orjson.loads(body)
-    except orjson.JSONDecodeError:
+        data = loads_exact(body)
+    except ValueError:
         raise WebhookRejected(400, "body is not JSON") from None
     if not isinstance(data, dict):
         raise WebhookRejected(400, "body is not a JSON object")
