@@ -37,8 +37,31 @@ def content_fingerprint(record: Mapping[str, Any]) -> int:
     canonical JSON, enough to tell records apart within one walk."""
     try:
         return hash(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
-    except TypeError:  # integers beyond 64 bits
-        return hash(repr(sorted(record.items())))
+    except TypeError:  # integers beyond 64 bits, or nesting deeper than orjson writes
+        return _structure_fingerprint(record)
+
+
+def _structure_fingerprint(value: Any) -> int:
+    """The same, read with a stack of its own: no nesting is too deep for it. The tokens are
+    typed (``1`` is not ``true``) and brackets mark where each object or list ends."""
+    tokens: list[Any] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            tokens.append("{")
+            stack.append(("end",))
+            for name in sorted(item, reverse=True):
+                stack.extend((item[name], ("name", name)))
+        elif isinstance(item, list):
+            tokens.append("[")
+            stack.append(("end",))
+            stack.extend(reversed(item))
+        elif isinstance(item, tuple):  # a marker of this walk: decoded JSON holds no tuples
+            tokens.append(item)
+        else:
+            tokens.append((type(item), item))
+    return hash(tuple(tokens))
 
 
 @attrs.frozen
@@ -76,7 +99,17 @@ class ListEndpoint(Generic[T]):
         )
 
     def fingerprint(self, record: Mapping[str, Any]) -> int:
-        return hash(self.key(record)) if self.key is not None else content_fingerprint(record)
+        """The record's natural key, hashed; its content where the key is missing (``None``
+        or all ``None``) or is not a value (a list or object from a misbehaving server)."""
+        if self.key is None:
+            return content_fingerprint(record)
+        key = self.key(record)
+        if key is None or (isinstance(key, tuple) and all(part is None for part in key)):
+            return content_fingerprint(record)
+        try:
+            return hash(key)
+        except TypeError:
+            return content_fingerprint(record)
 
 
 @attrs.define

@@ -463,6 +463,47 @@ def test_natural_keys_and_content_fingerprints() -> None:
     )
 
 
+def test_a_record_too_deep_for_orjson_is_still_fingerprinted_by_content() -> None:
+    deep: Any = []
+    for _ in range(1000):
+        deep = [deep]
+    assert content_fingerprint({"a": deep}) == content_fingerprint({"a": deep})
+    assert content_fingerprint({"a": deep}) != content_fingerprint({"a": [deep]})
+    assert content_fingerprint({"a": 10**30, "b": [1]}) != content_fingerprint({"a": 10**30, "b": [True]})
+    assert content_fingerprint({"a": 10**30, "b": ["x", "y"]}) != content_fingerprint(
+        {"a": 10**30, "b": ["xy"]}
+    )
+
+
+KEYED = ListEndpoint("/tests", "tests", lambda r: r, OFFSET, key=lambda r: (r.get("testId"), r.get("status")))
+
+
+@pytest.mark.parametrize("odd", [[1], {"id": 1}, None])
+def test_a_key_that_is_not_a_value_compares_records_by_content(odd: Any) -> None:
+    one, other = {"testId": odd, "status": None, "n": 1}, {"testId": odd, "status": None, "n": 2}
+    assert KEYED.fingerprint(one) != KEYED.fingerprint(other)
+    assert KEYED.fingerprint(one) == KEYED.fingerprint(dict(one))
+    assert KEYED.fingerprint({"testId": 1, "n": 1}) == KEYED.fingerprint({"testId": 1, "n": 2})
+    assert WINDOWS.fingerprint({"n": 1}) != WINDOWS.fingerprint({"n": 2})  # no key at all
+
+
+async def test_records_with_odd_keys_walk_through_without_a_foreign_error() -> None:
+    deep: Any = []
+    for _ in range(1000):
+        deep = [deep]
+    records = [{"testId": [i], "status": None, "deep": deep} for i in range(3)] + [{"testId": [0]}]
+
+    async def fetch(position: PagePosition) -> Page[Any]:
+        offset, limit = position.offset or 0, position.limit or 20
+        return KEYED.page(data(records[offset : offset + limit]), position)
+
+    given, error = await drain(Paginator(fetch, PagePosition(0, 2), fingerprint=KEYED.fingerprint))
+    assert error is None
+    assert given == records
+    given, error = await drain(Paginator(fetch, PagePosition(0, 2), fingerprint=TESTS.fingerprint))
+    assert (error, given) == (None, records)  # by content only
+
+
 def test_fingerprints_remember_a_million_values_exactly_in_little_memory() -> None:
     seen = Fingerprints()
     for value in range(1_000_000):
