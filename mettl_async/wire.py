@@ -94,11 +94,48 @@ def parse_json(body: bytes) -> Any:
 
 
 def dumps(value: Any) -> bytes:
-    """Compact JSON bytes of a decoded value, integers of any size included."""
+    """Compact JSON bytes of a decoded value: integers of any size, nesting of any depth."""
     try:
         return orjson.dumps(value)
-    except TypeError:  # an integer beyond 64 bits: the standard library writes it exactly
-        return json.dumps(value, separators=(",", ":"), ensure_ascii=False).encode()
+    except TypeError:  # an integer beyond 64 bits, or deeper than orjson's 255 levels
+        return _dumps_with_a_stack(value)
+
+
+def _dumps_with_a_stack(value: Any) -> bytes:
+    """What orjson would write, walking with a stack of its own (the standard library's
+    encoder recurses, and a 1,000-level record that orjson read would exhaust it)."""
+    out: list[bytes] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, bytes):  # punctuation queued by this walk: decoded JSON holds no bytes
+            out.append(item)
+        elif isinstance(item, dict):
+            out.append(b"{")
+            stack.append(b"}")
+            entries = list(item.items())
+            for index in range(len(entries) - 1, -1, -1):
+                name, member = entries[index]
+                stack.extend((member, _name(name) + b":"))
+                if index:
+                    stack.append(b",")
+        elif isinstance(item, list | tuple):
+            out.append(b"[")
+            stack.append(b"]")
+            for index in range(len(item) - 1, -1, -1):
+                stack.append(item[index])
+                if index:
+                    stack.append(b",")
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.append(str(item).encode())
+        else:
+            out.append(orjson.dumps(item))
+    return b"".join(out)
+
+
+def _name(name: Any) -> bytes:
+    """An object member's name: text, or a scalar written as the standard library would."""
+    return orjson.dumps(name if isinstance(name, str) else json.dumps(name))
 
 
 def rate_limited(status: int, headers: Mapping[str, str], body: bytes, message: str = "") -> RateLimitedError:

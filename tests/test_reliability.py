@@ -456,6 +456,46 @@ def test_the_exact_parser_refuses_what_orjson_refuses(body: bytes) -> None:
         loads_exact(body)
 
 
+DEEP = b"[" * 1000 + b"]" * 1000  # orjson reads 1,024 levels but writes only 255
+#: Deeper than orjson writes, within what the standard library reads (a body holding a big
+#: integer is read by it; one with a big integer *and* 1,000 levels is refused as not JSON).
+DEEPER_THAN_ORJSON_WRITES = b"[" * 400 + b"]" * 400
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"a":' + DEEP + b"}",
+        b'{"a":[1,{"b":123456789012345678901234567890,"c":"\xc3\xa9\\n\\u0000","k":[]}],"d":null,"e":true}',
+        b'[{"f":1.5,"g":{},"h":-9223372036854775809},' + DEEPER_THAN_ORJSON_WRITES + b"]",
+    ],
+)
+def test_what_was_read_is_written_back_byte_for_byte_at_any_size_and_depth(body: bytes) -> None:
+    from mettl_async.wire import dumps, parse_json
+
+    assert dumps(parse_json(body)) == body
+
+
+@pytest.mark.parametrize(
+    ("value", "stored"),
+    [
+        ({"a\x00": "x\x00y"}, {"a\ufffd": "x\ufffdy"}),
+        ({"a": "\\u0000"}, {"a": "\\u0000"}),  # a backslash and "u0000": not a NUL
+        (
+            {"a": "\\\x00", "deep": orjson.loads(DEEPER_THAN_ORJSON_WRITES)},
+            {"a": "\\\ufffd", "deep": orjson.loads(DEEPER_THAN_ORJSON_WRITES)},
+        ),
+    ],
+)
+def test_postgresql_gets_json_without_nul_and_nothing_else_changed(value: Any, stored: Any) -> None:
+    from mettl_async.harvest.postgresql import json_value, text_value
+
+    for landed in (json_value(value, encoded=False), text_value(value)):
+        assert landed is not None
+        assert "\\u0000" not in landed.replace("\\\\", "")
+        assert json.loads(landed) == stored
+
+
 async def test_a_validation_error_names_the_code(certicheck_sandbox: SandboxThread) -> None:
     async with certicheck_sandbox.client() as client:
         with pytest.raises(ValidationError, match="E026"):

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -31,7 +32,7 @@ from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from ..paging import PagePosition
-from ..wire import dumps, loads_exact
+from ..wire import dumps
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputBusyError, command
@@ -45,15 +46,16 @@ CONNECT_TIMEOUT = 10
 _REPLACEMENT = "\ufffd"
 
 
-def _without_nul(value: Any) -> Any:
-    """``value`` with U+0000 replaced in every string (keys included): PostgreSQL stores no NUL."""
-    if isinstance(value, str):
-        return value.replace("\x00", _REPLACEMENT)
-    if isinstance(value, list):
-        return [_without_nul(v) for v in value]
-    if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
-    return value
+#: U+0000 escaped in JSON text (``\\u0000`` after an even run of backslashes, so not an escaped
+#: backslash followed by "u0000"): ``jsonb`` refuses it.
+_ESCAPED_NUL = re.compile(r"(?<!\\)((?:\\\\)*)\\u0000")
+
+
+def _nul_free(text: str) -> str:
+    """JSON text with every U+0000 in its strings (names included) replaced by U+FFFD."""
+    if "\\u0000" not in text:
+        return text
+    return _ESCAPED_NUL.sub(lambda found: found.group(1) + _REPLACEMENT, text)
 
 
 def text_value(value: Any) -> str | None:
@@ -64,17 +66,14 @@ def text_value(value: Any) -> str | None:
         return value.replace("\x00", _REPLACEMENT)
     if isinstance(value, int) and not isinstance(value, bool):
         return str(value)
-    return dumps(_without_nul(value)).decode()
+    return _nul_free(dumps(value).decode())
 
 
 def json_value(value: Any, *, encoded: bool) -> str | None:
     """A value for a ``jsonb`` column, as JSON text. ``encoded``: ``value`` is JSON text already."""
     if value is None:
         return None
-    text = value if encoded and isinstance(value, str) else dumps(value).decode()
-    if "\\u0000" in text:  # rare: decode, replace, encode again (a blind replace could hit "\\\\u0000")
-        text = dumps(_without_nul(loads_exact(text))).decode()
-    return text
+    return _nul_free(value if encoded and isinstance(value, str) else dumps(value).decode())
 
 
 def advisory_key(*parts: str) -> int:
