@@ -14,6 +14,7 @@ import pkgutil
 from collections.abc import Callable, Mapping
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -166,6 +167,18 @@ def test_a_model_with_its_own_keys_and_wrong_values(model: type[Record], data: s
     keys = [wire_key(f) for f in attrs.fields(model) if f.name != "raw"]
     record = {key: data.draw(json_values) for key in keys}
     only_ours(lambda: parse(model, record))
+
+
+@pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__qualname__)
+def test_a_model_with_values_as_deep_as_orjson_reads(model: type[Record]) -> None:
+    import attrs
+
+    from mettl_async.records import wire_key
+
+    deep_list = orjson.loads(b"[" * 1000 + b"]" * 1000)
+    deep_object = orjson.loads(b'{"a":' * 1000 + b"1" + b"}" * 1000)
+    for deep in (deep_list, deep_object):
+        only_ours(lambda deep=deep: parse(model, {wire_key(f): deep for f in attrs.fields(model)}))
 
 
 def test_there_are_models_and_decoders_to_test() -> None:
