@@ -172,12 +172,12 @@ def test_a_page_and_its_checkpoint_commit_together(postgres_url: str) -> None:
     results = kinds()["results"]
 
     def rows(record: Any) -> list[dict[str, Any]]:
-        made = results.rows(record)
+        made = results.flatten(record)
         if record.get("poison"):  # the server refuses this row, after the page's first rows went in
             made[0]["extra"] = "{not json"
         return made
 
-    kind = attrs.evolve(results, rows=rows)
+    kind = attrs.evolve(results, flatten=rows)
     sink = open_sink(postgres_url, "postgresql", kind, FINGERPRINT, resume=False)
     sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
     with pytest.raises(

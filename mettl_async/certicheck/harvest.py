@@ -16,6 +16,7 @@ from ..harvest.kinds import (
     extra_column,
     extra_keys,
     json_text,
+    objects_of,
 )
 from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from ..pagination import Paginator
@@ -93,10 +94,8 @@ _CERTIFICATE_KEYS = frozenset(
 
 
 def rows_of_result(record: Mapping[str, Any]) -> list[Row]:
-    certificates = record.get("certificates") or [{}]
     rows = []
-    for index, certificate in enumerate(certificates):
-        certificate = as_mapping(certificate)
+    for index, certificate in enumerate(objects_of(record.get("certificates"))):
         amount = as_mapping(certificate.get("amountPaid"))
         rows.append(
             {
@@ -119,8 +118,8 @@ def rows_of_result(record: Mapping[str, Any]) -> list[Row]:
                 "certificate_custom_message": certificate.get("certificateCustomMessage"),
                 "extra": extra_column(
                     {
-                        "applicant": extra_keys(record, _APPLICANT_KEYS),
-                        "certificate": extra_keys(certificate, _CERTIFICATE_KEYS),
+                        "applicant": extra_keys(record, _APPLICANT_KEYS, lists=("certificates",)),
+                        "certificate": extra_keys(certificate, _CERTIFICATE_KEYS, objects=("amountPaid",)),
                         "amountPaid": extra_keys(amount, frozenset({"amountPaid", "currency"})),
                     }
                 ),
@@ -153,8 +152,7 @@ _SLOT_KEYS = frozenset({"slotId", "fromTime", "toTime", "capacity"})
 
 def rows_of_slot_window(record: Mapping[str, Any]) -> list[Row]:
     rows = []
-    for slot in record.get("slots") or [{}]:
-        slot = as_mapping(slot)
+    for slot in objects_of(record.get("slots")):
         rows.append(
             {
                 "slot_window_id": record.get("slotWindowId"),
@@ -169,7 +167,10 @@ def rows_of_slot_window(record: Mapping[str, Any]) -> list[Row]:
                 "slot_to_time": slot.get("toTime"),
                 "slot_capacity": slot.get("capacity"),
                 "extra": extra_column(
-                    {"window": extra_keys(record, _WINDOW_KEYS), "slot": extra_keys(slot, _SLOT_KEYS)}
+                    {
+                        "window": extra_keys(record, _WINDOW_KEYS, lists=("slots",)),
+                        "slot": extra_keys(slot, _SLOT_KEYS),
+                    }
                 ),
             }
         )
@@ -216,7 +217,7 @@ def rows_of_enrolled(record: Mapping[str, Any]) -> list[Row]:
             "crf": crf if isinstance(crf, str) else json_text(crf),
             "extra": extra_column(
                 {
-                    "applicant": extra_keys(record, _ENROLLED_KEYS),
+                    "applicant": extra_keys(record, _ENROLLED_KEYS, objects=("bookingTimezone",)),
                     "bookingTimezone": extra_keys(timezone, frozenset({"id", "name", "difference"})),
                 }
             ),
@@ -264,7 +265,7 @@ KINDS = (
         table="results",
         columns=tuple(rows_of_result({})[0]),
         key=("email", "certification_name", "payment_date"),
-        rows=rows_of_result,
+        flatten=rows_of_result,
         open=_open_results,
         filters=(ASSESSMENT, EMAIL),
         default_page_size=None,
@@ -276,7 +277,7 @@ KINDS = (
         table="tests",
         columns=tuple(rows_of_test({})[0]),
         key=("test_id",),
-        rows=rows_of_test,
+        flatten=rows_of_test,
         open=_open_tests,
         filters=(STATUS,),
         default_page_size=500,
@@ -288,7 +289,7 @@ KINDS = (
         table="slot_windows",
         columns=tuple(rows_of_slot_window({})[0]),
         key=("slot_window_id", "slot_id"),
-        rows=rows_of_slot_window,
+        flatten=rows_of_slot_window,
         open=_open_slot_windows,
         default_page_size=None,
         help="slot windows with their slots",
@@ -299,7 +300,7 @@ KINDS = (
         table="enrolled",
         columns=tuple(rows_of_enrolled({})[0]),
         key=("email", "slot_id", "assessment_id"),
-        rows=rows_of_enrolled,
+        flatten=rows_of_enrolled,
         open=_open_enrolled,
         filters=(SLOT_WINDOW,),
         default_page_size=500,

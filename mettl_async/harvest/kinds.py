@@ -34,8 +34,37 @@ def json_text(value: Any) -> str | None:
     return None if value is None else dumps(value).decode()
 
 
-def extra_keys(record: Mapping[str, Any], known: frozenset[str]) -> dict[str, Any]:
-    return {k: v for k, v in record.items() if k not in known}
+#: What a column holds as it is; anything else (an object or a list) is written as JSON text.
+_CELL_TYPES = frozenset({str, int, float, bool, type(None)})
+
+
+def extra_keys(
+    record: Mapping[str, Any],
+    known: frozenset[str],
+    *,
+    objects: tuple[str, ...] = (),
+    lists: tuple[str, ...] = (),
+) -> dict[str, Any]:
+    """The keys the columns do not name, and the known ``objects`` (and ``lists`` of objects)
+    that arrived in another shape: those cannot be flattened, so they are kept here whole."""
+    extra = {k: v for k, v in record.items() if k not in known}
+    for name in objects:
+        value = record.get(name)
+        if value is not None and not isinstance(value, Mapping):
+            extra[name] = value
+    for name in lists:
+        value = record.get(name)
+        if value is not None and value != [] and objects_of(value) == [{}]:
+            extra[name] = value
+    return extra
+
+
+def objects_of(value: Any) -> list[Mapping[str, Any]]:
+    """The objects of a nested list to flatten, one row each; ``[{}]`` (one row) when there are
+    none or the value is not a list of objects (:func:`extra_keys` keeps it then)."""
+    if isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
+        return value
+    return [{}]
 
 
 def extra_column(parts: Mapping[str, Mapping[str, Any]]) -> str | None:
@@ -97,7 +126,8 @@ class HarvestKind:
     columns: tuple[str, ...]
     #: Columns that identify a row; a re-run or resume updates instead of duplicating.
     key: tuple[str, ...]
-    rows: Callable[[Mapping[str, Any]], list[Row]]
+    #: The platform's flattening of one record; :meth:`rows` gives what sinks write.
+    flatten: Callable[[Mapping[str, Any]], list[Row]]
     #: ``open(client, filters, page_size)`` -> the paginator of the records.
     open: Callable[[Any, Mapping[str, Any], int | None], Paginator[Any]]
     #: The page size asked for when the user names none (``None``: the server's default).
@@ -105,6 +135,17 @@ class HarvestKind:
     help: str
     #: The filters this kind takes.
     filters: tuple[Filter, ...] = ()
+
+    def rows(self, record: Mapping[str, Any]) -> list[Row]:
+        """The record's rows, each value one a column holds (text, a number, a boolean or
+        ``None``): an object or list where the kind expects a value is written as JSON text."""
+        return [
+            {
+                name: value if value.__class__ in _CELL_TYPES else json_text(value)
+                for name, value in row.items()
+            }
+            for row in self.flatten(record)
+        ]
 
 
 _REGISTRY: dict[str, HarvestKind] = {}

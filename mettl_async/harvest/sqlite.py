@@ -98,7 +98,7 @@ class SqliteSink(Sink):
     def _row(self, row: Mapping[str, Any], record: Any) -> tuple[Any, ...]:
         # A NULL in a key would never conflict (NULLs are distinct), so keys hold '' instead.
         key = self.kind.key
-        values = ("" if row[c] is None and c in key else row[c] for c in self.kind.columns)
+        values = ("" if row[c] is None and c in key else _sqlite_value(row[c]) for c in self.kind.columns)
         return (*values, dumps(record).decode())
 
     def _rows(self, records: list[Any]) -> list[tuple[Any, ...]]:
@@ -154,3 +154,11 @@ class SqliteSink(Sink):
         finally:
             if self._lock is not None:
                 self._lock.release()
+
+
+def _sqlite_value(value: Any) -> Any:
+    """SQLite's INTEGER holds 64 bits: a larger integer (a 30-digit id) is stored as its exact
+    decimal text, which still works as a key."""
+    if value.__class__ is int and not -(2**63) <= value < 2**63:
+        return str(value)
+    return value

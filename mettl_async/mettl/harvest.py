@@ -152,7 +152,7 @@ def rows_of_schedule(record: Mapping[str, Any]) -> list[Row]:
             "test_resume_enabled_for_expired_test_url": record.get("testResumeEnabledForExpiredTestURL"),
             "extra": extra_column(
                 {
-                    "schedule": extra_keys(record, _SCHEDULE_KEYS),
+                    "schedule": extra_keys(record, _SCHEDULE_KEYS, objects=("access", "scheduleWindow")),
                     "access": extra_keys(access, frozenset({"type"})),
                     "scheduleWindow": extra_keys(window, frozenset({"openTime", "closeTime", "timeZone"})),
                 }
@@ -228,8 +228,8 @@ def rows_of_result(record: Mapping[str, Any]) -> list[Row]:
             "proctoring_details": json_text(record.get("proctoringDetails")),
             "extra": extra_column(
                 {
-                    "candidate": extra_keys(record, _RESULT_KEYS),
-                    "testStatus": extra_keys(status, _STATUS_KEYS),
+                    "candidate": extra_keys(record, _RESULT_KEYS, objects=("testStatus",)),
+                    "testStatus": extra_keys(status, _STATUS_KEYS, objects=("result",)),
                     "result": extra_keys(result, _MARK_KEYS),
                 }
             ),
@@ -273,7 +273,7 @@ SCHEDULE_RESULTS = HarvestKind(
     table="mettl_results",
     columns=_RESULT_COLUMNS,
     key=("access_key", "email"),
-    rows=rows_of_result,
+    flatten=rows_of_result,
     open=_open_schedule_results,
     filters=(SCHEDULE,),
     default_page_size=100,
@@ -287,7 +287,7 @@ KINDS = (
         table="mettl_assessments",
         columns=tuple(rows_of_assessment({})[0]),
         key=("assessment_id",),
-        rows=rows_of_assessment,
+        flatten=rows_of_assessment,
         open=_open_assessments,
         default_page_size=100,
         help="the account's assessments",
@@ -298,7 +298,7 @@ KINDS = (
         table="mettl_schedules",
         columns=tuple(rows_of_schedule({})[0]),
         key=("access_key",),
-        rows=rows_of_schedule,
+        flatten=rows_of_schedule,
         open=_open_schedules,
         default_page_size=100,
         help="every schedule (test link) of the account",
@@ -310,7 +310,7 @@ KINDS = (
         table="mettl_results",
         columns=_RESULT_COLUMNS,
         key=("access_key", "email"),
-        rows=rows_of_result,
+        flatten=rows_of_result,
         open=_open_candidate_results,
         filters=(EMAIL,),
         default_page_size=100,
