@@ -97,6 +97,12 @@ def test_a_nested_value_of_another_shape_is_kept_whole_in_extra(
     assert orjson.loads(row["extra"]) == kept
 
 
+@pytest.mark.parametrize("certificates", [[], [{}], None])
+def test_no_certificates_is_one_row_with_nothing_in_extra(certificates: Any) -> None:
+    (row,) = kinds()["results"].rows({"email": "a@x.org", "certificates": certificates})
+    assert (row["email"], row["certificate_index"], row["extra"]) == ("a@x.org", 0, None)
+
+
 def test_an_object_where_a_value_was_expected_is_written_as_json_text() -> None:
     (row,) = kinds()["tests"].rows({"testId": {"a": [1, 2]}, "testName": [1], "status": "Active"})
     assert (row["test_id"], row["test_name"], row["status"]) == ('{"a":[1,2]}', "[1]", "Active")

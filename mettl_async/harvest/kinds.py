@@ -54,17 +54,19 @@ def extra_keys(
             extra[name] = value
     for name in lists:
         value = record.get(name)
-        if value is not None and value != [] and objects_of(value) == [{}]:
+        if value is not None and not _objects(value):
             extra[name] = value
     return extra
+
+
+def _objects(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(item, Mapping) for item in value)
 
 
 def objects_of(value: Any) -> list[Mapping[str, Any]]:
     """The objects of a nested list to flatten, one row each; ``[{}]`` (one row) when there are
     none or the value is not a list of objects (:func:`extra_keys` keeps it then)."""
-    if isinstance(value, list) and value and all(isinstance(item, Mapping) for item in value):
-        return value
-    return [{}]
+    return value if value and _objects(value) else [{}]
 
 
 def extra_column(parts: Mapping[str, Mapping[str, Any]]) -> str | None:
