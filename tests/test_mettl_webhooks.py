@@ -18,6 +18,8 @@ import attrs
 import orjson
 import pytest
 from aiohttp import web
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from mettl_async.cli.harvest import harvest_to
 from mettl_async.harvest.kinds import kinds
@@ -355,3 +357,47 @@ async def test_automatic_completion_posts_every_event(receiver: Receiver) -> Non
         (key, "d@example.org", "Completed"),
         (key, "e@example.org", "Completed"),
     ]
+
+
+_ODD_TEXT = [
+    "",
+    " ",
+    "Fri, 16 Aug 2024 13:14:21 GMT",
+    "Jan 0, 2147483648 1:0:0 AM",
+    "[1,2]",
+    '{"a":1}',
+    "1e400",
+]
+_ODD = st.recursive(
+    st.one_of(
+        st.none(),
+        st.booleans(),
+        st.integers(min_value=-(10**30), max_value=10**30),
+        st.floats(allow_nan=False, allow_infinity=False),
+        st.text(max_size=12),
+        st.sampled_from(_ODD_TEXT),
+        st.just(orjson.loads(b"[" * 900 + b"]" * 900)),
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3), st.dictionaries(st.text(max_size=6), inner, max_size=3)
+    ),
+    max_leaves=8,
+)
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    event=st.sampled_from([FINISHED, GRADED]),
+    changes=st.dictionaries(st.sampled_from(sorted({*FINISHED, *GRADED})), _ODD, max_size=4),
+)
+def test_any_event_is_a_delivery_that_lands_or_a_rejection(
+    event: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    try:
+        delivery = parse(json.dumps({**event, **changes}).encode())
+    except WebhookRejected as rejected:
+        status = rejected.status
+    else:
+        status = 200
+        assert delivery.kind.rows(delivery.record)
+    assert status in (200, 400)

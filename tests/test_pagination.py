@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
+import contextlib
 import random
 from collections.abc import Mapping
 from typing import Any
 
 import orjson
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from mettl_async.errors import InputError, MalformedResponseError, PaginationError
+from mettl_async.errors import InputError, MalformedResponseError, MettlError, PaginationError
 from mettl_async.fingerprints import SET_LIMIT, Fingerprints
 from mettl_async.pagination import ListEndpoint, Page, Paginator, content_fingerprint
 from mettl_async.paging import (
@@ -527,3 +530,78 @@ def test_a_page_repeating_a_fingerprint_names_the_first_repeat(start: int) -> No
     fresh = [5 * 10**17 + i for i in range(10)]
     assert seen.first_repeat([*fresh, fresh[3]]) == 10  # a repeat within the page
     assert seen.first_repeat([-(2**63)]) == 0
+
+
+# -- hostile pages: every paging style's arithmetic answers, or raises the library's own error --
+
+PAGINGS = [
+    OffsetPaging(default_limit=20, max_limit=500),
+    OffsetPaging(total_key="total"),
+    NextLinkPaging("paging.next", max_limit=500),
+    NextLinkPaging("nextUrl", max_limit=500),
+    PageNumberPaging(default_limit=300, max_limit=300),
+]
+_LINKS = st.sampled_from(
+    [
+        "http://h/x?offset=20&limit=20",
+        "http://h/x?offset=99999999999999999999999&limit=1",
+        "http://h/x?offset=-1",
+        "?offset=1e5&limit=2",
+        "http://[::1/x?offset=2",
+        "http://h/x?offset=2&offset=3&limit=0",
+        "http://h:99999999/x?offset=1",
+    ]
+)
+_SCALARS = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(),
+    st.text(max_size=20),
+    _LINKS,
+)
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=3),
+        st.dictionaries(st.sampled_from(["next", "paging", "nextUrl", "total", "x"]), inner, max_size=3),
+    ),
+    max_leaves=6,
+)
+_HEADERS = st.dictionaries(
+    st.sampled_from(
+        ["X-Pagination-Item-Count", "X-Pagination-Page-Count", "X-Pagination-Page", "X-Pagination-Limit"]
+    ),
+    st.one_of(st.text(max_size=25), st.sampled_from(["1", "0", "-1", "300", "9" * 40, "1e3", " 2 ", "١٢"])),
+    max_size=4,
+)
+_POSITIONS = st.builds(
+    PagePosition,
+    st.one_of(st.none(), st.integers(0, 10**6)),
+    st.one_of(st.none(), st.integers(1, 500)),
+    st.one_of(st.none(), st.integers(1, 10**6)),
+)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    paging=st.sampled_from(PAGINGS),
+    position=_POSITIONS,
+    payload=st.dictionaries(st.sampled_from(["paging", "nextUrl", "total", "x"]), _VALUES, max_size=3),
+    headers=_HEADERS,
+    size=st.integers(0, 600),
+)
+def test_hostile_pages_get_answers_or_the_librarys_own_errors(
+    paging: Any, position: PagePosition, payload: dict[str, Any], headers: dict[str, str], size: int
+) -> None:
+    page = PageData([{"i": i} for i in range(size)], payload, headers)
+    steps = (
+        lambda: paging.following(position, page),
+        lambda: paging.total(page),
+        lambda: paging.before(position),
+        lambda: paging.predict(position, page, max(size, 1)),
+        lambda: paging.params(position),
+    )
+    for step in steps:
+        with contextlib.suppress(MettlError):  # any other exception fails the test
+            step()
