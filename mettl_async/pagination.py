@@ -18,12 +18,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hasha
 from typing import Any, Generic, TypeVar
 
 import attrs
-import orjson
 
 from .collection import collector_paused
 from .errors import PaginationError
 from .fingerprints import Fingerprints
 from .paging import PageData, PagePosition, Paging, check_max_items
+from .wire import dumps
 
 T = TypeVar("T")
 
@@ -34,34 +34,8 @@ RecordKey = Callable[[Mapping[str, Any]], Hashable]
 
 def content_fingerprint(record: Mapping[str, Any]) -> int:
     """A record by its whole content (keys in any order): Python's keyed 64-bit hash of its
-    canonical JSON, enough to tell records apart within one walk."""
-    try:
-        return hash(orjson.dumps(record, option=orjson.OPT_SORT_KEYS))
-    except TypeError:  # integers beyond 64 bits, or nesting deeper than orjson writes
-        return _structure_fingerprint(record)
-
-
-def _structure_fingerprint(value: Any) -> int:
-    """The same, read with a stack of its own: no nesting is too deep for it. The tokens are
-    typed (``1`` is not ``true``) and brackets mark where each object or list ends."""
-    tokens: list[Any] = []
-    stack: list[Any] = [value]
-    while stack:
-        item = stack.pop()
-        if isinstance(item, dict):
-            tokens.append("{")
-            stack.append(("end",))
-            for name in sorted(item, reverse=True):
-                stack.extend((item[name], ("name", name)))
-        elif isinstance(item, list):
-            tokens.append("[")
-            stack.append(("end",))
-            stack.extend(reversed(item))
-        elif isinstance(item, tuple):  # a marker of this walk: decoded JSON holds no tuples
-            tokens.append(item)
-        else:
-            tokens.append((type(item), item))
-    return hash(tuple(tokens))
+    canonical JSON bytes, enough to tell records apart within one walk."""
+    return hash(dumps(record, sort_keys=True))
 
 
 @attrs.frozen
@@ -106,10 +80,14 @@ class ListEndpoint(Generic[T]):
         key = self.key(record)
         if key is None or (isinstance(key, tuple) and all(part is None for part in key)):
             return content_fingerprint(record)
-        try:
+        if key.__class__ is str:
             return hash(key)
+        try:
+            hash(key)
         except TypeError:
             return content_fingerprint(record)
+        # Numbers hash as numbers (-1 and -2 alike, and every 2**61-1 apart): hash their text.
+        return hash(dumps(key))
 
 
 @attrs.define

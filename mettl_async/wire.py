@@ -67,16 +67,34 @@ def loads_exact(data: bytes | str) -> Any:
     """``orjson.loads`` with integers of any size read exactly (a 30-digit id stays that id).
 
     Raises :class:`ValueError` for anything that is not JSON, as orjson does: ``NaN``,
-    ``Infinity`` and numbers beyond a double's range included, whichever parser reads it.
+    ``Infinity``, numbers beyond a double's range, text that is not UTF-8 (a byte-order
+    mark included) and lone surrogates, whichever parser reads it.
     """
     raw = data.encode() if isinstance(data, str) else data
     scan = raw.translate(_DIGITS)
     if _LONG_RUN not in scan and _LONG_NEGATIVE not in scan:
         return orjson.loads(raw)
     try:
-        return json.loads(raw, parse_constant=_not_a_number, parse_float=_finite)
+        value = json.loads(raw.decode(), parse_constant=_not_a_number, parse_float=_finite)
     except RecursionError:
         raise ValueError("nested too deeply") from None
+    _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """The standard library reads ``"\\ud800"`` into a string that cannot be written back as
+    UTF-8; orjson refuses it, and so does :func:`loads_exact`."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            item.encode()  # UnicodeEncodeError is a ValueError
 
 
 def parse_json(body: bytes) -> Any:
@@ -93,39 +111,48 @@ def parse_json(body: bytes) -> Any:
         return NOT_JSON
 
 
-def dumps(value: Any) -> bytes:
-    """Compact JSON bytes of a decoded value: integers of any size, nesting of any depth."""
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON bytes of a decoded value: integers of any size, nesting of any depth;
+    with ``sort_keys``, object members in the order of their names."""
     try:
-        return orjson.dumps(value)
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
     except TypeError:  # an integer beyond 64 bits, or deeper than orjson's 255 levels
-        return _dumps_with_a_stack(value)
+        return _dumps_with_a_stack(value, sort_keys=sort_keys)
 
 
-def _dumps_with_a_stack(value: Any) -> bytes:
+class _Punctuation(bytes):
+    """Bytes this writer queued itself (a type of its own: data holding bytes is refused)."""
+
+
+_OPEN_OBJECT, _CLOSE_OBJECT = _Punctuation(b"{"), _Punctuation(b"}")
+_OPEN_ARRAY, _CLOSE_ARRAY, _COMMA = _Punctuation(b"["), _Punctuation(b"]"), _Punctuation(b",")
+
+
+def _dumps_with_a_stack(value: Any, *, sort_keys: bool) -> bytes:
     """What orjson would write, walking with a stack of its own (the standard library's
     encoder recurses, and a 1,000-level record that orjson read would exhaust it)."""
     out: list[bytes] = []
     stack: list[Any] = [value]
     while stack:
         item = stack.pop()
-        if isinstance(item, bytes):  # punctuation queued by this walk: decoded JSON holds no bytes
+        if item.__class__ is _Punctuation:
             out.append(item)
         elif isinstance(item, dict):
-            out.append(b"{")
-            stack.append(b"}")
-            entries = list(item.items())
+            out.append(_OPEN_OBJECT)
+            stack.append(_CLOSE_OBJECT)
+            entries = sorted(item.items()) if sort_keys else list(item.items())
             for index in range(len(entries) - 1, -1, -1):
                 name, member = entries[index]
-                stack.extend((member, _name(name) + b":"))
+                stack.extend((member, _Punctuation(_name(name) + b":")))
                 if index:
-                    stack.append(b",")
+                    stack.append(_COMMA)
         elif isinstance(item, list | tuple):
-            out.append(b"[")
-            stack.append(b"]")
+            out.append(_OPEN_ARRAY)
+            stack.append(_CLOSE_ARRAY)
             for index in range(len(item) - 1, -1, -1):
                 stack.append(item[index])
                 if index:
-                    stack.append(b",")
+                    stack.append(_COMMA)
         elif isinstance(item, int) and not isinstance(item, bool):
             out.append(str(item).encode())
         else:

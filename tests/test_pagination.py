@@ -481,6 +481,27 @@ def test_a_record_too_deep_for_orjson_is_still_fingerprinted_by_content() -> Non
 KEYED = ListEndpoint("/tests", "tests", lambda r: r, OFFSET, key=lambda r: (r.get("testId"), r.get("status")))
 
 
+@pytest.mark.parametrize(
+    ("one", "other"),
+    [
+        ({"id": 10**29, "t": -1}, {"id": 10**29, "t": -2}),  # hash(-1) == hash(-2)
+        ({"id": 2**64 + 7}, {"id": 2**64 + 7 + (2**61 - 1)}),  # numbers hash modulo 2**61 - 1
+        ({"id": 10**29, "t": 1}, {"id": 10**29, "t": True}),
+        ({"id": 10**29, "t": 1}, {"id": 10**29, "t": 1.0}),
+    ],
+)
+def test_content_fingerprints_tell_numbers_apart_beyond_64_bits(one: Any, other: Any) -> None:
+    assert content_fingerprint(one) != content_fingerprint(other)
+    assert content_fingerprint(one) == content_fingerprint(dict(reversed(one.items())))
+
+
+def test_natural_keys_that_are_numbers_are_told_apart() -> None:
+    assert KEYED.fingerprint({"testId": -1, "status": "A"}) != KEYED.fingerprint(
+        {"testId": -2, "status": "A"}
+    )
+    assert WINDOWS.fingerprint({"slotWindowId": 1}) != WINDOWS.fingerprint({"slotWindowId": 2**61})
+
+
 @pytest.mark.parametrize("odd", [[1], {"id": 1}, None])
 def test_a_key_that_is_not_a_value_compares_records_by_content(odd: Any) -> None:
     one, other = {"testId": odd, "status": None, "n": 1}, {"testId": odd, "status": None, "n": 2}

@@ -456,6 +456,40 @@ def test_the_exact_parser_refuses_what_orjson_refuses(body: bytes) -> None:
         loads_exact(body)
 
 
+@pytest.mark.parametrize(
+    "body",
+    [
+        b'{"p":"12345678901234567890","n":"\\ud800"}',  # a lone surrogate escape
+        b'{"p":"12345678901234567890","n":"\xed\xa0\x80"}',  # an encoded surrogate
+        b'\xef\xbb\xbf{"p":12345678901234567890}',  # a byte-order mark
+        '{"p":12345678901234567890}'.encode("utf-16"),
+    ],
+)
+def test_the_exact_parser_refuses_text_orjson_refuses(body: bytes) -> None:
+    """A body sent to the standard library's parser (it holds a 20-digit run) is held to
+    orjson's rules, so that what is read can always be written back."""
+    from mettl_async.wire import NOT_JSON, parse_json
+
+    with pytest.raises(orjson.JSONDecodeError):
+        orjson.loads(body)
+    assert parse_json(body) is NOT_JSON
+
+
+def test_a_surrogate_pair_is_read_by_either_parser() -> None:
+    from mettl_async.wire import dumps, parse_json
+
+    body = b'{"p":12345678901234567890,"n":"\\ud83d\\ude00"}'
+    assert parse_json(body) == {"p": 12345678901234567890, "n": "\U0001f600"}
+    assert dumps(parse_json(body)) == '{"p":12345678901234567890,"n":"\U0001f600"}'.encode()
+
+
+def test_the_writer_refuses_bytes_as_orjson_does() -> None:
+    from mettl_async.wire import dumps
+
+    with pytest.raises(TypeError):
+        dumps({"a": b"xyz", "big": 10**30})
+
+
 DEEP = b"[" * 1000 + b"]" * 1000  # orjson reads 1,024 levels but writes only 255
 #: Deeper than orjson writes, within what the standard library reads (a body holding a big
 #: integer is read by it; one with a big integer *and* 1,000 levels is refused as not JSON).
