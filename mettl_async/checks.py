@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Mapping
 from typing import Any, TypeVar
+from urllib.parse import SplitResult, urlsplit
 
 from .errors import InputError
 
@@ -16,17 +17,31 @@ T = TypeVar("T")
 _EMAIL = re.compile(r"^[^@\s\x00-\x1f\x7f/?#%]+@[^@\s\x00-\x1f\x7f/?#%]+\.[^@\s\x00-\x1f\x7f/?#%]+$")
 
 
+def check_utf8(name: str, value: str) -> str:
+    """Text that can be sent: a lone surrogate (``"\\ud800"``) has no UTF-8 form."""
+    try:
+        value.encode()
+    except UnicodeEncodeError:
+        raise InputError(name, "must be text that UTF-8 can encode (it holds a lone surrogate)") from None
+    return value
+
+
 def check_email(name: str, value: object) -> str:
     """An e-mail address, stripped of surrounding spaces (a line break is refused, not stripped)."""
     if not isinstance(value, str) or not _EMAIL.fullmatch(value.strip(" ")):
         raise InputError(name, f"must be an e-mail address, got {value!r}")
-    return value.strip(" ")
+    return check_utf8(name, value.strip(" "))
+
+
+#: Ids are 64-bit integers on every platform (Java longs, Rails bigints).
+MAX_ID = 2**63 - 1
 
 
 def check_id(name: str, value: object) -> str:
     """A positive integer id, as the text sent."""
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise InputError(name, f"must be a positive integer id, got {value!r}")
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= MAX_ID:
+        shown = value if not isinstance(value, int) or value.bit_length() < 128 else "a larger integer"
+        raise InputError(name, f"must be a positive integer id below 2**63, got {shown!r}")
     return str(value)
 
 
@@ -34,7 +49,28 @@ def check_text(name: str, value: object) -> str:
     """Non-blank text."""
     if not isinstance(value, str) or not value.strip():
         raise InputError(name, f"is required and must be non-blank text, got {value!r}")
-    return value
+    return check_utf8(name, value)
+
+
+def split_http_url(value: object) -> SplitResult | None:
+    """The parts of an absolute http(s) URL with a host, on one line; ``None`` for anything else
+    (a malformed one included: ``urlsplit`` raises for ``http://[::1``)."""
+    if not isinstance(value, str) or _CONTROL.search(value) or " " in value:
+        return None
+    try:
+        parts = urlsplit(value)
+        host, _ = parts.hostname, parts.port
+    except ValueError:
+        return None
+    return parts if parts.scheme in ("http", "https") and host else None
+
+
+def check_url(name: str, value: object) -> str:
+    """An absolute http(s) URL (a callback, a redirect)."""
+    if split_http_url(value) is None:
+        raise InputError(name, f"must be an absolute http(s) URL, got {value!r}")
+    assert isinstance(value, str)
+    return check_utf8(name, value)
 
 
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")

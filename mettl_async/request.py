@@ -19,6 +19,8 @@ from urllib.parse import quote
 import attrs
 import orjson
 
+from .errors import InputError
+
 
 class Placement(enum.Enum):
     """Where a request's parameters travel."""
@@ -105,9 +107,14 @@ def encode_path_segment(value: str) -> str:
     return quote(value, safe="@+!$&'()*,;=:-._~")
 
 
-def compact_json(value: Any) -> str:
-    """The exact compact JSON text sent (and signed) for a value: no whitespace, keys as given."""
-    return orjson.dumps(value).decode()
+def compact_json(value: Any, field: str = "body") -> str:
+    """The exact compact JSON text sent (and signed) for a value: no whitespace, keys as given.
+    What JSON cannot carry (an integer beyond 64 bits, a lone surrogate, an object of another
+    type) is an :class:`InputError` naming ``field``, before anything is sent."""
+    try:
+        return orjson.dumps(value).decode()
+    except TypeError as error:
+        raise InputError(field, f"must hold only JSON values: {error}") from None
 
 
 def multipart_boundary(fields: Mapping[str, str], files: tuple[FilePart, ...]) -> str:
@@ -176,6 +183,12 @@ def to_wire(
         return WireRequest(method, url, out, encode_params(params).encode("ascii"))
     if placement is Placement.JSON:
         out["Content-Type"] = "application/json"
-        return WireRequest(method, url, out, orjson.dumps(dict(params)))
+        try:
+            body = orjson.dumps(dict(params))
+        except TypeError:  # name the parameter JSON cannot carry
+            for name, value in params.items():
+                compact_json(value, name)
+            raise
+        return WireRequest(method, url, out, body)
     out["Content-Type"], body = encode_multipart(params, files)
     return WireRequest(method, url, out, body)

@@ -8,6 +8,7 @@ import ssl as ssl_module
 import aiohttp
 from yarl import URL
 
+from .checks import split_http_url
 from .errors import (
     ConfigurationError,
     ConnectError,
@@ -21,6 +22,8 @@ from .redaction import redact
 
 def normalize_base_url(base_url: str) -> str:
     """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
+    if split_http_url(base_url) is None:
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
     url = URL(base_url)
     if url.scheme not in ("http", "https") or not url.host:
         raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")

@@ -126,7 +126,7 @@ class TimezonesService(Service):
         """Set the account's time zone, e.g. ``"Asia/Kolkata"`` (setAdminTimeZone). Once only:
         a second call raises :class:`~mettl_async.errors.ConflictError` (E104)."""
         check_line("tzid", tzid)
-        await self._post("/setAdminTimeZone", {"data": compact_json({"tzid": tzid})})
+        await self._post("/setAdminTimeZone", {"data": compact_json({"tzid": tzid}, "data")})
 
 
 class AccountService(Service):
@@ -143,7 +143,7 @@ class AccountService(Service):
         body = to_wire(settings)
         if not body:
             raise InputError("settings", "at least one section must be set")
-        await self._post("/accountSettings", {"as": compact_json(body)}, safe=True)
+        await self._post("/accountSettings", {"as": compact_json(body, "as")}, safe=True)
 
 
 class ApplicantsService(Service):
@@ -173,7 +173,7 @@ class ApplicantsService(Service):
             rd["sendEmail"] = send_email
         if admin_verified is not None:
             rd["isAdminVerified"] = admin_verified
-        payload = await self._post("/registerApplicant", {"rd": compact_json(rd)})
+        payload = await self._post("/registerApplicant", {"rd": compact_json(rd, "rd")})
         return [parse(RegisteredApplicant, r) for r in records_at(payload, "applicants", "registerApplicant")]
 
     async def register_many(
@@ -222,7 +222,7 @@ class ApplicantsService(Service):
                 for a in allocations
             ]
         }
-        await self._post("/applicants/certificate", {"atd": compact_json(atd)})
+        await self._post("/applicants/certificate", {"atd": compact_json(atd, "atd")})
 
     async def login_url(self, email: str) -> str:
         """A single-sign-on URL for an admin-verified applicant (loginApplicant)."""
@@ -283,7 +283,7 @@ class SlotsService(Service):
     async def create(self, window: SlotWindowSpec) -> None:
         """Create a slot window (createSlot). Needs the account time zone set (E019)."""
         check_instance("window", window, SlotWindowSpec)
-        await self._post("/createSlot", {"cr": compact_json(window.to_wire())})
+        await self._post("/createSlot", {"cr": compact_json(window.to_wire(), "cr")})
 
     def windows(self, *, page_size: int | None = None, max_items: int | None = None) -> Paginator[SlotWindow]:
         """Slot windows from now on, deactivated ones last (getAllSlotWindows). The server
@@ -320,7 +320,7 @@ class SlotsService(Service):
             "slotId": int(check_id("slot_id", slot_id)),
             "certificateAssessmentId": int(check_id("assessment_id", assessment_id)),
         }
-        await self._post("/bookSlotsForApplicants", {"sga": compact_json(sga)})
+        await self._post("/bookSlotsForApplicants", {"sga": compact_json(sga, "sga")})
 
     async def release(self, applicant_email: str, assessment_id: int) -> None:
         """Release an applicant's booked slot (releaseSlot)."""
@@ -328,7 +328,7 @@ class SlotsService(Service):
             "applicantEmailId": check_email("applicant_email", applicant_email),
             "assessmentId": int(check_id("assessment_id", assessment_id)),
         }
-        await self._post("/releaseSlot", {"data": compact_json(data)})
+        await self._post("/releaseSlot", {"data": compact_json(data, "data")})
 
     async def delete_window(self, slot_window_id: int) -> None:
         """Delete a slot window (deleteSlotWindow). A GET that changes state: not repeated

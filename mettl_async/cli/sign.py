@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import os
 import time
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
+from urllib.parse import parse_qsl, urlunsplit
 
 import click
 
-from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY, Algorithm, sign, string_to_sign
+from ..checks import check_utf8, split_http_url
+from ..errors import InputError
+from ..mettl.signing import (
+    ENV_PRIVATE_KEY,
+    ENV_PUBLIC_KEY,
+    Algorithm,
+    check_param_text,
+    sign,
+    string_to_sign,
+)
 from ..request import encode_params, encode_value
 from .common import debug_option
 
@@ -29,8 +38,8 @@ def sign_command(method: str, url: str, params: tuple[str, ...], sha1: bool) -> 
     private_key = os.environ.get(ENV_PRIVATE_KEY)
     if not private_key:
         raise click.UsageError(f"set {ENV_PRIVATE_KEY} to sign")
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    parts = split_http_url(url)
+    if parts is None:
         raise click.BadParameter(f"must be an http(s) URL, got {url!r}", param_hint="URL")
     given = dict(parse_qsl(parts.query, keep_blank_values=True))
     for item in params:
@@ -44,6 +53,15 @@ def sign_command(method: str, url: str, params: tuple[str, ...], sha1: bool) -> 
             raise click.UsageError(f"give ak=... or set {ENV_PUBLIC_KEY}")
         given["ak"] = public_key
     given.setdefault("ts", str(int(time.time())))
+    for name, value in given.items():
+        try:
+            check_param_text(name, value)
+        except InputError as error:
+            raise click.BadParameter(f"{name}: {error.rule}", param_hint="NAME=VALUE") from None
+    try:
+        check_utf8(ENV_PRIVATE_KEY, private_key)
+    except InputError:
+        raise click.UsageError(f"{ENV_PRIVATE_KEY} must be UTF-8 text") from None
     given.pop("asgn", None)
     bare = urlunsplit((parts.scheme, parts.netloc, parts.path, "", ""))
     algorithm = Algorithm.HMAC_SHA1 if sha1 else Algorithm.HMAC_SHA256

@@ -56,7 +56,7 @@ class SignatureEncoding(enum.Enum):
             return value
         try:
             return cls(value.strip().lower())
-        except ValueError:
+        except (ValueError, AttributeError):  # AttributeError: not text at all
             raise ConfigurationError(
                 f"signature encoding must be hex or base64 (${ENV_SIGNATURE_ENCODING}), got {value!r}"
             ) from None
@@ -76,7 +76,7 @@ _TOKEN = re.compile(r"^[!#$%&'*+\-.^_`|~0-9A-Za-z]+$")
 
 def check_header_name(name: str) -> str:
     """A header name that HTTP can carry, else :class:`ConfigurationError`."""
-    if not _TOKEN.match(name):
+    if not _TOKEN.fullmatch(name):
         raise ConfigurationError(
             f"signature header must be an HTTP header name (${ENV_SIGNATURE_HEADER}), got {name!r}"
         )

@@ -10,6 +10,7 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
+from ..checks import split_http_url
 from ..client import BaseClient
 from ..errors import ConfigurationError
 from ..ratelimit import Limiter
@@ -29,8 +30,8 @@ def split_url(url: str) -> tuple[str, str]:
     The session drops a trailing slash from its base; it is kept as the path so
     that the URL on the wire is the one configured.
     """
-    parsed = URL(url)
-    if parsed.scheme not in ("http", "https") or not parsed.host:
+    parsed = URL(url) if split_http_url(url) is not None else None
+    if parsed is None or parsed.scheme not in ("http", "https") or not parsed.host:
         raise ConfigurationError(
             f"the iTEP url (${ENV_FULFILLMENT_URL}) must be an http(s) URL with a host, got {redact(url)!r}"
         )

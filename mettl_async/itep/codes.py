@@ -82,6 +82,6 @@ def read_test_id(payload: Any, body: bytes) -> str | None:
         value = body.decode("utf-8", "replace").strip()
     else:
         return None
-    if isinstance(value, str) and TEST_ID.match(value):
+    if isinstance(value, str) and TEST_ID.fullmatch(value):
         return value
     return None

@@ -97,7 +97,7 @@ def closest_field(name: str) -> str:
 
 def check_product_code(value: object) -> str:
     """``GTX-<test type>`` or ``STX-<test type>``, exactly (case-sensitive, no spaces)."""
-    if not isinstance(value, str) or not PRODUCT_CODE.match(value):
+    if not isinstance(value, str) or not PRODUCT_CODE.fullmatch(value):
         raise InputError(
             "product-code",
             f"must be GTX-<test type> or STX-<test type> (e.g. GTX-Academic-Plus; case-sensitive, "
@@ -152,7 +152,10 @@ def check_json_object(name: str, value: object) -> dict[str, Any]:
         raise InputError(name, f"must be a JSON object, got {type(value).__name__}")
     if not value:
         raise InputError(name, "must not be an empty object")
-    checked: dict[str, Any] = check_json_value(name, value)
+    try:
+        checked: dict[str, Any] = check_json_value(name, value)
+    except RecursionError:  # nested thousands deep, or holding itself
+        raise InputError(name, "nests too deeply to send (or contains itself)") from None
     return checked
 
 

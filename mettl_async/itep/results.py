@@ -242,7 +242,7 @@ def parse_result(data: Any) -> ItepResult:
     test_id = _text(data, "TestID")
     if test_id is None:
         raise _rejected("TestID", "is required")
-    if not TEST_ID.match(test_id):
+    if not TEST_ID.fullmatch(test_id):
         raise _rejected("TestID", f"must be a test ID (letters and digits), got {test_id!r}")
     status = _text(data, "Status")
     if status is None:

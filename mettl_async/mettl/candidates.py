@@ -114,7 +114,7 @@ class CandidatesService(Service):
         if _flags(send_email=send_email):
             rd["sendEmail"] = send_email
         path = self._path(access_key)
-        payload = await self._post(path, {"rd": compact_json(rd)})
+        payload = await self._post(path, {"rd": compact_json(rd, "rd")})
         return [parse(RegistrationStatus, r) for r in records_at(payload, "registrationStatus", path)]
 
     async def register_many(

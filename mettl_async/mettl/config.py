@@ -15,7 +15,11 @@ A base URL and an API version combine by one rule, :func:`resolve_base_url`:
 
 from __future__ import annotations
 
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlunsplit
+
+from ..checks import split_http_url
+from ..errors import ConfigurationError
+from ..redaction import redact
 
 ENV_API_BASE_URL = "METTL_API_BASE_URL"
 ENV_API_VERSION = "METTL_API_VERSION"
@@ -45,7 +49,9 @@ def resolve_base_url(base_url: str | None, api_version: str | None) -> tuple[str
     if not base_url:
         chosen = version or DEFAULT_API_VERSION
         return f"{API_ORIGIN}/{chosen}", chosen
-    parts = urlsplit(base_url.strip())
+    parts = split_http_url(base_url.strip())
+    if parts is None:
+        raise ConfigurationError(f"base_url must be an http(s) URL with a host, got {redact(base_url)!r}")
     segments = parts.path.rstrip("/").split("/")
     if segments[-1].lower() in API_VERSIONS:
         found = segments[-1].lower()

@@ -45,7 +45,7 @@ _ACCESS_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
 
 def check_access_key(value: object) -> str:
     """A schedule's access key: letters, digits, ``-`` and ``_``."""
-    if not isinstance(value, str) or not _ACCESS_KEY.match(value):
+    if not isinstance(value, str) or not _ACCESS_KEY.fullmatch(value):
         raise InputError(
             "access_key", f"must be a schedule's access key (letters, digits, '-', '_'), got {value!r}"
         )
@@ -138,9 +138,9 @@ class AccountService(Service):
         """
         if white_label is not None:
             check_instance("white_label", white_label, WhiteLabel)
-        params = {"wl": compact_json(white_label.to_wire() if white_label else {})}
+        params = {"wl": compact_json(white_label.to_wire() if white_label else {}, "wl")}
         if support_numbers is not None:
-            params["sn"] = compact_json(check_support_numbers(support_numbers))
+            params["sn"] = compact_json(check_support_numbers(support_numbers), "sn")
         files: list[FilePart] = []
         if favicon is not None:
             files.append(image_part(FAVICON, favicon))
@@ -189,7 +189,7 @@ class AccountService(Service):
         ids = [int(check_id(f"pbt_ids[{i}]", value)) for i, value in enumerate(pbt_ids)]
         if len(set(ids)) != len(ids):
             raise InputError("pbt_ids", "names a PBT twice")
-        await self._post("/pbts", {"pbts": compact_json(ids)})
+        await self._post("/pbts", {"pbts": compact_json(ids, "pbts")})
 
 
 class AssessmentsService(Service):
@@ -219,7 +219,9 @@ class AssessmentsService(Service):
     async def create(self, spec: AssessmentSpec) -> int:
         """Create an assessment; returns its ``assessmentId`` (POST /assessments)."""
         check_instance("spec", spec, AssessmentSpec)
-        payload = await self._post("/assessments", {"assessments": compact_json(spec.to_wire())})
+        payload = await self._post(
+            "/assessments", {"assessments": compact_json(spec.to_wire(), "assessments")}
+        )
         found = payload.get("assessmentId")
         if found is None and isinstance(payload.get("assessment"), dict):
             found = payload["assessment"].get("assessmentId", payload["assessment"].get("id"))
@@ -231,7 +233,7 @@ class AssessmentsService(Service):
         """Change an assessment's settings; those left ``None`` are kept (POST /assessments/{id}/edit)."""
         check_instance("settings", settings, AssessmentSettings)
         path = f"/assessments/{check_id('assessment_id', assessment_id)}/edit"
-        await self._post(path, {"as": compact_json(settings.to_wire())}, safe=True)
+        await self._post(path, {"as": compact_json(settings.to_wire(), "as")}, safe=True)
 
 
 class SchedulesService(Service):
@@ -251,7 +253,7 @@ class SchedulesService(Service):
         if filter is not None:
             if not isinstance(filter, Mapping) or not filter:
                 raise InputError("filter", f"must be a non-empty mapping, got {filter!r}")
-            params["filter"] = compact_json(dict(filter))
+            params["filter"] = compact_json(dict(filter), "filter")
         payload = await self._get(path, params)
         items = payload.get("schedules")
         if not isinstance(items, list):
@@ -271,14 +273,14 @@ class SchedulesService(Service):
         if spec.name is None:
             raise InputError("name", "is required to create a schedule")
         path = f"/assessments/{check_id('assessment_id', assessment_id)}/schedules"
-        payload = await self._post(path, {"sc": compact_json(spec.to_wire())})
+        payload = await self._post(path, {"sc": compact_json(spec.to_wire(), "sc")})
         return parse(CreatedSchedule, _object(payload, "createdSchedule", path))
 
     async def edit(self, access_key: str, spec: ScheduleSpec) -> None:
         """Change the properties set in ``spec`` (POST /schedules/{key}/edit)."""
         check_instance("spec", spec, ScheduleSpec)
         path = f"/schedules/{encode_path_segment(check_access_key(access_key))}/edit"
-        await self._post(path, {"sc": compact_json(spec.to_wire())}, safe=True)
+        await self._post(path, {"sc": compact_json(spec.to_wire(), "sc")}, safe=True)
 
 
 __all__ = [

@@ -21,6 +21,7 @@ from typing import NamedTuple
 import attrs
 
 from ..auth import AuthScheme, Signed, Stamp
+from ..checks import check_utf8
 from ..errors import ConfigurationError, InputError
 from ..request import Request, to_wire
 
@@ -59,6 +60,15 @@ class Credentials:
     public_key: str
     private_key: str
 
+    def __attrs_post_init__(self) -> None:
+        for name, key in (("public_key", self.public_key), ("private_key", self.private_key)):
+            if not isinstance(key, str):
+                raise ConfigurationError(f"{name} must be text, got {type(key).__name__}")
+            try:
+                key.encode()
+            except UnicodeEncodeError:  # e.g. a byte that is not UTF-8 in the environment variable
+                raise ConfigurationError(f"{name} must be UTF-8 text") from None
+
     def __repr__(self) -> str:
         return f"Credentials(public_key={_mask(self.public_key)!r}, private_key=<hidden>)"
 
@@ -87,7 +97,7 @@ def check_param_text(name: str, value: object) -> str:
         raise InputError(name, f"must be text, got {type(value).__name__}")
     if "\n" in value or "\r" in value:
         raise InputError(name, "must not contain a line break (values are joined by line breaks to sign)")
-    return value
+    return check_utf8(name, value)
 
 
 class _Prepared(NamedTuple):

@@ -11,11 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 import attrs
 
-from ..checks import check_email, check_text_mapping
+from ..checks import check_email, check_text_mapping, check_url
 from ..errors import InputError
 from ..records import camel, to_wire
 from .uploads import check_colour, check_custom_test_url
@@ -40,14 +39,6 @@ def _wire(obj: Any, extra: Mapping[str, Any]) -> dict[str, Any]:
 
 
 Validator = Callable[[Any, "attrs.Attribute[Any]", Any], None]
-
-
-def check_url(field: str, value: object) -> str:
-    """An absolute http(s) URL."""
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
-        raise InputError(field, f"must be an absolute http(s) URL, got {value!r}")
-    return str(value)
 
 
 def _checked(field: str, check: Callable[[str, Any], Any]) -> Validator:

@@ -114,20 +114,20 @@ MAX_SUPPORT_NUMBERS = 2
 
 def check_colour(field: str, value: object) -> str:
     """A colour as the update takes it: six hex digits, no ``#``."""
-    if isinstance(value, str) and value.startswith("#") and _HEX_COLOUR.match(value[1:]):
+    if isinstance(value, str) and value.startswith("#") and _HEX_COLOUR.fullmatch(value[1:]):
         raise InputError(
             field,
             f"must be 6 hex digits without '#', e.g. {value[1:]!r} (the account sample of Get Account "
             f"Info shows '#ff9999', but the update takes the digits only), got {value!r}",
         )
-    if not isinstance(value, str) or not _HEX_COLOUR.match(value):
+    if not isinstance(value, str) or not _HEX_COLOUR.fullmatch(value):
         raise InputError(field, f"must be 6 hex digits without '#' (like '4C4794'), got {value!r}")
     return value
 
 
 def check_custom_test_url(value: object) -> str:
     """The text after ``https://tests.mettl.com/``: letters, digits, ``-``, ``_``, ``.``, ``~``."""
-    if not isinstance(value, str) or not _TEST_URL.match(value):
+    if not isinstance(value, str) or not _TEST_URL.fullmatch(value):
         raise InputError(
             "custom_test_url",
             f"must be the text after https://tests.mettl.com/ (letters, digits, '-', '_', '.', '~'), "
@@ -145,7 +145,7 @@ def check_support_numbers(value: object) -> list[str]:
             "support_numbers", f"at most {MAX_SUPPORT_NUMBERS} support numbers, got {len(value)}"
         )
     for index, number in enumerate(value):
-        if not isinstance(number, str) or not _PHONE.match(number.strip()):
+        if not isinstance(number, str) or not _PHONE.fullmatch(number.strip()):
             raise InputError(
                 f"support_numbers[{index}]", f"must be a phone number like '+91-82878-0340', got {number!r}"
             )

@@ -33,6 +33,7 @@ from typing import Any
 import attrs
 
 from ..auth import AuthScheme, Signed, Stamp
+from ..checks import check_utf8
 from ..errors import ConfigurationError, InputError
 from ..request import Placement, Request, compact_json, encode_path_segment, to_wire
 from .config import ENV_API_TOKEN, ENV_SECRET_KEY
@@ -69,12 +70,9 @@ def param_text(name: str, value: Any) -> str:
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value
+        return check_utf8(name, value)
     if isinstance(value, Mapping | list | tuple):
-        try:
-            return compact_json(value)
-        except TypeError as error:
-            raise InputError(name, f"must hold only JSON values: {error}") from None
+        return compact_json(value, name)
     if isinstance(value, float):
         shown = value if math.isfinite(value) else str(value)
         raise InputError(

@@ -17,7 +17,7 @@ _TENANT = re.compile(r"^[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$")
 
 def tenant_url(tenant: str) -> str:
     """The base URL of a tenant; the tenant must be one DNS label (``acme``, not ``acme.com``)."""
-    if not isinstance(tenant, str) or not _TENANT.match(tenant):
+    if not isinstance(tenant, str) or not _TENANT.fullmatch(tenant):
         raise ConfigurationError(
             f"tenant must be one DNS label such as 'acme' (from acme.proctorexam.com), got {tenant!r}"
         )

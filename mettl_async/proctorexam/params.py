@@ -7,9 +7,8 @@ import re
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
-from urllib.parse import urlsplit
 
-from ..checks import check_email, check_id, check_one_of, check_text
+from ..checks import check_email, check_id, check_one_of, check_text, check_url
 from ..errors import InputError, MalformedResponseError
 from ..records import R, parse
 from ..request import FilePart, compact_json
@@ -41,7 +40,7 @@ def word(name: str, value: object, *, required: bool = False) -> str | None:
     """A lowercase identifier such as ``record_review`` or ``teacher``, or ``None``."""
     if value is None and not required:
         return None
-    if not isinstance(value, str) or not _WORD.match(value):
+    if not isinstance(value, str) or not _WORD.fullmatch(value):
         raise InputError(name, f"must be a lowercase identifier such as 'teacher', got {value!r}")
     return value
 
@@ -63,10 +62,7 @@ def url(name: str, value: object) -> str | None:
     """An absolute http(s) URL (a callback), or ``None``."""
     if value is None:
         return None
-    parts = urlsplit(value) if isinstance(value, str) else None
-    if parts is None or parts.scheme not in ("http", "https") or not parts.hostname or " " in str(value):
-        raise InputError(name, f"must be an absolute http(s) URL, got {value!r}")
-    return str(value)
+    return check_url(name, value)
 
 
 def moment(name: str, value: object) -> str | None:
@@ -98,10 +94,7 @@ def json_text(name: str, value: object) -> str | None:
         return value
     if not isinstance(value, Mapping | list | tuple):
         raise InputError(name, f"must be an object or a list, got {type(value).__name__}")
-    try:
-        return compact_json(value)
-    except TypeError as error:
-        raise InputError(name, f"must hold only JSON values: {error}") from None
+    return compact_json(value, name)
 
 
 def filter_text(value: object) -> str | None:
@@ -151,7 +144,7 @@ def merge(explicit: Mapping[str, Any], fields: Mapping[str, Any] | None) -> dict
             "fields", f"must be a mapping of parameter name to value, got {type(fields).__name__}"
         )
     for name, value in fields.items():
-        if not isinstance(name, str) or not _NAME.match(name):
+        if not isinstance(name, str) or not _NAME.fullmatch(name):
             raise InputError("fields", f"parameter names are snake_case text, got {name!r}")
         if name in RESERVED_PARAMS:
             raise InputError(f"fields[{name!r}]", "is added by the client on every attempt")
@@ -176,7 +169,7 @@ def upload(field: str, filename: object, content: object, content_type: object) 
     if not isinstance(content, bytes | bytearray | memoryview):
         raise InputError("content", f"must be bytes, got {type(content).__name__}")
     kind = content_type or "application/octet-stream"
-    if not isinstance(kind, str) or not re.match(r"^[\w.+-]+/[\w.+-]+$", kind):
+    if not isinstance(kind, str) or not re.fullmatch(r"[\w.+-]+/[\w.+-]+", kind):
         raise InputError("content_type", f"must be a media type such as 'image/png', got {content_type!r}")
     return FilePart(field, name, bytes(content), kind)
 
