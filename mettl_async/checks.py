@@ -9,6 +9,7 @@ from typing import Any, TypeVar
 from urllib.parse import SplitResult, urlsplit
 
 from .errors import InputError
+from .redaction import redact
 
 T = TypeVar("T")
 
@@ -68,7 +69,8 @@ def split_http_url(value: object) -> SplitResult | None:
 def check_url(name: str, value: object) -> str:
     """An absolute http(s) URL (a callback, a redirect)."""
     if split_http_url(value) is None:
-        raise InputError(name, f"must be an absolute http(s) URL, got {value!r}")
+        shown = redact(value) if isinstance(value, str) else value  # a callback may carry a token
+        raise InputError(name, f"must be an absolute http(s) URL, got {shown!r}")
     assert isinstance(value, str)
     return check_utf8(name, value)
 

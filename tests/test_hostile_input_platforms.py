@@ -119,3 +119,12 @@ def test_the_sign_command_refuses_a_malformed_url_and_a_line_break() -> None:
         )
         assert done.returncode == 2, done
         assert "Traceback" not in done.stderr
+
+
+def test_a_refused_url_does_not_show_the_token_it_carries() -> None:
+    from mettl_async.checks import check_url
+
+    with pytest.raises(InputError) as caught:
+        check_url("callback_url", "http://[::1/hook?token=s3cret-token")
+    assert "s3cret-token" not in str(caught.value)
+    assert "token=REDACTED" in str(caught.value)

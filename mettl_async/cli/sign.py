@@ -18,6 +18,7 @@ from ..mettl.signing import (
     sign,
     string_to_sign,
 )
+from ..redaction import redact
 from ..request import encode_params, encode_value
 from .common import debug_option
 
@@ -40,7 +41,7 @@ def sign_command(method: str, url: str, params: tuple[str, ...], sha1: bool) -> 
         raise click.UsageError(f"set {ENV_PRIVATE_KEY} to sign")
     parts = split_http_url(url)
     if parts is None:
-        raise click.BadParameter(f"must be an http(s) URL, got {url!r}", param_hint="URL")
+        raise click.BadParameter(f"must be an http(s) URL, got {redact(url)!r}", param_hint="URL")
     given = dict(parse_qsl(parts.query, keep_blank_values=True))
     for item in params:
         name, sep, value = item.partition("=")
