@@ -26,10 +26,10 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test,bench]", "mypy==2.4.1")
-    # tests/test_sync.py asserts the synchronous API's types (assert_type) and tests/test_limiters.py that
+    # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and tests/core/test_limiters.py that
     # every client takes any Limiter: mypy checks them.
     session.run(
-        "mypy", "--strict", "mettl_async", "benchmarks", "tests/test_sync.py", "tests/test_limiters.py"
+        "mypy", "--strict", "mettl_async", "benchmarks", "tests/sync/test_sync.py", "tests/core/test_limiters.py"
     )
 
 
@@ -53,8 +53,8 @@ def soak(session: nox.Session) -> None:
     session.install("-e", ".[test]")
     session.run(
         "pytest",
-        "tests/test_soak.py",
-        "tests/test_crash_resume.py",
+        "tests/harvest/test_soak.py",
+        "tests/harvest/test_crash_resume.py",
         "-q",
         *session.posargs,
         env={"METTL_SOAK": "1"},

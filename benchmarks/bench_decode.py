@@ -18,8 +18,8 @@ import attrs
 import orjson
 
 from mettl_async.certicheck.models import ApplicantResult
-from mettl_async.mettl.codes import decode_certicheck
-from mettl_async.records import parse
+from mettl_async.core.records import parse
+from mettl_async.mettlfamily.codes import decode_certicheck
 
 from .common import Result, header, paired, per_call_us
 

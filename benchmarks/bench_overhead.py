@@ -23,7 +23,7 @@ import aiohttp
 import orjson
 
 from mettl_async import CertiCheckClient
-from mettl_async.request import Request
+from mettl_async.core.request import Request
 
 from .common import Result, header, paired, sandbox_process
 

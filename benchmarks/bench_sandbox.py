@@ -28,13 +28,13 @@ from typing import Any
 from aiohttp import web
 from aiohttp.test_utils import make_mocked_request
 
-from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
-from mettl_async.certicheck.sandbox import results as certicheck_endpoints
-from mettl_async.mettl.sandbox import MettlRestConfig, MettlRestSandbox
-from mettl_async.mettl.sandbox import candidates as rest_endpoints
-from mettl_async.proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
-from mettl_async.proctorexam.sandbox import students as proctorexam_endpoints
-from mettl_async.sandbox.core import PARAMS, PlatformSandbox
+from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
+from mettl_async.testing.certicheck import results as certicheck_endpoints
+from mettl_async.testing.kit import PARAMS, PlatformSandbox
+from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
+from mettl_async.testing.mettl_rest import candidates as rest_endpoints
+from mettl_async.testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
+from mettl_async.testing.proctorexam import students as proctorexam_endpoints
 
 from .common import Result, header, machine
 

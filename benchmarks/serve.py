@@ -9,8 +9,8 @@ from __future__ import annotations
 import argparse
 import asyncio
 
-from mettl_async.certicheck.sandbox import CertiCheckSandbox, SandboxConfig
-from mettl_async.sandbox import SandboxServer
+from mettl_async.testing import SandboxServer
+from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
 
 
 async def serve(args: argparse.Namespace) -> None:

@@ -11,7 +11,7 @@ import logging
 from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
-from .errors import (
+from .core.errors import (
     ApiError,
     AuthenticationError,
     BatchError,
@@ -36,33 +36,33 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from .capture import capture_responses
     from .certicheck import CertiCheckClient
+    from .core.capture import capture_responses
+    from .core.paginator import Page, Paginator
+    from .core.paging_styles import PagePosition
+    from .core.ratelimit import RateLimiter
+    from .core.retry import RetryPolicy
+    from .core.session import CallOptions, Response
+    from .core.telemetry import SessionEvents, SessionStats
     from .itep import ItepClient
-    from .mettl import MettlClient
-    from .pagination import Page, Paginator
-    from .paging import PagePosition
+    from .mettl_rest import MettlClient
     from .proctorexam import ProctorExamClient
-    from .ratelimit import RateLimiter
-    from .retry import RetryPolicy
-    from .session import CallOptions, Response
-    from .telemetry import SessionEvents, SessionStats
 
 _LAZY = {
-    "capture_responses": ".capture",
+    "capture_responses": ".core.capture",
     "CertiCheckClient": ".certicheck",
-    "MettlClient": ".mettl",
+    "MettlClient": ".mettl_rest",
     "ProctorExamClient": ".proctorexam",
     "ItepClient": ".itep",
-    "Page": ".pagination",
-    "PagePosition": ".paging",
-    "Paginator": ".pagination",
-    "RateLimiter": ".ratelimit",
-    "RetryPolicy": ".retry",
-    "CallOptions": ".session",
-    "Response": ".session",
-    "SessionEvents": ".telemetry",
-    "SessionStats": ".telemetry",
+    "Page": ".core.paginator",
+    "PagePosition": ".core.paging_styles",
+    "Paginator": ".core.paginator",
+    "RateLimiter": ".core.ratelimit",
+    "RetryPolicy": ".core.retry",
+    "CallOptions": ".core.session",
+    "Response": ".core.session",
+    "SessionEvents": ".core.telemetry",
+    "SessionStats": ".core.telemetry",
 }
 
 # A library logs; the application decides where to (the CLI's --debug, or your handlers).

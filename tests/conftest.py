@@ -6,9 +6,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from pgserver import PostgresServer, postgres_bindir
 
 from mettl_async.redisstore.testing import RedisServer, redis_server_path
+from tests.support.pgserver import PostgresServer, postgres_bindir
+
+#: The sandboxes' fixtures, as a user enables them (the plugin is opt-in: no entry point).
+pytest_plugins = ["mettl_async.pytest_plugin"]
 
 DATA = Path(__file__).parent / "data"
 #: The API documents, beside the repository in development and CI (``../shared/seeds``).
@@ -24,11 +27,11 @@ def missing_server(what: str) -> None:
 
 
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
-    """Which README blocks were not run, and why (tests/test_readme.py), without needing -rs."""
+    """Which README blocks were not run, and why (tests/cli/test_readme.py), without needing -rs."""
     skipped = [
         report
         for report in terminalreporter.stats.get("skipped", [])
-        if report.nodeid.startswith("tests/test_readme.py::test_readme_block_runs")
+        if report.nodeid.startswith("tests/cli/test_readme.py::test_readme_block_runs")
     ]
     if skipped:
         terminalreporter.section(f"README blocks not run: {len(skipped)}")

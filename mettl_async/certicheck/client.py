@@ -9,14 +9,14 @@ from collections.abc import Callable, Sequence
 
 import aiohttp
 
-from ..client import BaseClient
-from ..errors import ConfigurationError
-from ..mettl.codes import decode_certicheck
-from ..mettl.signing import Credentials, MettlSigning
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
-from ..session import CallOptions, Session
-from ..uniqueness import UniquenessStore
+from ..core.client import BaseClient
+from ..core.errors import ConfigurationError
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
+from ..core.session import CallOptions, Session
+from ..core.uniqueness import UniquenessStore
+from ..mettlfamily.codes import decode_certicheck
+from ..mettlfamily.signing import Credentials, MettlSigning
 from .config import DEFAULT_BASE_URL, ENV_BASE_URL, ENV_SUBDOMAIN
 from .services import (
     AccountService,

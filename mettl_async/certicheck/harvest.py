@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import InputError
+from ..core.errors import InputError
+from ..core.paginator import Paginator
 from ..harvest.kinds import (
     Filter,
     HarvestKind,
@@ -18,8 +19,7 @@ from ..harvest.kinds import (
     json_text,
     objects_of,
 )
-from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
-from ..pagination import Paginator
+from ..mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from .config import ENV_BASE_URL, ENV_SUBDOMAIN
 
 if TYPE_CHECKING:

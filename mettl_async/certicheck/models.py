@@ -15,10 +15,10 @@ from typing import Any
 
 import attrs
 
-from ..checks import check_email, check_line, check_text_mapping
-from ..errors import InputError
-from ..readers import parse_json_object
-from ..records import Record
+from ..core.checks import check_email, check_line, check_text_mapping
+from ..core.errors import InputError
+from ..core.readers import parse_json_object
+from ..core.records import Record
 
 # -- responses ---------------------------------------------------------------------------
 

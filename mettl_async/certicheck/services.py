@@ -15,13 +15,13 @@ from typing import Any, TypeVar
 
 import attrs
 
-from ..checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
-from ..errors import BatchError, InputError, MalformedResponseError
-from ..pagination import ListEndpoint, Paginator, content_fingerprint
-from ..paging import NextLinkPaging, OffsetPaging, PagePosition, records_at
-from ..records import compact_json, parse, parser, to_wire
-from ..request import encode_path_segment
-from ..service import Service
+from ..core.checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
+from ..core.errors import BatchError, InputError, MalformedResponseError
+from ..core.paginator import ListEndpoint, Paginator, content_fingerprint
+from ..core.paging_styles import NextLinkPaging, OffsetPaging, PagePosition, records_at
+from ..core.records import compact_json, parse, parser, to_wire
+from ..core.request import encode_path_segment
+from ..core.service import Service
 from .models import (
     MAX_APPLICANTS_PER_CALL,
     TEST_STATUSES,
@@ -124,7 +124,7 @@ class TimezonesService(Service):
 
     async def set_account_timezone(self, tzid: str) -> None:
         """Set the account's time zone, e.g. ``"Asia/Kolkata"`` (setAdminTimeZone). Once only:
-        a second call raises :class:`~mettl_async.errors.ConflictError` (E104)."""
+        a second call raises :class:`~mettl_async.core.errors.ConflictError` (E104)."""
         check_line("tzid", tzid)
         await self._post("/setAdminTimeZone", {"data": compact_json({"tzid": tzid}, "data")})
 
@@ -185,7 +185,7 @@ class ApplicantsService(Service):
     ) -> list[RegisteredApplicant]:
         """Register any number of applicants, 20 per call, one call after the other.
 
-        On a failure raises :class:`~mettl_async.errors.BatchError` whose
+        On a failure raises :class:`~mettl_async.core.errors.BatchError` whose
         ``completed`` holds the results so far and ``remaining`` the applicants
         of the failed batch and after (the failed batch may have been applied).
         """
@@ -235,7 +235,7 @@ class ApplicantsService(Service):
     ) -> Paginator[EnrolledApplicant]:
         """Applicants enrolled in a slot window (getAllCandidateEnrolledInSlotWindow).
 
-        An empty or unknown window raises :class:`~mettl_async.errors.NotFoundError` (E022);
+        An empty or unknown window raises :class:`~mettl_async.core.errors.NotFoundError` (E022);
         past the last page E022 just ends the list.
         """
         params = {"sid": check_id("slot_window_id", slot_window_id)}

@@ -19,7 +19,7 @@ from typing import NoReturn
 
 import click
 
-from ..errors import (
+from ..core.errors import (
     ApiError,
     AuthenticationError,
     ConfigurationError,
@@ -32,7 +32,7 @@ from ..errors import (
     TLSVerificationError,
     TransportError,
 )
-from ..redaction import redact
+from ..core.redaction import redact
 
 EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
 EXIT_BROKEN_PIPE = 141  # 128 + SIGPIPE: what a shell reports for `yes | head -1`'s writer

@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from ..errors import InputError
+from ..core.errors import InputError
 from ..itep.config import (
     DEFAULT_SIGNATURE_ENCODING,
     DEFAULT_SIGNATURE_HEADER,
@@ -149,8 +149,8 @@ def sandbox(
     seed: int,
 ) -> None:
     """Serve an iTEP sandbox in the foreground (Ctrl-C stops it)."""
-    from ..itep.sandbox import FULFILLMENT_PATH, ItepSandbox, SandboxConfig
-    from ..sandbox import SandboxServer
+    from ..testing import SandboxServer
+    from ..testing.itep import FULFILLMENT_PATH, ItepSandbox, SandboxConfig
 
     types = ("Academic-Plus", "Academic-Core", "Business", "SLATE-Core")
     config = SandboxConfig(

@@ -9,8 +9,8 @@ from typing import Any
 import click
 
 from ..certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
-from ..mettl.config import ENV_API_BASE_URL
-from ..mettl.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
+from ..mettl_rest.config import ENV_API_BASE_URL
+from ..mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from .common import debug_option, is_debug, run
 
 APIS = ("certicheck", "mettl", "proctorexam", "both", "all")
@@ -43,12 +43,12 @@ def sandbox(
     """Serve the sandbox APIs in the foreground (Ctrl-C stops them): CertiCHECK v2, the Mettl
     REST API (v1, v2, v3) and ProctorExam v3 (--applicants is also the number of candidates and
     of student sessions). iTEP's sandbox posts webhooks: see mettl-async itep sandbox."""
-    from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
-    from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
     from ..proctorexam.config import ENV_API_TOKEN, ENV_SECRET_KEY
     from ..proctorexam.config import ENV_BASE_URL as ENV_PROCTOREXAM_BASE_URL
-    from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
-    from ..sandbox import FaultConfig, SandboxServer
+    from ..testing import FaultConfig, SandboxServer
+    from ..testing.certicheck import CertiCheckSandbox, SandboxConfig
+    from ..testing.mettl_rest import MettlRestConfig, MettlRestSandbox
+    from ..testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
 
     fault_config = FaultConfig(rate=faults, seed=seed)
     config = SandboxConfig(applicants=applicants, seed=seed, rate=rate, faults=fault_config)
@@ -122,8 +122,8 @@ def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path
     proctorexam: every student session (ProctorExam v3, with its total and ETA);
     all (default): one after the other, then how to try iTEP's sandbox.
     """
-    from ..retry import RetryPolicy
-    from ..sandbox import FaultConfig
+    from ..core.retry import RetryPolicy
+    from ..testing import FaultConfig
 
     fault_config = FaultConfig(rate=faults, seed=7, slow_seconds=0.2, retry_after=1.0)
     retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
@@ -152,7 +152,7 @@ def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path
 async def _demo_certicheck(
     applicants: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
-    from ..certicheck.sandbox import CertiCheckSandbox, SandboxConfig
+    from ..testing.certicheck import CertiCheckSandbox, SandboxConfig
 
     platform = CertiCheckSandbox(SandboxConfig(applicants=applicants, faults=fault_config))
     headline = f"{applicants:,} applicants, {faults:.0%} of requests fail"
@@ -162,7 +162,7 @@ async def _demo_certicheck(
 async def _demo_rest(
     candidates: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
-    from ..mettl.sandbox import MettlRestConfig, MettlRestSandbox
+    from ..testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 
     platform = MettlRestSandbox(MettlRestConfig(candidates=candidates, faults=fault_config))
     key, schedule = max(platform.world.schedules.items(), key=lambda item: len(item[1].candidates))
@@ -175,7 +175,7 @@ async def _demo_rest(
 async def _demo_proctorexam(
     sessions: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
 ) -> None:
-    from ..proctorexam.sandbox import ProctorExamSandbox, ProctorExamSandboxConfig
+    from ..testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
 
     platform = ProctorExamSandbox(ProctorExamSandboxConfig(sessions=sessions, faults=fault_config))
     headline = f"{sessions:,} student sessions, {faults:.0%} fail"
@@ -195,7 +195,7 @@ async def _demo_harvest(
 ) -> None:
     """Serve ``platform``, harvest ``kind`` from it to ``out`` and say which faults it injected."""
     from ..harvest.kinds import kinds
-    from ..sandbox import SandboxServer
+    from ..testing import SandboxServer
     from .harvest import harvest_to
 
     async with SandboxServer(platform) as server:

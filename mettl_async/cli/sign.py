@@ -8,9 +8,11 @@ from urllib.parse import parse_qsl, urlunsplit
 
 import click
 
-from ..checks import check_utf8, split_http_url
-from ..errors import InputError
-from ..mettl.signing import (
+from ..core.checks import check_utf8, split_http_url
+from ..core.errors import InputError
+from ..core.redaction import redact
+from ..core.request import encode_params, encode_value
+from ..mettlfamily.signing import (
     ENV_PRIVATE_KEY,
     ENV_PUBLIC_KEY,
     Algorithm,
@@ -18,8 +20,6 @@ from ..mettl.signing import (
     sign,
     string_to_sign,
 )
-from ..redaction import redact
-from ..request import encode_params, encode_value
 from .common import debug_option
 
 

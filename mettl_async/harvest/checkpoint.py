@@ -11,8 +11,8 @@ from typing import Any
 import attrs
 import orjson
 
-from ..errors import MettlError
-from ..paging import PagePosition
+from ..core.errors import MettlError
+from ..core.paging_styles import PagePosition
 
 
 class HarvestError(MettlError):

@@ -19,8 +19,8 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..paging import PagePosition
-from ..wire import dumps
+from ..core.jsoncodec import dumps
+from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
 from .kinds import HarvestKind
 from .locking import OutputLock

@@ -16,15 +16,15 @@ from typing import Any
 
 import attrs
 
-from ..pagination import Paginator
-from ..wire import dumps
+from ..core.jsoncodec import dumps
+from ..core.paginator import Paginator
 
 Row = dict[str, Any]
 
 #: Modules that declare ``PLATFORM`` and ``KINDS``, imported when the registry is first read.
 PLATFORM_MODULES = (
     "mettl_async.certicheck.harvest",
-    "mettl_async.mettl.harvest",
+    "mettl_async.mettl_rest.harvest",
     "mettl_async.proctorexam.harvest",
 )
 

@@ -12,7 +12,7 @@ import stat
 from pathlib import Path
 from urllib.parse import unquote
 
-from ..errors import InputError
+from ..core.errors import InputError
 
 FORMATS = ("jsonl", "csv", "sqlite", "postgresql")
 #: ``--out -``: JSONL on standard output.

@@ -31,8 +31,8 @@ import psycopg
 from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
-from ..paging import PagePosition
-from ..wire import dumps
+from ..core.jsoncodec import dumps
+from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputBusyError, command

@@ -3,7 +3,7 @@
 Nothing here draws: the command's live display (``mettl_async.cli.progress``)
 renders these counts and waits for a terminal. :class:`Progress` itself is the
 silent display (``--quiet``, or a harvest run from your own code); it learns
-why the session waits from the session's events (:mod:`mettl_async.telemetry`).
+why the session waits from the session's events (:mod:`mettl_async.core.telemetry`).
 """
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from collections.abc import Callable
 
 import attrs
 
-from ..errors import RateLimitedError
-from ..telemetry import RequestDone, RetryScheduled, SessionEvent, Throttled, WaitingForSecond
+from ..core.errors import RateLimitedError
+from ..core.telemetry import RequestDone, RetryScheduled, SessionEvent, Throttled, WaitingForSecond
 
 #: Seconds without an answer or a page after which a display says it is waiting for one.
 IDLE_AFTER = 3.0

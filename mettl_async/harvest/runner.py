@@ -13,8 +13,8 @@ from .progress import Progress, count
 from .sinks import Sink
 
 if TYPE_CHECKING:
-    from ..pagination import Paginator
-    from ..telemetry import SessionStats
+    from ..core.paginator import Paginator
+    from ..core.telemetry import SessionStats
 
 
 @attrs.frozen

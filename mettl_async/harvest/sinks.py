@@ -30,7 +30,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-from ..paging import PagePosition
+from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .outputs import FORMATS, format_for, is_database_url, is_stream

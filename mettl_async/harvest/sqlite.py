@@ -9,8 +9,8 @@ from typing import Any
 
 import orjson
 
-from ..paging import PagePosition
-from ..wire import dumps
+from ..core.jsoncodec import dumps
+from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputLock

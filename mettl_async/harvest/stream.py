@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from ..paging import PagePosition
+from ..core.paging_styles import PagePosition
 from .checkpoint import HarvestError
 from .files import csv_header, csv_units, jsonl_units
 from .kinds import HarvestKind

@@ -29,10 +29,10 @@ from collections.abc import Iterable, Mapping
 
 import attrs
 
-from ..auth import AuthScheme, Signed, Stamp
-from ..errors import ConfigurationError
-from ..redaction import redact
-from ..request import Placement, Request, WireRequest, to_wire
+from ..core.auth import AuthScheme, Signed, Stamp
+from ..core.errors import ConfigurationError
+from ..core.redaction import redact
+from ..core.request import Placement, Request, WireRequest, to_wire
 from .config import (
     DEFAULT_SIGNATURE_ENCODING,
     DEFAULT_SIGNATURE_HEADER,

@@ -10,13 +10,13 @@ from typing import Any
 import aiohttp
 from yarl import URL
 
-from ..checks import split_http_url
-from ..client import BaseClient
-from ..errors import ConfigurationError
-from ..ratelimit import Limiter
-from ..redaction import redact
-from ..retry import RetryPolicy
-from ..session import CallOptions, Session
+from ..core.checks import split_http_url
+from ..core.client import BaseClient
+from ..core.errors import ConfigurationError
+from ..core.ratelimit import Limiter
+from ..core.redaction import redact
+from ..core.retry import RetryPolicy
+from ..core.session import CallOptions, Session
 from .auth import ItepSettings, ItepSigning, SignatureEncoding
 from .codes import decode_fulfillment
 from .config import ENV_FULFILLMENT_URL

@@ -16,8 +16,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import ApiError, ConflictError, MalformedResponseError
-from ..wire import NOT_JSON, parse_json, raise_for_status, snippet
+from ..core.errors import ApiError, ConflictError, MalformedResponseError
+from ..core.jsoncodec import NOT_JSON, parse_json
+from ..core.responses import raise_for_status, snippet
 from .models import TEST_ID
 
 #: Said wherever a fulfillment request may have reached iTEP without an answer the client could use.

@@ -7,7 +7,7 @@ request whose answer was lost would consume a second ID and could send a
 second e-mail. The request is therefore not "safe to repeat": the session sends
 it again only after a failure that proves iTEP did not act on it:
 
-* :class:`~mettl_async.errors.ConnectError`: no connection was ever made;
+* :class:`~mettl_async.core.errors.ConnectError`: no connection was ever made;
 * HTTP 429: iTEP refused it without acting.
 
 After anything else (the connection dropped after sending, no answer in time,
@@ -23,10 +23,10 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import MalformedResponseError, ServerError, TransportError
-from ..request import Placement, Request
-from ..service import Service
-from ..session import CallOptions, Session
+from ..core.errors import MalformedResponseError, ServerError, TransportError
+from ..core.request import Placement, Request
+from ..core.service import Service
+from ..core.session import CallOptions, Session
 from .codes import CHECK_ITEP
 from .models import Fulfillment, FulfillmentRequest
 

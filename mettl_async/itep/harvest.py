@@ -11,9 +11,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from ..errors import ConfigurationError
+from ..core.errors import ConfigurationError
+from ..core.paginator import Paginator
 from ..harvest.kinds import HarvestKind, Platform, Row, Setting, extra_column, json_text
-from ..pagination import Paginator
 from .config import ENV_API_KEY, ENV_FULFILLMENT_URL, ENV_SIGNATURE_ENCODING, ENV_SIGNATURE_HEADER
 from .results import KNOWN_SECTIONS, parse_result
 

@@ -4,7 +4,7 @@ A request names a product code: ``GTX-…`` finds an available test ID and
 returns it; ``STX-…`` also e-mails it to the candidate, so it needs ``email``.
 ``assigned-to`` and ``registration`` are JSON objects; registration keys must be
 among the field names the document lists. Every rule is checked here and a
-broken one is an :class:`~mettl_async.errors.InputError` naming the field.
+broken one is an :class:`~mettl_async.core.errors.InputError` naming the field.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 import attrs
 
-from ..checks import check_email
-from ..errors import InputError
+from ..core.checks import check_email
+from ..core.errors import InputError
 
 #: The registration field names of the document, in its order ("Assume everything is case-sensitive").
 REGISTRATION_FIELDS: tuple[str, ...] = (

@@ -22,8 +22,9 @@ from __future__ import annotations
 
 from urllib.parse import parse_qsl
 
+from ..core.jsoncodec import NOT_JSON, parse_json
+from ..core.responses import snippet
 from ..webhooks.receiver import Delivery, WebhookRejected, WebhookSource
-from ..wire import NOT_JSON, parse_json, snippet
 from .harvest import RESULTS
 from .results import ItepResult, parse_result
 

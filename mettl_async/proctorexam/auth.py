@@ -32,10 +32,10 @@ from typing import Any
 
 import attrs
 
-from ..auth import AuthScheme, Signed, Stamp
-from ..checks import check_utf8
-from ..errors import ConfigurationError, InputError
-from ..request import Placement, Request, compact_json, encode_path_segment, to_wire
+from ..core.auth import AuthScheme, Signed, Stamp
+from ..core.checks import check_utf8
+from ..core.errors import ConfigurationError, InputError
+from ..core.request import Placement, Request, compact_json, encode_path_segment, to_wire
 from .config import ENV_API_TOKEN, ENV_SECRET_KEY
 
 ACCEPT = "application/vnd.procwise.v3"

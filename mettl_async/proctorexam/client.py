@@ -8,11 +8,11 @@ from collections.abc import Callable, Sequence
 
 import aiohttp
 
-from ..client import BaseClient
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
-from ..session import CallOptions, Session
-from ..uniqueness import UniquenessStore
+from ..core.client import BaseClient
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
+from ..core.session import CallOptions, Session
+from ..core.uniqueness import UniquenessStore
 from .auth import ProctorExamCredentials, ProctorExamSigning
 from .codes import decode
 from .config import resolve_base_url

@@ -18,7 +18,7 @@ session corrects its clock and re-signs once); both are recognised on 401 or
 404 -> :class:`NotFoundError`; 400/422 -> :class:`ValidationError` naming the
 parameter when the body says which (``"param is missing or the value is empty:
 name"`` names it too); 409 -> :class:`ConflictError`; 429 and 5xx as
-:func:`~mettl_async.wire.raise_for_status` says.
+:func:`~mettl_async.core.responses.raise_for_status` says.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import (
+from ..core.errors import (
     ApiError,
     AuthenticationError,
     ConflictError,
@@ -37,15 +37,8 @@ from ..errors import (
     TimestampError,
     ValidationError,
 )
-from ..wire import (
-    NOT_JSON,
-    expect_object,
-    expect_text,
-    parse_http_date,
-    parse_json,
-    raise_for_status,
-    snippet,
-)
+from ..core.jsoncodec import NOT_JSON, parse_json
+from ..core.responses import expect_object, expect_text, parse_http_date, raise_for_status, snippet
 
 CODE_NONCE_REUSED = "nonce_reused"
 CODE_TIMESTAMP = "timestamp_out_of_range"

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 
-from ..errors import ConfigurationError
+from ..core.errors import ConfigurationError
 
 ENV_BASE_URL = "PROCTOREXAM_BASE_URL"
 ENV_API_TOKEN = "PROCTOREXAM_API_TOKEN"  # noqa: S105 - a variable name, not a secret

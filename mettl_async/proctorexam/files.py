@@ -7,9 +7,9 @@ creates and deletes are not repeated after a failure that may have reached the s
 
 from __future__ import annotations
 
-from ..pagination import ListEndpoint, Paginator
-from ..records import parser
-from ..request import FilePart
+from ..core.paginator import ListEndpoint, Paginator
+from ..core.records import parser
+from ..core.request import FilePart
 from . import params as p
 from .models import Attachment, Document
 from .services import PAGING, ProctorExamService, by_id

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..core.paginator import Paginator
 from ..harvest.kinds import Filter, HarvestKind, Platform, Row, Setting, extra_column, extra_keys, json_text
-from ..pagination import Paginator
 from .config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from .models import EXAM_STATUSES
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import attrs
 
-from ..records import Record
+from ..core.records import Record
 
 #: The ``status`` filter of the exam list.
 EXAM_STATUSES = ("draft", "open", "closed", "deleted")

@@ -8,10 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..checks import check_email, check_id, check_one_of, check_text, check_url
-from ..errors import InputError, MalformedResponseError
-from ..records import R, parse
-from ..request import FilePart, compact_json
+from ..core.checks import check_email, check_id, check_one_of, check_text, check_url
+from ..core.errors import InputError, MalformedResponseError
+from ..core.records import R, parse
+from ..core.request import FilePart, compact_json
 from .auth import RESERVED_PARAMS, param_text
 
 _NAME = re.compile(r"^[a-z][a-z0-9_]*$")

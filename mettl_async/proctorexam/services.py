@@ -17,11 +17,11 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..pagination import ListEndpoint, Paginator
-from ..paging import PageNumberPaging
-from ..records import parser
-from ..request import FilePart, Request
-from ..service import Service
+from ..core.paginator import ListEndpoint, Paginator
+from ..core.paging_styles import PageNumberPaging
+from ..core.records import parser
+from ..core.request import FilePart, Request
+from ..core.service import Service
 from . import params as p
 from .auth import placement_of
 from .models import EXAM_STATUSES, REPORT_FREQUENCIES, Exam, Institute, User

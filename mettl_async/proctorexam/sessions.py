@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..pagination import ListEndpoint, Paginator
-from ..records import parse, parser
+from ..core.paginator import ListEndpoint, Paginator
+from ..core.records import parse, parser
 from . import params as p
 from .models import ProctorAssignment, Reviewable, StudentSession
 from .services import PAGING, ProctorExamService, by_id

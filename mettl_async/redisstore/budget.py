@@ -5,8 +5,8 @@ from __future__ import annotations
 from types import TracebackType
 from typing import NamedTuple
 
-from ..errors import ConfigurationError
-from ..ratelimit import FLOOR
+from ..core.errors import ConfigurationError
+from ..core.ratelimit import FLOOR
 from .limiter import STATE_TTL, RedisRateLimiter
 from .link import RETRY_EVERY, TIMEOUT, RedisLink, namespace
 from .uniqueness import CLAIM_TTL, RedisUniqueness

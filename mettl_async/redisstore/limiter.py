@@ -1,6 +1,6 @@
 """A rate limiter shared by every process that names the same budget, held in Redis.
 
-It has the public face of :class:`mettl_async.ratelimit.RateLimiter` (what a
+It has the public face of :class:`mettl_async.core.ratelimit.RateLimiter` (what a
 session uses: ``acquire``, ``throttled``, ``succeeded``, ``rate``) and its policy;
 the state lives in one Redis hash, changed only by the Lua in ``scripts.py``, so
 a 429 answered to one process holds and slows them all.
@@ -25,7 +25,7 @@ import time
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any
 
-from ..ratelimit import (
+from ..core.ratelimit import (
     DECREASE,
     FLOOR,
     INCREASE,

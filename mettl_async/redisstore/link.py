@@ -19,8 +19,8 @@ import time
 
 from yarl import URL
 
-from ..errors import ConfigurationError
-from ..redaction import redact
+from ..core.errors import ConfigurationError
+from ..core.redaction import redact
 
 try:
     import redis.asyncio as aioredis

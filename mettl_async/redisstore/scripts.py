@@ -1,4 +1,4 @@
-"""The Lua the shared budget runs in Redis: the limiter of ``mettl_async.ratelimit``, atomically.
+"""The Lua the shared budget runs in Redis: the limiter of ``mettl_async.core.ratelimit``, atomically.
 
 Each script reads the budget's state, applies one step of the in-process
 limiter's policy (GCRA pacing; told a rate, pace at it; not told, send unpaced

@@ -1,4 +1,4 @@
-"""The uniqueness store of ``mettl_async.uniqueness``, shared by processes through Redis.
+"""The uniqueness store of ``mettl_async.core.uniqueness``, shared by processes through Redis.
 
 *Claims.* A (request, second) pair is one key, set with ``SET NX EX``: the
 first process to set it signs that request in that second; any other waits for
@@ -18,7 +18,7 @@ by one per nonce, so it stays positive and below 2**63 (until the year 2262),
 and a Redis restarted without its data starts again above every value it gave
 (that would take a billion nonces a second to catch up with the clock).
 
-Both fall back to the in-process store (:data:`mettl_async.uniqueness.LOCAL`)
+Both fall back to the in-process store (:data:`mettl_async.core.uniqueness.LOCAL`)
 while Redis cannot be used; claims are also noted there, so a process never
 repeats its own signature across an outage.
 """
@@ -28,7 +28,7 @@ from __future__ import annotations
 import hashlib
 import os
 
-from ..uniqueness import LOCAL, LocalUniqueness
+from ..core.uniqueness import LOCAL, LocalUniqueness
 from . import scripts
 from .link import REDIS_ERRORS, RedisLink
 

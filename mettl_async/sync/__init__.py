@@ -30,7 +30,7 @@ and mypy checks every forwarded call against it.
 
 from __future__ import annotations
 
-from ..pagination import Page
+from ..core.paginator import Page
 from ._certicheck import CertiCheckClient
 from ._itep import ItepClient
 from ._mettl import MettlClient

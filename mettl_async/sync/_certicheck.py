@@ -30,9 +30,9 @@ from ..certicheck.models import (
     TestAllocation,
     Timezone,
 )
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
-from ..uniqueness import UniquenessStore
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
+from ..core.uniqueness import UniquenessStore
 from .base import SyncClient, SyncService
 from .paginator import Paginator
 
@@ -50,7 +50,7 @@ class TimezonesService(SyncService[_services.TimezonesService]):
 
     def set_account_timezone(self, tzid: str) -> None:
         """Set the account's time zone, e.g. ``"Asia/Kolkata"`` (setAdminTimeZone). Once only:
-        a second call raises :class:`~mettl_async.errors.ConflictError` (E104)."""
+        a second call raises :class:`~mettl_async.core.errors.ConflictError` (E104)."""
         self._portal.run(self._aio.set_account_timezone, tzid)
 
 
@@ -105,7 +105,7 @@ class ApplicantsService(SyncService[_services.ApplicantsService]):
     ) -> list[RegisteredApplicant]:
         """Register any number of applicants, 20 per call, one call after the other.
 
-        On a failure raises :class:`~mettl_async.errors.BatchError` whose
+        On a failure raises :class:`~mettl_async.core.errors.BatchError` whose
         ``completed`` holds the results so far and ``remaining`` the applicants
         of the failed batch and after (the failed batch may have been applied).
         """
@@ -133,7 +133,7 @@ class ApplicantsService(SyncService[_services.ApplicantsService]):
     ) -> Paginator[EnrolledApplicant]:
         """Applicants enrolled in a slot window (getAllCandidateEnrolledInSlotWindow).
 
-        An empty or unknown window raises :class:`~mettl_async.errors.NotFoundError` (E022);
+        An empty or unknown window raises :class:`~mettl_async.core.errors.NotFoundError` (E022);
         past the last page E022 just ends the list.
         """
         return self._paginate(self._aio.enrolled, slot_window_id, page_size=page_size, max_items=max_items)

@@ -13,12 +13,12 @@ from typing import Any
 
 import aiohttp
 
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
 from ..itep import client as _client
 from ..itep import fulfillment as _fulfillment
 from ..itep.auth import ItepSettings, SignatureEncoding
 from ..itep.models import Fulfillment, FulfillmentRequest
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
 from .base import SyncClient, SyncService
 
 

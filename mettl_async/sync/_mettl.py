@@ -1,6 +1,6 @@
 """The synchronous MettlClient and its services (generated: do not edit).
 
-Written by ``python -m mettl_async.sync.generate`` from :mod:`mettl_async.mettl.client` and
+Written by ``python -m mettl_async.sync.generate`` from :mod:`mettl_async.mettl_rest.client` and
 the services it binds; regenerate after changing them (a test checks this file is current).
 """
 
@@ -14,13 +14,16 @@ from typing import Any
 
 import aiohttp
 
-from ..mettl import candidates as _candidates
-from ..mettl import client as _client
-from ..mettl import services as _services
-from ..mettl.candidates import RegistrationReport
-from ..mettl.models import AccountInfo, Assessment, CreatedSchedule, Pbt, Schedule
-from ..mettl.results import CandidateResult, RegistrationStatus
-from ..mettl.specs import (
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
+from ..core.uniqueness import UniquenessStore
+from ..mettl_rest import candidates as _candidates
+from ..mettl_rest import client as _client
+from ..mettl_rest import services as _services
+from ..mettl_rest.candidates import RegistrationReport
+from ..mettl_rest.models import AccountInfo, Assessment, CreatedSchedule, Pbt, Schedule
+from ..mettl_rest.results import CandidateResult, RegistrationStatus
+from ..mettl_rest.specs import (
     MAX_CANDIDATES_PER_CALL,
     AssessmentSettings,
     AssessmentSpec,
@@ -28,10 +31,7 @@ from ..mettl.specs import (
     ScheduleSpec,
     WhiteLabel,
 )
-from ..mettl.uploads import Upload
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
-from ..uniqueness import UniquenessStore
+from ..mettl_rest.uploads import Upload
 from .base import SyncClient, SyncService
 from .paginator import Paginator
 
@@ -39,7 +39,7 @@ from .paginator import Paginator
 class AccountService(SyncService[_services.AccountService]):
     """Account info, white label, logo and pre-built tests (PBTs).
 
-    The synchronous twin of :class:`mettl_async.mettl.services.AccountService`:
+    The synchronous twin of :class:`mettl_async.mettl_rest.services.AccountService`:
     each call blocks until its answer.
     """
 
@@ -85,7 +85,7 @@ class AccountService(SyncService[_services.AccountService]):
 class AssessmentsService(SyncService[_services.AssessmentsService]):
     """The account's assessments.
 
-    The synchronous twin of :class:`mettl_async.mettl.services.AssessmentsService`:
+    The synchronous twin of :class:`mettl_async.mettl_rest.services.AssessmentsService`:
     each call blocks until its answer.
     """
 
@@ -125,7 +125,7 @@ class AssessmentsService(SyncService[_services.AssessmentsService]):
 class SchedulesService(SyncService[_services.SchedulesService]):
     """Schedules (test links): list, read, create, edit.
 
-    The synchronous twin of :class:`mettl_async.mettl.services.SchedulesService`:
+    The synchronous twin of :class:`mettl_async.mettl_rest.services.SchedulesService`:
     each call blocks until its answer.
     """
 
@@ -159,7 +159,7 @@ class SchedulesService(SyncService[_services.SchedulesService]):
 class CandidatesService(SyncService[_candidates.CandidatesService]):
     """Registering candidates in a schedule; reading and deleting their results.
 
-    The synchronous twin of :class:`mettl_async.mettl.candidates.CandidatesService`:
+    The synchronous twin of :class:`mettl_async.mettl_rest.candidates.CandidatesService`:
     each call blocks until its answer.
     """
 
@@ -188,7 +188,7 @@ class CandidatesService(SyncService[_candidates.CandidatesService]):
         """Register any number of candidates, ``batch_size`` (at most 20) per call, in order.
 
         Returns every candidate's outcome. If a call fails, raises
-        :class:`~mettl_async.errors.BatchError`: ``completed`` holds the outcomes
+        :class:`~mettl_async.core.errors.BatchError`: ``completed`` holds the outcomes
         so far, ``remaining`` the candidates of the failed batch and after (the
         failed batch may have been applied: look them up before registering again).
         """
@@ -269,7 +269,7 @@ class CandidatesService(SyncService[_candidates.CandidatesService]):
 class MettlClient(SyncClient[_client.MettlClient]):
     """Synchronous client for Mettl's REST API (``https://api.mettl.com/v2``; v1 and v3 selectable).
 
-    The arguments of :class:`mettl_async.mettl.client.MettlClient` but ``http``
+    The arguments of :class:`mettl_async.mettl_rest.client.MettlClient` but ``http``
     (an aiohttp session belongs to its caller's event loop), the same services,
     models and exceptions. Calls block until the answer; lists are
     :class:`mettl_async.sync.Paginator` (``for item in ...``). The async client

@@ -14,6 +14,9 @@ from typing import Any
 
 import aiohttp
 
+from ..core.ratelimit import Limiter
+from ..core.retry import RetryPolicy
+from ..core.uniqueness import UniquenessStore
 from ..proctorexam import client as _client
 from ..proctorexam import files as _files
 from ..proctorexam import services as _services
@@ -28,9 +31,6 @@ from ..proctorexam.models import (
     StudentSession,
     User,
 )
-from ..ratelimit import Limiter
-from ..retry import RetryPolicy
-from ..uniqueness import UniquenessStore
 from .base import SyncClient, SyncService
 from .paginator import Paginator
 

@@ -13,10 +13,10 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Generic, ParamSpec, Self, TypeVar
 
-from ..client import BaseClient
-from ..pagination import Paginator as AsyncPaginator
-from ..retry import RetryPolicy
-from ..telemetry import SessionEvents, SessionStats
+from ..core.client import BaseClient
+from ..core.paginator import Paginator as AsyncPaginator
+from ..core.retry import RetryPolicy
+from ..core.telemetry import SessionEvents, SessionStats
 from .paginator import Paginator
 from .portal import Portal
 
@@ -90,7 +90,7 @@ class SyncClient(Generic[A], abc.ABC):
     @property
     def events(self) -> SessionEvents:
         """Subscribe to what the session does (``client.events.subscribe(fn)``); see
-        :mod:`mettl_async.telemetry`. Listeners run in this client's event loop thread."""
+        :mod:`mettl_async.core.telemetry`. Listeners run in this client's event loop thread."""
         return self._aio.events
 
     def close(self) -> None:

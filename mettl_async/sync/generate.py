@@ -25,8 +25,8 @@ from pathlib import Path
 
 import attrs
 
-from ..client import BaseClient
-from ..service import Service
+from ..core.client import BaseClient
+from ..core.service import Service
 from .layout import PACKAGE, Imports, bracketed, forwarded, method_lines
 from .source import (
     GenerationError,
@@ -45,7 +45,7 @@ HERE = Path(__file__).parent
 #: platform: (client module, client class)
 CLIENTS = {
     "certicheck": ("mettl_async.certicheck.client", "CertiCheckClient"),
-    "mettl": ("mettl_async.mettl.client", "MettlClient"),
+    "mettl": ("mettl_async.mettl_rest.client", "MettlClient"),
     "proctorexam": ("mettl_async.proctorexam.client", "ProctorExamClient"),
     "itep": ("mettl_async.itep.client", "ItepClient"),
 }

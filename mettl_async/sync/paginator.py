@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Generic, TypeVar
 
-from ..pagination import Page
-from ..pagination import Paginator as AsyncPaginator
-from ..paging import PagePosition
+from ..core.paginator import Page
+from ..core.paginator import Paginator as AsyncPaginator
+from ..core.paging_styles import PagePosition
 from .portal import Portal
 
 T = TypeVar("T")
@@ -21,15 +21,15 @@ class Paginator(Generic[T]):
     """Every page of a list endpoint, walked on the client's event loop.
 
     ``for item in paginator`` gives every item; ``paginator.pages()`` every
-    :class:`~mettl_async.pagination.Page` (``pages(start=position)`` resumes from a
+    :class:`~mettl_async.core.paginator.Page` (``pages(start=position)`` resumes from a
     saved position); ``paginator.first()`` the first page; ``paginator.to_list()``
-    every item in a list. The walk is the async :class:`~mettl_async.pagination.Paginator`'s:
+    every item in a list. The walk is the async :class:`~mettl_async.core.paginator.Paginator`'s:
     checked page by page, pages fetched ahead where they can be foreseen (they keep
     arriving while your loop body runs), nothing given out twice.
 
     Leaving a ``for`` loop early stops the walk and its fetches ahead. Closing the
     client during a walk makes the walk's next step raise
-    :class:`~mettl_async.errors.ConfigurationError`: a walk never ends early silently.
+    :class:`~mettl_async.core.errors.ConfigurationError`: a walk never ends early silently.
     """
 
     def __init__(self, portal: Portal, paginator: AsyncPaginator[T]) -> None:

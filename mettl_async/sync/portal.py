@@ -17,8 +17,8 @@ import threading
 from collections.abc import AsyncIterator, Callable, Coroutine, Iterator
 from typing import Any, ParamSpec, TypeVar
 
-from ..errors import ConfigurationError
-from ..loopbound import FORKED
+from ..core.errors import ConfigurationError
+from ..core.perloop import FORKED
 
 T = TypeVar("T")
 P = ParamSpec("P")

@@ -17,8 +17,8 @@ from types import ModuleType
 
 import attrs
 
-from ..client import BaseClient
-from ..service import Service
+from ..core.client import BaseClient
+from ..core.service import Service
 
 
 class GenerationError(Exception):

@@ -5,7 +5,7 @@
     from mettl_async.webhooks import receive            # any framework
     from mettl_async.webhooks.server import aiohttp_handler
 
-Platforms contribute their :class:`WebhookSource` (``mettl_async.mettl.webhooks``,
+Platforms contribute their :class:`WebhookSource` (``mettl_async.mettl_rest.webhooks``,
 ``mettl_async.itep.webhooks``); :data:`SOURCE_MODULES` lists them for the server.
 """
 
@@ -26,7 +26,7 @@ from .receiver import (
 )
 
 #: Modules that declare a ``SOURCE`` (a :class:`WebhookSource`), served by ``mettl-async webhooks serve``.
-SOURCE_MODULES: tuple[str, ...] = ("mettl_async.mettl.webhooks", "mettl_async.itep.webhooks")
+SOURCE_MODULES: tuple[str, ...] = ("mettl_async.mettl_rest.webhooks", "mettl_async.itep.webhooks")
 
 
 def sources() -> list[WebhookSource]:

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
-from ..errors import MettlError
-from ..redaction import redact
+from ..core.errors import MettlError
+from ..core.redaction import redact
 
 if TYPE_CHECKING:
     from ..harvest.kinds import HarvestKind

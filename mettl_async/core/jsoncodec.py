@@ -1,0 +1,138 @@
+"""JSON as the platforms send it, read and written exactly: integers of any size, any depth.
+
+Pure functions. Only the package's own exceptions leave this module.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import orjson
+
+from .gcpause import collector_paused
+
+#: What :func:`parse_json` returns for a body that is not JSON.
+NOT_JSON: Any = object()
+
+#: orjson reads integers outside [-2**63, 2**64) as floats. Written in JSON, such an integer has
+#: 20 digits or more, or 19 after a minus sign; a text holding either (in a number or a string)
+#: goes to the exact parser. Found by mapping digits to "9", "-" to itself and the rest to " "
+#: (linear, unlike a regex).
+_DIGITS = bytes(ord("9") if 48 <= b <= 57 else b if b == ord("-") else 32 for b in range(256))
+_LONG_RUN = b"9" * 20
+_LONG_NEGATIVE = b"-" + b"9" * 19
+
+
+def _not_a_number(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"{text[:20]} is out of range")
+    return value
+
+
+def loads_exact(data: bytes | str) -> Any:
+    """``orjson.loads`` with integers of any size read exactly (a 30-digit id stays that id).
+
+    Raises :class:`ValueError` for anything that is not JSON, as orjson does: ``NaN``,
+    ``Infinity``, numbers beyond a double's range, text that is not UTF-8 (a byte-order
+    mark included) and lone surrogates, whichever parser reads it.
+    """
+    raw = data.encode() if isinstance(data, str) else data
+    scan = raw.translate(_DIGITS)
+    if _LONG_RUN not in scan and _LONG_NEGATIVE not in scan:
+        return orjson.loads(raw)
+    try:
+        value = json.loads(raw.decode(), parse_constant=_not_a_number, parse_float=_finite)
+    except RecursionError:
+        raise ValueError("nested too deeply") from None
+    _refuse_lone_surrogates(value)
+    return value
+
+
+def _refuse_lone_surrogates(value: Any) -> None:
+    """The standard library reads ``"\\ud800"`` into a string that cannot be written back as
+    UTF-8; orjson refuses it, and so does :func:`loads_exact`."""
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, dict):
+            stack.extend(item)
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+        elif isinstance(item, str):
+            item.encode()  # UnicodeEncodeError is a ValueError
+
+
+def parse_json(body: bytes) -> Any:
+    """The JSON value of a body, ``None`` for an empty one, :data:`NOT_JSON` for anything else.
+
+    Integers of any size are read exactly (see :func:`loads_exact`).
+    """
+    if not body.strip():
+        return None
+    try:
+        with collector_paused():
+            return loads_exact(body)
+    except ValueError:  # orjson.JSONDecodeError and UnicodeDecodeError are ValueErrors
+        return NOT_JSON
+
+
+def dumps(value: Any, *, sort_keys: bool = False) -> bytes:
+    """Compact JSON bytes of a decoded value: integers of any size, nesting of any depth;
+    with ``sort_keys``, object members in the order of their names."""
+    try:
+        return orjson.dumps(value, option=orjson.OPT_SORT_KEYS if sort_keys else None)
+    except TypeError:  # an integer beyond 64 bits, or deeper than orjson's 255 levels
+        return _dumps_with_a_stack(value, sort_keys=sort_keys)
+
+
+class _Punctuation(bytes):
+    """Bytes this writer queued itself (a type of its own: data holding bytes is refused)."""
+
+
+_OPEN_OBJECT, _CLOSE_OBJECT = _Punctuation(b"{"), _Punctuation(b"}")
+_OPEN_ARRAY, _CLOSE_ARRAY, _COMMA = _Punctuation(b"["), _Punctuation(b"]"), _Punctuation(b",")
+
+
+def _dumps_with_a_stack(value: Any, *, sort_keys: bool) -> bytes:
+    """What orjson would write, walking with a stack of its own (the standard library's
+    encoder recurses, and a 1,000-level record that orjson read would exhaust it)."""
+    out: list[bytes] = []
+    stack: list[Any] = [value]
+    while stack:
+        item = stack.pop()
+        if item.__class__ is _Punctuation:
+            out.append(item)
+        elif isinstance(item, dict):
+            out.append(_OPEN_OBJECT)
+            stack.append(_CLOSE_OBJECT)
+            entries = sorted(item.items()) if sort_keys else list(item.items())
+            for index in range(len(entries) - 1, -1, -1):
+                name, member = entries[index]
+                stack.extend((member, _Punctuation(_name(name) + b":")))
+                if index:
+                    stack.append(_COMMA)
+        elif isinstance(item, list | tuple):
+            out.append(_OPEN_ARRAY)
+            stack.append(_CLOSE_ARRAY)
+            for index in range(len(item) - 1, -1, -1):
+                stack.append(item[index])
+                if index:
+                    stack.append(_COMMA)
+        elif isinstance(item, int) and not isinstance(item, bool):
+            out.append(str(item).encode())
+        else:
+            out.append(orjson.dumps(item))
+    return b"".join(out)
+
+
+def _name(name: Any) -> bytes:
+    """An object member's name: text, or a scalar written as the standard library would."""
+    return orjson.dumps(name if isinstance(name, str) else json.dumps(name))

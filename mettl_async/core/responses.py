@@ -1,0 +1,141 @@
+"""From status, headers and body bytes to a payload or an error: what every platform shares.
+
+Pure functions. A platform's decoder looks for its own error shapes first (Mettl
+answers errors inside HTTP 200 bodies) and then calls :func:`raise_for_status`
+for what any HTTP server may answer: 429 with ``Retry-After``, redirects, 4xx,
+and 5xx pages of HTML or nothing. Nothing else than the package's own
+exceptions leaves this module.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from .errors import (
+    ApiError,
+    AuthenticationError,
+    MalformedResponseError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitedError,
+    ServerError,
+    ValidationError,
+)
+from .jsoncodec import NOT_JSON
+from .redaction import redact
+
+_STATUS_ERRORS: dict[int, type[ApiError]] = {
+    400: ValidationError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: ValidationError,
+}
+
+
+def rate_limited(status: int, headers: Mapping[str, str], body: bytes, message: str = "") -> RateLimitedError:
+    return RateLimitedError(
+        message or "rate limited",
+        retry_after=parse_retry_after(headers.get("Retry-After"), headers.get("Date")),
+        http_status=status,
+        body=body,
+        retryable=True,
+    )
+
+
+def raise_for_status(status: int, headers: Mapping[str, str], body: bytes) -> None:
+    """Raise the error an HTTP status means by itself; return for 1xx/2xx."""
+    if status < 300:
+        return
+    if status == 429:
+        raise rate_limited(status, headers, body)
+    if status < 400:
+        target = urlsplit(headers.get("Location", "")).hostname or "an unnamed location"
+        raise ApiError(
+            f"redirected to {target}; not followed (it would carry the credentials there)",
+            http_status=status,
+            body=body,
+        )
+    if status >= 500:
+        raise ServerError(
+            f"server error: {snippet(body) or 'empty body'}", http_status=status, body=body, retryable=True
+        )
+    error = _STATUS_ERRORS.get(status, ApiError)
+    raise error(snippet(body) or "client error", http_status=status, body=body)
+
+
+def expect_object(payload: Any, status: int, body: bytes) -> dict[str, Any]:
+    """A successful JSON object, or :class:`MalformedResponseError` (retryable: a proxy may
+    have answered for the server)."""
+    if isinstance(payload, dict):
+        return payload
+    kind = "empty (or null)" if payload is None else "not a JSON object"
+    raise MalformedResponseError(
+        f"response body is {kind}: {snippet(body)!r}", http_status=status, body=body, retryable=True
+    )
+
+
+def expect_text(payload: Any, status: int, body: bytes) -> str:
+    """The text of a successful plain-text response."""
+    if isinstance(payload, str) and payload.strip():
+        return payload.strip()
+    if payload is NOT_JSON:
+        text = body.decode("utf-8", "replace").strip()
+        if text:
+            return text
+    raise MalformedResponseError(
+        f"expected text, got {snippet(body)!r}", http_status=status, body=body, retryable=True
+    )
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    """An RFC 7231 date (the ``Date`` header) as an aware UTC datetime, or ``None``."""
+    if not value:
+        return None
+    try:
+        parsed = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError, OverflowError):
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def parse_retry_after(value: str | None, date: str | None = None) -> float | None:
+    """Seconds to wait from ``Retry-After``: delta-seconds (decimals tolerated) or an HTTP date.
+
+    A date is measured against the response's own ``Date`` header when there is
+    one, so the client's clock skew does not enter into it.
+    """
+    if not value:
+        return None
+    try:
+        seconds = float(value.strip())
+    except ValueError:
+        pass
+    else:  # "inf" or "nan" would hold every caller forever (or not at all): not a delay
+        return max(0.0, seconds) if math.isfinite(seconds) else None
+    until = parse_http_date(value)
+    if until is None:
+        return None
+    now = parse_http_date(date) or datetime.now(UTC)
+    try:
+        return max(0.0, (until - now).total_seconds())
+    except OverflowError:
+        return None
+
+
+_TAGS = re.compile(rb"<(script|style)\b.*?</\1>|<[^>]*>", re.S | re.I)
+_SPACE = re.compile(rb"\s+")
+
+
+def snippet(body: bytes, limit: int = 200) -> str:
+    """A short readable excerpt of a body: HTML tags dropped, whitespace collapsed, credentials
+    masked (servers echo the URL they were sent)."""
+    text = _SPACE.sub(b" ", _TAGS.sub(b" ", body[: limit * 20])).strip()
+    out = redact(text.decode("utf-8", "replace"))
+    return out if len(out) <= limit else out[: limit - 1] + "…"

@@ -1,0 +1,213 @@
+"""What every platform's sandbox shares: recording, authentication order, faults, rate limit.
+
+A platform sandbox names its routes, how it reads parameters, how it
+authenticates a request and how it renders answers and errors; the shared
+middleware runs every request through the same steps, in the order a real
+gateway would: record it, authenticate it, maybe inject a fault (before the
+endpoint acts, so a fault never half-applies anything), police the rate, run
+the endpoint, render its result.
+"""
+
+from __future__ import annotations
+
+import abc
+import asyncio
+import collections
+import math
+from collections.abc import Awaitable, Callable, Mapping
+from email.utils import formatdate
+from typing import Any
+
+import attrs
+from aiohttp import web
+
+from ..core.ratelimit import RateLimiter
+from .faults import Fault, FaultConfig, FaultInjector
+
+Handler = Callable[[web.Request], Awaitable[Any]]
+#: Where the middleware leaves the parameters it read, for the handler.
+PARAMS = web.RequestKey("mettl_async.params", dict)
+
+
+class SandboxError(Exception):
+    """An error the sandbox answers in the platform's own shape (``status``: the HTTP status)."""
+
+    def __init__(self, code: str, message: str, status: int = 200) -> None:
+        super().__init__(f"{code}: {message}")
+        self.code = code
+        self.message = message
+        self.status = status
+
+
+@attrs.define
+class RecordedRequest:
+    """What a sandbox saw of one request, for tests to inspect."""
+
+    method: str
+    raw_path: str
+    host: str
+    params: dict[str, Any]
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
+    body: bytes = attrs.field(default=b"", repr=False)
+    fault: Fault | None = None
+    error_code: str | None = None
+    #: The sandbox clock when the request arrived (epoch seconds).
+    received_at: float = 0.0
+
+
+@attrs.frozen
+class Behaviour:
+    """How a sandbox server behaves, whatever the platform."""
+
+    faults: FaultConfig = attrs.field(factory=FaultConfig)
+    #: Server-side limit in requests per second; above it the server answers 429.
+    rate: float | None = None
+    #: Requests the server accepts at once before its rate applies.
+    burst: int | None = None
+
+
+class PlatformSandbox(abc.ABC):
+    """One platform's sandbox: state, routes and the shared request steps."""
+
+    #: Path prefix the platform is served under (its base URL's path).
+    prefix: str
+    #: Used in log lines and in the ``mettl-async sandbox`` listing.
+    name: str
+
+    def __init__(self, behaviour: Behaviour, clock: Callable[[], float]) -> None:
+        self.behaviour = behaviour
+        self.clock = clock
+        self.faults = FaultInjector(behaviour.faults)
+        self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=100_000)
+        rate = behaviour.rate
+        self.limiter = RateLimiter(rate, behaviour.burst or max(1, int(rate))) if rate else None
+
+    def now(self) -> float:
+        return self.clock()
+
+    @abc.abstractmethod
+    def routes(self) -> list[tuple[str, str, Handler]]:
+        """``(method, path under the prefix, handler)`` for every endpoint."""
+
+    @abc.abstractmethod
+    async def read_params(self, request: web.Request) -> dict[str, Any]:
+        """The request's parameters, as the platform reads them (query, form, JSON body)."""
+
+    @abc.abstractmethod
+    def authenticate(self, request: web.Request, params: dict[str, Any]) -> None:
+        """Raise :class:`SandboxError` unless the request is correctly authenticated."""
+
+    @abc.abstractmethod
+    def render(self, result: Any) -> web.StreamResponse:
+        """A handler's result as the platform answers it."""
+
+    @abc.abstractmethod
+    def render_error(self, error: SandboxError) -> web.StreamResponse:
+        """An error as the platform answers it."""
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._middleware], client_max_size=16 * 1024 * 1024)
+        app.add_routes([web.route(method, path, handler) for method, path, handler in self.routes()])
+        return app
+
+    def response(self, status: int, body: bytes, headers: Mapping[str, str] | None = None) -> web.Response:
+        response = web.Response(status=status, body=body, headers=headers)
+        response.headers["Date"] = formatdate(self.now(), usegmt=True)
+        return response
+
+    @web.middleware
+    async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        body = await request.read()
+        seen = RecordedRequest(
+            request.method, request.raw_path, request.host, {}, request.headers, body, received_at=self.now()
+        )
+        self.requests.append(seen)
+        try:
+            params = await self.read_params(request)
+            seen.params = params
+            request[PARAMS] = params
+            self.authenticate(request, params)
+            seen.fault = self.faults.pick()
+            if seen.fault is Fault.SLOW:
+                await asyncio.sleep(self.behaviour.faults.slow_seconds)
+            elif seen.fault is not None and seen.fault is not Fault.CUT:
+                return self.fault_response(request, seen.fault)
+            if self.limiter is not None:
+                wait = self.limiter.try_reserve(asyncio.get_running_loop().time())
+                if wait > 0:
+                    return self.rate_limited(seen, wait)
+            result = await handler(request)
+        except SandboxError as error:
+            seen.error_code = error.code
+            return self.render_error(error)
+        response = result if isinstance(result, web.StreamResponse) else self.render(result)
+        if seen.fault is Fault.CUT and isinstance(response, web.Response):
+            await self._cut(request, response)
+        return response
+
+    async def _cut(self, request: web.Request, response: web.Response) -> None:
+        """Send the status, the headers and half the body, then drop the connection."""
+        body = response.body if isinstance(response.body, bytes) else b""
+        partial = web.StreamResponse(status=response.status, headers=response.headers)
+        partial.content_length = len(body)
+        await partial.prepare(request)
+        await partial.write(body[: len(body) // 2])
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError  # the connection is gone
+
+    def rate_limited(self, seen: RecordedRequest, wait: float) -> web.StreamResponse:
+        """The answer above the server's rate (``wait``: seconds until a request would pass):
+        429 with ``Retry-After``. A platform that says it its own way overrides this."""
+        seen.error_code = "429"
+        return self.response(429, b"Too Many Requests", {"Retry-After": str(math.ceil(wait))})
+
+    def fault_response(self, request: web.Request, fault: Fault) -> web.StreamResponse:
+        """A fault as a proxy or an overloaded server would answer; platforms add their own."""
+        if fault is Fault.RATE_LIMIT:
+            wait = self.behaviour.faults.retry_after
+            shown = str(int(wait)) if wait == int(wait) else f"{wait:g}"
+            return self.response(429, b"", {"Retry-After": shown})
+        if fault is Fault.DROP:
+            if request.transport is not None:
+                request.transport.abort()
+            raise asyncio.CancelledError  # nothing more to write: the connection is gone
+        status = self.faults.html_status()
+        if status == 504:
+            return self.response(504, b"")
+        page = f"<html><head><title>{status}</title></head><body><h1>{status} Bad Gateway</h1></body></html>"
+        return self.response(status, page.encode(), {"Content-Type": "text/html"})
+
+    @abc.abstractmethod
+    def client(self, base_url: str, **kwargs: Any) -> Any:
+        """A client of this platform for the sandbox at ``base_url``, its credentials filled in."""
+
+
+class UsedSignatures:
+    """Signatures (or nonces) a server has accepted, each refused when seen again.
+
+    Kept for ``window`` seconds of the sandbox's clock: ts and nonces older than
+    that are refused by the time check anyway.
+    """
+
+    def __init__(self, window: float) -> None:
+        self.window = window
+        self._seen: dict[str, float] = {}
+        self._order: collections.deque[tuple[float, str]] = collections.deque()
+
+    def __contains__(self, signature: str) -> bool:
+        return signature in self._seen
+
+    def __len__(self) -> int:
+        return len(self._seen)
+
+    def add(self, signature: str, now: float) -> bool:
+        """Record ``signature``; false if it was already used."""
+        while self._order and self._order[0][0] < now - self.window:
+            _, old = self._order.popleft()
+            self._seen.pop(old, None)
+        if signature in self._seen:
+            return False
+        self._seen[signature] = now
+        self._order.append((now, signature))
+        return True

@@ -1,0 +1,334 @@
+"""Habits of the command line: --debug anywhere, shell completion, credentials that name their
+flag and variable, --version, and a --help or --version that does not load the HTTP stack."""
+
+from __future__ import annotations
+
+import logging
+import platform
+import socket
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from mettl_async import __version__
+from mettl_async.cli import main
+from mettl_async.cli.common import configure_logging
+from mettl_async.harvest.kinds import PLATFORM_MODULES, kinds
+from mettl_async.testing import SandboxThread
+from mettl_async.testing.certicheck import SandboxConfig
+
+StartSandbox = Callable[..., SandboxThread]
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def every_envvar() -> dict[str, str | None]:
+    """Every setting's variable, unset: a test's environment gives only what it means to."""
+    from mettl_async.itep.harvest import PLATFORM as ITEP
+
+    settings = [*(s for k in kinds().values() for s in k.platform.settings), *ITEP.settings]
+    return dict.fromkeys({s.envvar for s in settings if s.envvar} | {"METTL_WEBHOOK_TOKEN"})
+
+
+def cli(*args: str, env: dict[str, str] | None = None) -> Result:
+    return CliRunner().invoke(main, list(args), env=every_envvar() | (env or {}), catch_exceptions=False)
+
+
+@pytest.fixture(autouse=True)
+def quiet_logging() -> Iterator[None]:
+    yield
+    configure_logging(False)  # --debug installs a handler: leave none behind
+
+
+def busy_port() -> Iterator[int]:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        sock.listen()
+        yield sock.getsockname()[1]
+
+
+@pytest.fixture
+def taken_port() -> Iterator[int]:
+    yield from busy_port()
+
+
+def certicheck_env(sandbox: SandboxThread) -> dict[str, str]:
+    config = sandbox.sandbox.config
+    return {
+        "METTL_PUBLIC_KEY": config.public_key,
+        "METTL_PRIVATE_KEY": config.private_key,
+        "METTL_SUBDOMAIN": config.subdomain,
+        "METTL_BASE_URL": sandbox.base_url,
+    }
+
+
+# -- --debug, before or after the subcommand -----------------------------------------------------
+
+
+def commands(
+    group: click.Group, path: tuple[str, ...] = ()
+) -> Iterator[tuple[tuple[str, ...], click.Command]]:
+    for name, command in group.commands.items():
+        yield (*path, name), command
+        if isinstance(command, click.Group):
+            yield from commands(command, (*path, name))
+
+
+def test_every_command_and_group_takes_debug() -> None:
+    found = dict(commands(main))
+    assert {" ".join(p) for p in found} >= {
+        "harvest",
+        "sandbox",
+        "demo",
+        "sign",
+        "webhooks",
+        "webhooks serve",
+        "itep",
+        "itep fulfill",
+        "itep sandbox",
+    }
+    for path, command in found.items():
+        options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+        assert "--debug" in options, " ".join(path)
+
+
+def test_debug_after_harvest_logs_requests(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30))
+    out = str(tmp_path / "r.jsonl")
+    result = cli("harvest", "results", "--out", out, "--debug", env=certicheck_env(sandbox))
+    assert result.exit_code == 0, result.output
+    assert "DEBUG mettl_async.session: GET" in result.stderr
+
+
+def test_debug_after_demo_logs_requests(tmp_path: Path) -> None:
+    out = str(tmp_path / "d.jsonl")
+    result = cli(
+        "demo", "--api", "certicheck", "--applicants", "20", "--faults", "0", "--out", out, "--debug"
+    )
+    assert result.exit_code == 0, result.output
+    assert "DEBUG mettl_async.session: GET" in result.stderr
+
+
+def test_debug_after_itep_fulfill_logs_the_request(itep_sandbox: SandboxThread) -> None:
+    from mettl_async.testing.itep import FULFILLMENT_PATH, ItepSandbox
+
+    config = itep_sandbox.get(ItepSandbox).config
+    env = {"ITEP_FULFILLMENT_URL": itep_sandbox.base_url + FULFILLMENT_PATH, "ITEP_API_KEY": config.api_key}
+    result = cli("itep", "fulfill", "GTX-Business", "--debug", env=env)
+    assert result.exit_code == 0, result.output
+    assert "DEBUG mettl_async.session: POST" in result.stderr
+    assert config.api_key not in result.output
+
+
+def test_debug_after_sign_is_accepted() -> None:
+    result = cli(
+        "sign",
+        "GET",
+        "https://x.example/api",
+        "--debug",
+        env={"METTL_PRIVATE_KEY": "k", "METTL_PUBLIC_KEY": "p"},
+    )
+    assert result.exit_code == 0, result.output
+    assert "string to sign:" in result.stdout
+    assert any(type(h).__name__ == "_DebugHandler" for h in logging.getLogger("mettl_async").handlers)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["sandbox", "--port", "{port}", "--debug"],
+        ["itep", "sandbox", "--port", "{port}", "--debug"],
+        ["webhooks", "serve", "--port", "{port}", "--token", "t", "--out", "{out}", "--debug"],
+        ["webhooks", "--debug", "serve", "--port", "{port}", "--token", "t", "--out", "{out}"],
+        ["--debug", "sandbox", "--port", "{port}"],
+    ],
+)
+def test_debug_after_a_server_command_shows_the_traceback(
+    args: list[str], taken_port: int, tmp_path: Path
+) -> None:
+    filled = [a.format(port=taken_port, out=tmp_path / "w.jsonl") for a in args]
+    result = cli(*filled)
+    assert result.exit_code in (1, 2), result.output
+    assert f"cannot listen on 127.0.0.1:{taken_port}" in result.stderr
+    assert "Traceback (most recent call last)" in result.stderr  # what --debug adds
+    without = cli(*[a for a in filled if a != "--debug"])
+    assert "Traceback" not in without.stderr
+
+
+# -- shell completion ----------------------------------------------------------------------------
+
+
+def completion(env: dict[str, str]) -> str:
+    code = "from mettl_async.cli import main; main(prog_name='mettl-async')"
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+@pytest.mark.parametrize(
+    ("shell", "expected"),
+    [
+        ("bash", "complete -o nosort -F _mettl_async_completion mettl-async"),
+        ("zsh", "compdef _mettl_async_completion mettl-async"),
+        ("fish", "complete --no-files --command mettl-async"),
+    ],
+)
+def test_the_completion_script_is_produced(shell: str, expected: str) -> None:
+    script = completion({"_METTL_ASYNC_COMPLETE": f"{shell}_source", "PATH": "/usr/bin:/bin"})
+    assert expected in script
+    assert "_METTL_ASYNC_COMPLETE" in script
+
+
+def test_completion_completes_commands_kinds_and_options() -> None:
+    def complete(words: str) -> list[str]:
+        env = {
+            "_METTL_ASYNC_COMPLETE": "bash_complete",
+            "COMP_WORDS": words,
+            "COMP_CWORD": str(len(words.split()) - (0 if words.endswith(" ") else 1)),
+        }
+        return completion(env).splitlines()
+
+    assert complete("mettl-async har") == ["plain,harvest"]
+    assert complete("mettl-async harvest proctorexam-s") == ["plain,proctorexam-sessions"]
+    assert "plain,--debug" in complete("mettl-async harvest results --de")
+
+
+# -- a missing credential names its flag and its variable ---------------------------------------
+
+#: The settings without a default, per platform, and a kind of the platform to harvest.
+REQUIRED = {
+    "certicheck": ("tests", ["public_key", "private_key", "subdomain"]),
+    "mettl": ("assessments", ["public_key", "private_key"]),
+    "proctorexam": (
+        "proctorexam-exams",
+        ["proctorexam_base_url", "proctorexam_api_token", "proctorexam_secret_key"],
+    ),
+}
+
+
+def test_the_required_settings_cover_every_platform_harvested() -> None:
+    platforms = {k.platform.name: k.platform for k in kinds().values()}
+    assert set(REQUIRED) == set(platforms)
+    assert len(PLATFORM_MODULES) == len(REQUIRED)
+    for name, (kind, settings) in REQUIRED.items():
+        assert kinds()[kind].platform.name == name
+        assert set(settings) <= {s.name for s in platforms[name].settings}
+
+
+@pytest.mark.parametrize(
+    ("platform_name", "missing"),
+    [(p, s) for p, (_, settings) in REQUIRED.items() for s in settings],
+)
+def test_a_missing_setting_names_its_flag_and_its_variable(
+    platform_name: str, missing: str, tmp_path: Path
+) -> None:
+    kind, required = REQUIRED[platform_name]
+    settings = {s.name: s for s in kinds()[kind].platform.settings}
+    env = {
+        settings[name].envvar or "": "https://x.example/api" if "url" in name else "given"
+        for name in required
+        if name != missing
+    }
+    result = cli("harvest", kind, "--out", str(tmp_path / "o.jsonl"), env=env)
+    assert result.exit_code == 2, result.output
+    line = result.stderr.strip()
+    assert line.startswith("mettl-async: configuration: missing")
+    setting = settings[missing]
+    assert setting.option in line
+    assert f"${setting.envvar}" in line
+    assert not (tmp_path / "o.jsonl").exists()
+
+
+@pytest.mark.parametrize("missing", ["url", "api_key"])
+def test_itep_fulfill_names_flag_and_variable(missing: str) -> None:
+    from mettl_async.itep.harvest import PLATFORM
+
+    settings = {s.name: s for s in PLATFORM.settings}
+    given = {"url": "https://x.example/fulfill", "api_key": "key"}
+    env = {settings[name].envvar or "": value for name, value in given.items() if name != missing}
+    result = cli("itep", "fulfill", "GTX-Business", env=env)
+    assert result.exit_code == 2
+    assert settings[missing].option in result.stderr
+    assert f"${settings[missing].envvar}" in result.stderr
+
+
+def test_webhooks_serve_names_flag_and_variable(tmp_path: Path) -> None:
+    serve = cli("webhooks", "serve", "--out", str(tmp_path / "w.jsonl"))
+    assert serve.exit_code == 2
+    assert "--token" in serve.stderr
+    assert "$METTL_WEBHOOK_TOKEN" in serve.stderr
+
+
+# -- --version, and what --help and --version load -----------------------------------------------
+
+
+def test_version_names_the_package_and_python() -> None:
+    result = cli("--version")
+    assert result.exit_code == 0
+    assert result.stdout == f"mettl-async {__version__} (Python {platform.python_version()})\n"
+
+
+LOADED = """
+import sys
+from mettl_async.cli import main
+try:
+    main({args!r}, prog_name="mettl-async")
+except SystemExit as stop:
+    assert stop.code in (0, None), stop.code
+heavy = sorted({{name.split(".")[0] for name in sys.modules}} & {{"aiohttp", "rich", "yarl", "multidict"}})
+print("LOADED", ",".join(heavy))
+"""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["--version"], ["--help"], ["harvest", "--help"], ["webhooks", "serve", "--help"], ["itep", "--help"]],
+)
+def test_help_and_version_load_neither_aiohttp_nor_rich(args: list[str]) -> None:
+    done = subprocess.run(
+        [sys.executable, "-c", LOADED.format(args=args)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "LOADED "
+
+
+def test_the_library_never_loads_rich() -> None:
+    code = (
+        "import sys, mettl_async, mettl_async.harvest.runner, mettl_async.harvest.progress, "
+        "mettl_async.certicheck.client, mettl_async.proctorexam.client, mettl_async.mettl_rest.client, "
+        "mettl_async.itep.client, mettl_async.core.telemetry\n"
+        "print('rich' in sys.modules, 'aiohttp' in sys.modules)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert done.stdout.split() == ["False", "True"]
+    bare = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import sys, mettl_async; print(sorted(m for m in ('aiohttp', 'rich') if m in sys.modules))",
+        ],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+    )
+    assert bare.stdout.strip() == "[]"
+    importers = [
+        path.relative_to(ROOT).as_posix()
+        for path in (ROOT / "mettl_async").rglob("*.py")
+        if "cli" not in path.relative_to(ROOT / "mettl_async").parts
+        and any(line.startswith(("import rich", "from rich")) for line in path.read_text().splitlines())
+    ]
+    assert importers == []

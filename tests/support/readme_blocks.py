@@ -1,0 +1,362 @@
+"""The README's code blocks: found, turned into scripts, and run (for tests/cli/test_readme.py).
+
+Pure parts (parsing, translating a block into a script) are separate from running it, so the
+conventions are tested without a sandbox (tests/cli/test_readme_harness.py). The conventions
+themselves are told in tests/cli/test_readme.py's docstring.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from mettl_async.testing import SandboxThread
+from mettl_async.testing.certicheck import CertiCheckSandbox
+from mettl_async.testing.itep import FULFILLMENT_PATH, ItepSandbox
+from mettl_async.testing.mettl_rest import MettlRestSandbox
+from mettl_async.testing.proctorexam import ProctorExamSandbox
+from tests.support.mettl_images import GIF, ico, jpeg, png
+
+#: Blocks that are run, by the language named after the opening fence.
+PYTHON = ("python", "py")
+SHELL = ("sh", "bash", "shell")
+CONSOLE = ("console",)
+#: Blocks that are shown, never run: data, output and formats that are not commands.
+SHOWN = ("text", "json", "jsonl", "csv", "toml", "ini", "yaml", "sql", "diff", "http", "output")
+
+MARKER = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<directive>.*?)\s*-->\s*$")
+SKIP = re.compile(r"^skip\s*\((?P<reason>.*\S.*)\)$")
+FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
+#: ``export A=… B=…``: the reader's own values, which the sandbox's stand in for.
+EXPORT = re.compile(r"^\s*export\s+(?P<assignments>(?:[A-Za-z_]\w*=\S*\s*)+)(?:#.*)?$")
+#: Commands that serve until stopped; run in the background until their block ends.
+SERVING = re.compile(
+    r"^(?P<indent>\s*)(?P<command>(?:mettl-async|python3? -m mettl_async)(?:\s+--debug)?\s+"
+    r"(?:sandbox|webhooks\s+serve|itep\s+sandbox)\b|python3? -m mettl_async\.sandbox\b)"
+)
+READY_SECONDS = 30.0
+
+
+@dataclass(frozen=True)
+class Block:
+    """One fenced block: its language, its text, and where it starts in the README."""
+
+    lang: str
+    #: README line of the opening fence (1-based) and of the block's first line of code.
+    fence_line: int
+    first_line: int
+    code: str
+    skip: str | None = None
+
+    @property
+    def runnable(self) -> bool:
+        return self.lang in PYTHON + SHELL + CONSOLE
+
+    @property
+    def id(self) -> str:
+        return f"L{self.fence_line}-{self.lang}"
+
+
+def parse(text: str) -> tuple[list[Block], list[str]]:
+    """Every fenced block of a Markdown text, and the problems found with blocks and markers."""
+    lines = text.splitlines()
+    blocks: list[Block] = []
+    problems: list[str] = []
+    pending: tuple[int, str] | None = None  # a marker waiting for its block: (line, directive)
+    index = 0
+    while index < len(lines):
+        line = lines[index]
+        number = index + 1
+        marker = MARKER.match(line)
+        opening = FENCE.match(line)
+        if marker:
+            if pending:
+                problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
+            pending = (number, marker.group("directive"))
+        elif opening:
+            fence, indent, lang = opening.group("fence"), opening.group("indent"), opening.group("info")
+            end = index + 1
+            while end < len(lines) and not _closes(lines[end], fence):
+                end += 1
+            if end == len(lines):
+                problems.append(f"line {number}: code block never closed")
+            body = [
+                raw[len(indent) :] if raw.startswith(indent) else raw.lstrip()
+                for raw in lines[index + 1 : end]
+            ]
+            skip = None
+            if pending:
+                found = SKIP.match(pending[1])
+                if found:
+                    skip = found.group("reason").strip()
+                else:
+                    problems.append(
+                        f"line {pending[0]}: unknown readme-test directive {pending[1]!r} "
+                        "(the one there is: skip (reason))"
+                    )
+                pending = None
+            lang = lang.lower()
+            if not lang:
+                problems.append(f"line {number}: code block without a language (```text if it is not code)")
+            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and skip is None:
+                problems.append(
+                    f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
+                    f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
+                )
+            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip))
+            index = end
+        elif line.strip() and pending:
+            problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
+            pending = None
+        index += 1
+    if pending:
+        problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
+    return blocks, problems
+
+
+def _closes(line: str, fence: str) -> bool:
+    stripped = line.strip()
+    return stripped.startswith(fence) and set(stripped) == {fence[0]} and len(line) - len(line.lstrip()) < 4
+
+
+def console_to_shell(code: str) -> str:
+    """A console session as a script: ``$ `` lines (and their ``\\`` continuations) are run, the
+    output lines between them become blank lines, so line numbers stay those of the README."""
+    out: list[str] = []
+    continuing = False
+    for line in code.splitlines():
+        if continuing:
+            out.append(line)
+        elif line.startswith("$ ") or line == "$":
+            out.append(line[2:])
+        else:
+            out.append("")
+            continue
+        continuing = line.endswith("\\")
+    return "\n".join(out) + "\n"
+
+
+def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
+    """A shell block's lines with the conventions applied, and the problems found:
+
+    * an ``export`` line holding a ``…`` placeholder is not run (the sandbox's values are already
+      set), and each name on it must be one the harness provides;
+    * a serving command starting a line runs in the background until the block ends, once it has
+      printed its first line (``__readme_serve``)."""
+    names = set(provided)
+    out: list[str] = []
+    problems: list[str] = []
+    for offset, line in enumerate(code.splitlines()):
+        export = EXPORT.match(line)
+        if export and "…" in line:
+            assigned = [item.split("=", 1)[0] for item in export.group("assignments").split()]
+            unknown = [name for name in assigned if name not in names]
+            if unknown:
+                problems.append(
+                    f"block line {offset + 1}: {', '.join(unknown)} not set by the README test "
+                    f"(it sets {', '.join(sorted(names))})"
+                )
+            out.append(": placeholder export, the sandbox values stand in")
+            continue
+        serving = SERVING.match(line)
+        if serving and not line.rstrip().endswith("&"):
+            out.append(f"{serving.group('indent')}__readme_serve {line[len(serving.group('indent')) :]}")
+            continue
+        out.append(line)
+    return "\n".join(out) + "\n", problems
+
+
+HELPERS = r"""
+__readme_serve() {  # a serving command: in the background until the block ends, once it has spoken
+  local log
+  log=$(mktemp "${READMETEST_LOGS}/serve.XXXXXX")
+  "$@" >"$log" 2>&1 &
+  local pid=$! waited=0
+  while [ ! -s "$log" ]; do
+    if ! kill -0 "$pid" 2>/dev/null; then
+      echo "serving command stopped before it printed anything: $*" >&2; cat "$log" >&2; return 1
+    fi
+    if [ "$waited" -ge $((READMETEST_READY * 10)) ]; then
+      echo "serving command printed nothing in ${READMETEST_READY} s: $*" >&2; return 1
+    fi
+    sleep 0.1; waited=$((waited + 1))
+  done
+  sleep 0.2  # the rest of its first lines
+  cat "$log"
+}
+"""
+
+
+def numbered(code: str, first_line: int, first: str = "") -> str:
+    """``code`` placed so that its line numbers are the README's; ``first`` fills line 1."""
+    assert "\n" not in first
+    assert first_line >= 2
+    return first + "\n" * (first_line - 1) + code
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """How a block ended: the exit status (``None``: timed out) and everything it printed."""
+
+    returncode: int | None
+    output: str
+
+
+def run_script(argv: list[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Outcome:
+    """Run in a process group of its own; afterwards stop whatever it left running."""
+    log_path = cwd.parent / f"{cwd.name}.out"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            argv, cwd=cwd, env=dict(env), stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
+        try:
+            returncode: int | None = process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            returncode = None
+        finally:
+            _stop_group(process.pid)
+            process.wait()
+    return Outcome(returncode, log_path.read_text(errors="replace"))
+
+
+def _stop_group(group: int) -> None:
+    """SIGTERM to the group (servers a block started), SIGKILL to what is left after 5 s."""
+    for sig, grace in ((signal.SIGTERM, 5.0), (signal.SIGKILL, 2.0)):
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            return
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            if not _group_alive(group):
+                return
+            time.sleep(0.05)
+
+
+def _group_alive(group: int) -> bool:
+    """Whether a process of the group is still running (zombies waiting to be reaped are not)."""
+    for status in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = status.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue
+        if int(fields[2]) == group and fields[0] != "Z":
+            return True
+    return False
+
+
+def python_argv(script: Path) -> list[str]:
+    return [sys.executable, str(script)]
+
+
+# -- the README test's setting: sandboxes, environment, files --------------------------------------
+
+TIMEOUT = 120.0
+#: Prefixes of the variables the harness owns: the caller's values are removed.
+OWNED_PREFIXES = ("METTL_", "PROCTOREXAM_", "ITEP_")
+WEBHOOK_TOKEN = "readme-webhook-token"
+PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"
+    b"2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n%%EOF\n"
+)
+FILES = {
+    "favicon.png": png(),
+    "favicon.ico": ico(),
+    "logo.png": png(4, 4),
+    "logo.jpg": jpeg(),
+    "cover.jpg": jpeg(),
+    "cover.png": png(16, 9),
+    "cover.gif": GIF,
+    "instructions.pdf": PDF,
+}
+
+
+def all_sandboxes() -> SandboxThread:
+    """One server hosting every platform's sandbox, each with its default account."""
+    return SandboxThread(CertiCheckSandbox(), MettlRestSandbox(), ProctorExamSandbox(), ItepSandbox())
+
+
+def prepare(cwd: Path) -> Path:
+    """A fresh directory holding the small files the examples upload."""
+    cwd.mkdir()
+    for name, data in FILES.items():
+        (cwd / name).write_bytes(data)
+    return cwd
+
+
+def sandbox_environment(server: SandboxThread) -> dict[str, str]:
+    """The variables that point every platform's client (and the command) at ``server``."""
+    certicheck = server.get(CertiCheckSandbox)
+    rest = server.get(MettlRestSandbox)
+    proctorexam = server.get(ProctorExamSandbox)
+    itep = server.get(ItepSandbox)
+    return {
+        "METTL_PUBLIC_KEY": certicheck.config.public_key,  # the REST sandbox has the same keys
+        "METTL_PRIVATE_KEY": certicheck.config.private_key,
+        "METTL_SUBDOMAIN": certicheck.config.subdomain,
+        "METTL_BASE_URL": server.base_url_of(certicheck),
+        "METTL_API_BASE_URL": server.base_url_of(rest) + "/v2",
+        "PROCTOREXAM_BASE_URL": server.base_url_of(proctorexam),
+        "PROCTOREXAM_API_TOKEN": proctorexam.config.api_token,
+        "PROCTOREXAM_SECRET_KEY": proctorexam.config.secret_key,
+        "ITEP_FULFILLMENT_URL": server.base_url_of(itep) + FULFILLMENT_PATH,
+        "ITEP_API_KEY": itep.config.api_key,
+        "ITEP_SIGNATURE_HEADER": itep.config.header,
+        "ITEP_SIGNATURE_ENCODING": itep.config.encoding.value,
+        "METTL_WEBHOOK_TOKEN": WEBHOOK_TOKEN,
+    }
+
+
+def base_environment(provided: Mapping[str, str], python: Path) -> dict[str, str]:
+    """This process's environment without the caller's platform settings, plus ``provided``."""
+    env = {name: value for name, value in os.environ.items() if not name.startswith(OWNED_PREFIXES)}
+    env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
+    env["PYTHONUNBUFFERED"] = "1"
+    env.update(provided)
+    return env
+
+
+def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Outcome, list[str]]:
+    """Run one block as the conventions say; the outcome and the problems found before running."""
+    env = base_environment(provided, Path(sys.executable))
+    scripts = cwd.parent
+    if block.lang in PYTHON:
+        script = scripts / f"readme_L{block.fence_line}.py"
+        script.write_text(numbered(block.code, block.first_line), encoding="utf-8")
+        return run_script(python_argv(script), cwd, env, TIMEOUT), []
+    code = console_to_shell(block.code) if block.lang in CONSOLE else block.code
+    code, problems = shell_script(code, provided)
+    if problems:
+        return Outcome(None, ""), problems
+    logs = scripts / "serve-logs"
+    logs.mkdir(exist_ok=True)
+    (scripts / "helpers.sh").write_text(HELPERS, encoding="utf-8")
+    env.update(READMETEST_LOGS=str(logs), READMETEST_READY=str(int(READY_SECONDS)))
+    first = (
+        f"set -e -o pipefail; . {scripts / 'helpers.sh'}; "
+        "trap 'echo \"README.md line $LINENO: exit status $?\" >&2' ERR"
+    )
+    script = scripts / f"readme_L{block.fence_line}.sh"
+    script.write_text(numbered(code, block.first_line, first), encoding="utf-8")
+    outcome = run_script(["bash", str(script)], cwd, env, TIMEOUT)
+    served = "".join(
+        f"\n--- output of a server the block started ({log.name}) ---\n{log.read_text(errors='replace')}"
+        for log in sorted(logs.iterdir())
+    )
+    return Outcome(outcome.returncode, outcome.output + served), []
+
+
+def failure_report(block: Block, outcome: Outcome) -> str:
+    """The message of a failed block: where it is, how it ended, what it printed."""
+    ended = "timed out" if outcome.returncode is None else f"exit status {outcome.returncode}"
+    return (
+        f"README.md line {block.fence_line}: ```{block.lang} block failed ({ended}); "
+        f"its output:\n{outcome.output.rstrip() or '(none)'}"
+    )
