@@ -22,7 +22,7 @@ from urllib.parse import quote
 import aiohttp
 import orjson
 
-from mettl_async import CertiCheckClient
+from mettl_async import CertiCheckClient, ClientOptions
 from mettl_async.core.request import Request
 
 from .common import Result, header, paired, sandbox_process
@@ -62,7 +62,7 @@ async def ours(sandbox: dict[str, str], count: int, first: int) -> float:
         sandbox["private_key"],
         sandbox["subdomain"],
         base_url=sandbox["base_url"],
-        concurrency=IN_FLIGHT,
+        options=ClientOptions(concurrency=IN_FLIGHT),
     )
     async with client:
 

@@ -15,7 +15,7 @@ import statistics
 import sys
 import time
 
-from mettl_async import CertiCheckClient
+from mettl_async import CertiCheckClient, ClientOptions
 
 from .common import Result, header, sandbox_process
 
@@ -28,7 +28,7 @@ async def harvest(sandbox: dict[str, str], told: float | None) -> tuple[float, i
         sandbox["private_key"],
         sandbox["subdomain"],
         base_url=sandbox["base_url"],
-        rate=told,
+        options=ClientOptions(rate=told),
     )
     async with client:
         started = time.perf_counter()

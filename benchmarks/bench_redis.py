@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from mettl_async import ClientOptions
 from mettl_async.redisstore.testing import RedisServer, redis_server_path
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
@@ -44,8 +45,7 @@ async def work(job: dict[str, Any]) -> dict[str, Any]:
         config.private_key,
         config.subdomain,
         base_url=job["base_url"],
-        limiter=budget.limiter,
-        uniqueness=budget.uniqueness,
+        options=ClientOptions(limiter=budget.limiter, uniqueness=budget.uniqueness),
     )
     gate = asyncio.Semaphore(IN_FLIGHT)
     done: list[float] = []

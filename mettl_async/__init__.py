@@ -38,11 +38,12 @@ from .core.errors import (
 if TYPE_CHECKING:
     from .certicheck import CertiCheckClient
     from .core.capture import capture_responses
+    from .core.options import ClientOptions, Timeout
     from .core.paginator import Page, Paginator
     from .core.paging_styles import PagePosition
     from .core.ratelimit import RateLimiter
+    from .core.responses import Response
     from .core.retry import RetryPolicy
-    from .core.session import CallOptions, Response
     from .core.telemetry import SessionEvents, SessionStats
     from .itep import ItepClient
     from .mettl_rest import MettlClient
@@ -59,8 +60,9 @@ _LAZY = {
     "Paginator": ".core.paginator",
     "RateLimiter": ".core.ratelimit",
     "RetryPolicy": ".core.retry",
-    "CallOptions": ".core.session",
-    "Response": ".core.session",
+    "ClientOptions": ".core.options",
+    "Timeout": ".core.options",
+    "Response": ".core.responses",
     "SessionEvents": ".core.telemetry",
     "SessionStats": ".core.telemetry",
 }
@@ -79,8 +81,8 @@ __all__ = [
     "ApiError",
     "AuthenticationError",
     "BatchError",
-    "CallOptions",
     "CertiCheckClient",
+    "ClientOptions",
     "ConfigurationError",
     "ConflictError",
     "ConnectError",
@@ -107,6 +109,7 @@ __all__ = [
     "SessionStats",
     "SignatureExpiredError",
     "TLSVerificationError",
+    "Timeout",
     "TimestampError",
     "TransportError",
     "ValidationError",

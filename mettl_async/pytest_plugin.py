@@ -23,6 +23,10 @@ Opt-in: nothing loads it by itself. Enable it in a ``conftest.py`` with
     def test_rest(mettl_rest_sandbox):
         client = mettl_rest_sandbox.client(api_version="v3")  # a MettlClient for it
 
+Each platform of the registry (:data:`mettl_async.platforms.PLATFORMS`) has two
+fixtures: ``<name>_sandbox`` (its default account) and ``<name>_sandbox_factory``
+(``factory(config)`` with the sandbox's own config class).
+
 Servers run in a thread of their own, so the fixtures work for synchronous
 tests and on any event loop.
 """
@@ -30,15 +34,12 @@ tests and on any event loop.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pytest
 
-from .testing.certicheck import CertiCheckSandbox, SandboxConfig
-from .testing.itep import ItepSandbox
-from .testing.itep import SandboxConfig as ItepSandboxConfig
+from .platforms import PLATFORMS, Platform
 from .testing.kit import PlatformSandbox
-from .testing.mettl_rest import MettlRestConfig, MettlRestSandbox
-from .testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
 from .testing.runner import SandboxThread
 
 
@@ -58,72 +59,29 @@ def sandbox_factory() -> Iterator[Callable[..., SandboxThread]]:
         thread.stop()
 
 
-@pytest.fixture
-def certicheck_sandbox_factory(
-    sandbox_factory: Callable[..., SandboxThread],
-) -> Callable[..., SandboxThread]:
-    """Start CertiCHECK sandboxes with your own :class:`SandboxConfig`."""
+def _platform_fixtures(entry: Platform) -> tuple[Any, Any]:
+    """``<name>_sandbox_factory`` and ``<name>_sandbox`` for one platform."""
 
-    def start(config: SandboxConfig | None = None) -> SandboxThread:
-        return sandbox_factory(CertiCheckSandbox(config))
+    def factory(sandbox_factory: Callable[..., SandboxThread]) -> Callable[..., SandboxThread]:
+        def start(config: Any = None) -> SandboxThread:
+            make: Callable[..., PlatformSandbox] = entry.load_sandbox()
+            return sandbox_factory(make(config))
 
-    return start
+        return start
 
+    def default(request: pytest.FixtureRequest) -> SandboxThread:
+        start: Callable[[], SandboxThread] = request.getfixturevalue(f"{entry.name}_sandbox_factory")
+        return start()
 
-@pytest.fixture
-def certicheck_sandbox(certicheck_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
-    """A CertiCHECK sandbox with the default account (200 applicants, no faults)."""
-    return certicheck_sandbox_factory()
-
-
-@pytest.fixture
-def proctorexam_sandbox_factory(
-    sandbox_factory: Callable[..., SandboxThread],
-) -> Callable[..., SandboxThread]:
-    """Start ProctorExam sandboxes with your own :class:`ProctorExamSandboxConfig`."""
-
-    def start(config: ProctorExamSandboxConfig | None = None) -> SandboxThread:
-        return sandbox_factory(ProctorExamSandbox(config))
-
-    return start
+    factory.__doc__ = f"Start {entry.title} sandboxes with your own config (``factory(config)``)."
+    default.__doc__ = f"A {entry.title} sandbox with its default account, no faults."
+    return (
+        pytest.fixture(name=f"{entry.name}_sandbox_factory")(factory),
+        pytest.fixture(name=f"{entry.name}_sandbox")(default),
+    )
 
 
-@pytest.fixture
-def mettl_rest_sandbox_factory(
-    sandbox_factory: Callable[..., SandboxThread],
-) -> Callable[..., SandboxThread]:
-    """Start Mettl REST API sandboxes (v1, v2 and v3 under ``/mettl``) with your own
-    :class:`MettlRestConfig`."""
-
-    def start(config: MettlRestConfig | None = None) -> SandboxThread:
-        return sandbox_factory(MettlRestSandbox(config))
-
-    return start
-
-
-@pytest.fixture
-def proctorexam_sandbox(proctorexam_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
-    """A ProctorExam sandbox with the default account (3 institutes, 12 exams, 300 sessions)."""
-    return proctorexam_sandbox_factory()
-
-
-@pytest.fixture
-def itep_sandbox_factory(sandbox_factory: Callable[..., SandboxThread]) -> Callable[..., SandboxThread]:
-    """Start iTEP sandboxes with your own :class:`mettl_async.testing.itep.SandboxConfig`."""
-
-    def start(config: ItepSandboxConfig | None = None) -> SandboxThread:
-        return sandbox_factory(ItepSandbox(config))
-
-    return start
-
-
-@pytest.fixture
-def itep_sandbox(itep_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
-    """An iTEP sandbox with the default inventory and no webhook URL."""
-    return itep_sandbox_factory()
-
-
-@pytest.fixture
-def mettl_rest_sandbox(mettl_rest_sandbox_factory: Callable[..., SandboxThread]) -> SandboxThread:
-    """A Mettl REST API sandbox with the default account (120 candidates, no faults)."""
-    return mettl_rest_sandbox_factory()
+for _entry in PLATFORMS:
+    globals()[f"_{_entry.name}_sandbox_factory"], globals()[f"_{_entry.name}_sandbox"] = _platform_fixtures(
+        _entry
+    )

@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import os
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Sequence
-
-import aiohttp
 
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
-from ..core.session import CallOptions, Session
-from ..core.uniqueness import UniquenessStore
+from ..core.options import ClientOptions
 from ..mettlfamily.codes import decode_certicheck
 from ..mettlfamily.signing import Credentials, MettlSigning
 from .config import DEFAULT_BASE_URL, ENV_BASE_URL, ENV_SUBDOMAIN
@@ -33,14 +25,8 @@ class CertiCheckClient(BaseClient):
 
     Keys, subdomain and base URL come from the arguments or from
     ``METTL_PUBLIC_KEY``, ``METTL_PRIVATE_KEY``, ``METTL_SUBDOMAIN`` and
-    ``METTL_BASE_URL``. Pass ``http`` to share your own ``aiohttp.ClientSession``
-    (it is then never closed here).
-
-    ``rate`` is the server's limit in requests per second when you know it;
-    left ``None`` the client sends unthrottled until the server first says 429
-    and then finds the limit (never above ``rate_ceiling``). ``concurrency``
-    caps requests in flight. ``ssl`` takes your own ``SSLContext`` (TLS is
-    verified by default); ``trace_configs`` your aiohttp tracing (OpenTelemetry).
+    ``METTL_BASE_URL``; everything else (rate, concurrency, retries, timeouts,
+    your own ``aiohttp.ClientSession``) is a :class:`ClientOptions`.
 
     ::
 
@@ -49,6 +35,8 @@ class CertiCheckClient(BaseClient):
                 print(result.email, [c.certification_name for c in result.certificates])
     """
 
+    _identity_fields = ("subdomain",)
+
     def __init__(
         self,
         public_key: str | None = None,
@@ -56,50 +44,27 @@ class CertiCheckClient(BaseClient):
         subdomain: str | None = None,
         *,
         base_url: str | None = None,
-        http: aiohttp.ClientSession | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
         if not subdomain:
             raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN}, --subdomain)")
         self.subdomain = subdomain
-        self.session = Session(
+        self._connect(
             base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
             MettlSigning(credentials, base_params={"subdomain": subdomain}),
             decode_certicheck,
-            rate=rate,
-            burst=burst,
-            ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            http=http,
-            uniqueness=uniqueness,
-            ssl=ssl,
-            trace_configs=trace_configs,
+            options,
         )
-        self._bind(None)
 
-    def _bind(self, options: CallOptions | None) -> None:
-        self.timezones = TimezonesService(self.session, options)
-        self.account = AccountService(self.session, options)
-        self.applicants = ApplicantsService(self.session, options)
-        self.results = ResultsService(self.session, options)
-        self.slots = SlotsService(self.session, options)
-        self.tests = TestsService(self.session, options)
+    def _bind(self) -> None:
+        self.timezones = TimezonesService(self.session, self.options)
+        self.account = AccountService(self.session, self.options)
+        self.applicants = ApplicantsService(self.session, self.options)
+        self.results = ResultsService(self.session, self.options)
+        self.slots = SlotsService(self.session, self.options)
+        self.tests = TestsService(self.session, self.options)
 
     def __repr__(self) -> str:
         return f"CertiCheckClient(base_url={self.session.base_url!r}, subdomain={self.subdomain!r})"

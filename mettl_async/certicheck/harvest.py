@@ -7,12 +7,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError
 from ..core.paginator import Paginator
+from ..core.settings import Setting
 from ..harvest.kinds import (
     Filter,
     HarvestKind,
-    Platform,
     Row,
-    Setting,
     as_mapping,
     extra_column,
     extra_keys,
@@ -25,45 +24,23 @@ from .config import ENV_BASE_URL, ENV_SUBDOMAIN
 if TYPE_CHECKING:
     from .client import CertiCheckClient
 
-
-def _connect(settings: Mapping[str, Any], **options: Any) -> CertiCheckClient:
-    from .client import CertiCheckClient
-
-    return CertiCheckClient(
-        settings.get("public_key"),
-        settings.get("private_key"),
-        settings.get("subdomain"),
-        base_url=settings.get("base_url"),
-        **options,
-    )
-
-
-def _identity(client: CertiCheckClient) -> dict[str, Any]:
-    return {"base_url": client.session.base_url, "subdomain": client.subdomain}
-
-
-PLATFORM = Platform(
-    name="certicheck",
-    title="Mettl CertiCHECK v2",
-    settings=(
-        Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
-        Setting(
-            "private_key",
-            "--private-key",
-            ENV_PRIVATE_KEY,
-            "Mettl API private key (prefer the environment variable: options show in process lists).",
-            secret=True,
-        ),
-        Setting("subdomain", "--subdomain", ENV_SUBDOMAIN, "CertiCHECK account subdomain."),
-        Setting(
-            "base_url",
-            "--base-url",
-            ENV_BASE_URL,
-            "CertiCHECK base URL [default: https://certification.mettl.com/api/v2].",
-        ),
+#: What a client of this platform needs, as options and environment variables.
+SETTINGS = (
+    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
+    Setting(
+        "private_key",
+        "--private-key",
+        ENV_PRIVATE_KEY,
+        "Mettl API private key (prefer the environment variable: options show in process lists).",
+        secret=True,
     ),
-    connect=_connect,
-    identity=_identity,
+    Setting("subdomain", "--subdomain", ENV_SUBDOMAIN, "CertiCHECK account subdomain."),
+    Setting(
+        "base_url",
+        "--base-url",
+        ENV_BASE_URL,
+        "CertiCHECK base URL [default: https://certification.mettl.com/api/v2].",
+    ),
 )
 
 ASSESSMENT = Filter("assessment", "results: one assessment's applicants.", int)
@@ -260,7 +237,6 @@ def _open_enrolled(
 
 KINDS = (
     HarvestKind(
-        platform=PLATFORM,
         name="results",
         table="results",
         columns=tuple(rows_of_result({})[0]),
@@ -272,7 +248,6 @@ KINDS = (
         help="applicants with their certificates (all, --assessment ID, or --email E)",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="tests",
         table="tests",
         columns=tuple(rows_of_test({})[0]),
@@ -284,7 +259,6 @@ KINDS = (
         help="the account's tests (--status Published|UnPublished)",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="slot-windows",
         table="slot_windows",
         columns=tuple(rows_of_slot_window({})[0]),
@@ -295,7 +269,6 @@ KINDS = (
         help="slot windows with their slots",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="enrolled",
         table="enrolled",
         columns=tuple(rows_of_enrolled({})[0]),

@@ -9,13 +9,15 @@ from typing import Any
 
 import click
 
-from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
+from ..core.settings import Setting
+from ..harvest.kinds import Filter, HarvestKind
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
 from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
+from ..platforms import PLATFORMS, kinds, platform_of
 from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
 
 OUT_HELP = (
@@ -34,10 +36,13 @@ def _click_type(kind: Any) -> Any:
 
 
 def _all_settings() -> list[Setting]:
+    """Every setting of every platform that has lists to pull (platforms may share one: the two
+    Mettl APIs take the same keys)."""
     seen: dict[str, Setting] = {}
-    for kind in kinds().values():
-        for setting in kind.platform.settings:
-            seen.setdefault(setting.name, setting)
+    for entry in PLATFORMS:
+        if entry.kinds:
+            for setting in entry.settings:
+                seen.setdefault(setting.name, setting)
     return list(seen.values())
 
 
@@ -76,7 +81,9 @@ def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _epilog() -> str:
-    return "Kinds: " + "; ".join(f"{k.name} ({k.platform.title}): {k.help}" for k in kinds().values()) + "."
+    return (
+        "Kinds: " + "; ".join(f"{k.name} ({platform_of(k).title}): {k.help}" for k in kinds().values()) + "."
+    )
 
 
 @click.command(epilog=_epilog())
@@ -142,7 +149,8 @@ def harvest(
     mettl-async harvest results --out - | jq .email
     """
     chosen = kinds()[kind]
-    setting_names = {s.name for s in chosen.platform.settings}
+    where_from = platform_of(chosen)
+    setting_names = {s.name for s in where_from.settings}
     filter_names = {f.name for f in chosen.filters}
     for name, value in values.items():
         if value is None or name in filter_names or name in setting_names:
@@ -158,7 +166,10 @@ def harvest(
     filters = {k: values.get(k) for k in filter_names}
 
     async def go() -> int:
-        client = chosen.platform.connect(settings, rate=rate, concurrency=concurrency, timeout=timeout)
+        from ..core.options import ClientOptions
+
+        options = ClientOptions(rate=rate, concurrency=concurrency, timeout=timeout)
+        client = where_from.connect(settings, options)
         async with client:
             return await harvest_to(
                 client,
@@ -203,7 +214,8 @@ async def harvest_to(
             "keeps none: write to a file or a database to be able to resume"
         )
     paginator = kind.open(client, filters, page_size or kind.default_page_size)
-    fingerprint = harvest_fingerprint(kind, filters, client, fmt)
+    account = {"platform": platform_of(kind).name, **client.identity()}
+    fingerprint = harvest_fingerprint(kind, filters, account, fmt)
     set_command(f"mettl-async harvest {kind.name} --out {where}")
     sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
     progress = open_progress(sys.stderr, quiet=quiet)

@@ -99,6 +99,7 @@ def fulfill(
     """
 
     async def go() -> int:
+        from ..core.options import ClientOptions
         from ..itep.client import ItepClient
 
         fields: dict[str, Any] = {
@@ -111,7 +112,7 @@ def fulfill(
             signature_header=signature_header,
             signature_encoding=signature_encoding,
             environ={},
-            timeout=timeout,
+            options=ClientOptions(timeout=timeout),
         ) as client:
             issued = await client.fulfill(product_code, email=email, bcc=bcc, track=track, **fields)
         click.echo(issued.test_id)

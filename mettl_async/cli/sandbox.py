@@ -8,12 +8,11 @@ from typing import Any
 
 import click
 
-from ..certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
-from ..mettl_rest.config import ENV_API_BASE_URL
-from ..mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
+from ..platforms import PLATFORMS, Platform, kinds
 from .common import debug_option, is_debug, run
 
-APIS = ("certicheck", "mettl", "proctorexam", "both", "all")
+#: The platforms whose lists the sandbox serves (iTEP pushes: ``mettl-async itep sandbox``).
+PULLED = tuple(entry for entry in PLATFORMS if entry.kinds)
 
 
 @click.command()
@@ -40,43 +39,26 @@ APIS = ("certicheck", "mettl", "proctorexam", "both", "all")
 def sandbox(
     ctx: click.Context, host: str, port: int, applicants: int, faults: float, rate: float | None, seed: int
 ) -> None:
-    """Serve the sandbox APIs in the foreground (Ctrl-C stops them): CertiCHECK v2, the Mettl
-    REST API (v1, v2, v3) and ProctorExam v3 (--applicants is also the number of candidates and
-    of student sessions). iTEP's sandbox posts webhooks: see mettl-async itep sandbox."""
-    from ..proctorexam.config import ENV_API_TOKEN, ENV_SECRET_KEY
-    from ..proctorexam.config import ENV_BASE_URL as ENV_PROCTOREXAM_BASE_URL
+    """Serve the sandboxes of every platform with lists to pull, on one port, in the foreground
+    (Ctrl-C stops them); --applicants sizes each one's main list. iTEP's sandbox posts webhooks:
+    see mettl-async itep sandbox."""
     from ..testing import FaultConfig, SandboxServer
-    from ..testing.certicheck import CertiCheckSandbox, SandboxConfig
-    from ..testing.mettl_rest import MettlRestConfig, MettlRestSandbox
-    from ..testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
 
     fault_config = FaultConfig(rate=faults, seed=seed)
-    config = SandboxConfig(applicants=applicants, seed=seed, rate=rate, faults=fault_config)
-    rest = MettlRestSandbox(MettlRestConfig(candidates=applicants, seed=seed, rate=rate, faults=fault_config))
-    proctoring = ProctorExamSandboxConfig(sessions=applicants, seed=seed, rate=rate, faults=fault_config)
-    proctorexam = ProctorExamSandbox(proctoring)
+    sandboxes = [
+        entry.load_sandbox().sized(applicants, seed=seed, rate=rate, faults=fault_config) for entry in PULLED
+    ]
 
     async def serve() -> int:
-        async with SandboxServer(
-            CertiCheckSandbox(config), rest, proctorexam, host=host, port=port
-        ) as server:
-            click.echo(f"Mettl sandbox at {server.base_url} ({applicants} applicants, faults {faults:.0%})")
-            click.echo("Its demo credentials (for this sandbox only):")
-            click.echo(f"  export {ENV_BASE_URL}={server.base_url}")
-            click.echo(f"  export {ENV_PUBLIC_KEY}={config.public_key}")
-            click.echo(f"  export {ENV_PRIVATE_KEY}={config.private_key}")
-            click.echo(f"  export {ENV_SUBDOMAIN}={config.subdomain}")
-            click.echo(f"  export {ENV_API_BASE_URL}={server.base_url_of(rest)}/v2")
-            click.echo(
-                f"Mettl REST API sandbox at {server.base_url_of(rest)}/v1, /v2 and /v3 "
-                f"({len(rest.world.schedules)} schedules; --api-version picks the version)"
-            )
-            click.echo(
-                f"ProctorExam sandbox at {server.base_url_of(proctorexam)} ({applicants} student sessions):"
-            )
-            click.echo(f"  export {ENV_PROCTOREXAM_BASE_URL}={server.base_url_of(proctorexam)}")
-            click.echo(f"  export {ENV_API_TOKEN}={proctoring.api_token}")
-            click.echo(f"  export {ENV_SECRET_KEY}={proctoring.secret_key}")
+        async with SandboxServer(*sandboxes, host=host, port=port) as server:
+            exports: dict[str, str] = {}
+            for platform in sandboxes:
+                where = server.base_url_of(platform)
+                click.echo(f"{platform.describe(where)}, faults {faults:.0%}")
+                exports.update(platform.exports(where))
+            click.echo("Their demo credentials (for these sandboxes only):")
+            for name, value in exports.items():
+                click.echo(f"  export {name}={value}")
             click.echo("iTEP: mettl-async itep sandbox (it posts results to the webhook URL you give it)")
             await asyncio.Event().wait()
         return 0
@@ -95,11 +77,10 @@ def sandbox(
 )
 @click.option(
     "--api",
-    type=click.Choice(APIS),
+    type=click.Choice([entry.name for entry in PULLED] + ["all"]),
     default="all",
     show_default=True,
-    help="Which API to show: CertiCHECK's results, the Mettl REST API's schedule results, ProctorExam's "
-    "student sessions; both (the two Mettl APIs) or all three in turn.",
+    help="Which platform to show (its main list), or all of them in turn.",
 )
 @click.option(
     "--out",
@@ -107,37 +88,28 @@ def sandbox(
     type=click.Path(dir_okay=False, path_type=Path),
     default=Path("mettl-demo.jsonl"),
     show_default=True,
-    help="Output; with several APIs the others go beside it "
-    "(mettl-demo-rest.jsonl, mettl-demo-proctorexam.jsonl).",
+    help="Output of the first platform; with several, the others go beside it "
+    "(mettl-demo-mettl_rest.jsonl, mettl-demo-proctorexam.jsonl).",
 )
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @debug_option
 @click.pass_context
 def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path, quiet: bool) -> None:
-    """Harvest from in-process sandboxes, faults included: no keys, no network.
-
-    \b
-    certicheck: every applicant's results (CertiCHECK v2);
-    mettl: every candidate of the largest schedule (Mettl REST API v2);
-    proctorexam: every student session (ProctorExam v3, with its total and ETA);
-    all (default): one after the other, then how to try iTEP's sandbox.
-    """
+    """Harvest each platform's main list from an in-process sandbox, faults included: no keys,
+    no network. --api picks one platform; all (the default) runs them one after the other, then
+    says how to try iTEP's sandbox."""
     from ..core.retry import RetryPolicy
     from ..testing import FaultConfig
 
     fault_config = FaultConfig(rate=faults, seed=7, slow_seconds=0.2, retry_after=1.0)
     retry = RetryPolicy(backoff_initial=0.1, backoff_max=2.0, jitter=0.1)
-    several = api in ("both", "all")
-    rest_out = out.with_name(f"{out.stem}-rest{out.suffix}") if several else out
-    proctorexam_out = out.with_name(f"{out.stem}-proctorexam{out.suffix}") if several else out
+    chosen = [entry for entry in PULLED if api in (entry.name, "all")]
 
     async def go() -> int:
-        if api in ("certicheck", "both", "all"):
-            await _demo_certicheck(applicants, faults, fault_config, retry, out, quiet)
-        if api in ("mettl", "both", "all"):
-            await _demo_rest(applicants, faults, fault_config, retry, rest_out, quiet)
-        if api in ("proctorexam", "all"):
-            await _demo_proctorexam(applicants, faults, fault_config, retry, proctorexam_out, quiet)
+        for number, entry in enumerate(chosen):
+            target = out if number == 0 else out.with_name(f"{out.stem}-{entry.name}{out.suffix}")
+            sandbox = entry.load_sandbox().sized(applicants, faults=fault_config)
+            await _demo_harvest(entry, sandbox, f"{faults:.0%} of requests fail", retry, target, quiet)
         if api == "all":
             click.echo(
                 "iTEP: mettl-async webhooks serve --out itep.sqlite --token T & mettl-async itep sandbox "
@@ -149,62 +121,23 @@ def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path
     run(go, debug=is_debug(ctx))
 
 
-async def _demo_certicheck(
-    applicants: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
-) -> None:
-    from ..testing.certicheck import CertiCheckSandbox, SandboxConfig
-
-    platform = CertiCheckSandbox(SandboxConfig(applicants=applicants, faults=fault_config))
-    headline = f"{applicants:,} applicants, {faults:.0%} of requests fail"
-    await _demo_harvest(platform, "CertiCHECK", "", headline, "results", {}, retry, out, quiet)
-
-
-async def _demo_rest(
-    candidates: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
-) -> None:
-    from ..testing.mettl_rest import MettlRestConfig, MettlRestSandbox
-
-    platform = MettlRestSandbox(MettlRestConfig(candidates=candidates, faults=fault_config))
-    key, schedule = max(platform.world.schedules.items(), key=lambda item: len(item[1].candidates))
-    headline = f"schedule {key} has {len(schedule.candidates):,} candidates, {faults:.0%} of requests fail"
-    await _demo_harvest(
-        platform, "Mettl REST API", "/v2", headline, "schedule-results", {"schedule": key}, retry, out, quiet
-    )
-
-
-async def _demo_proctorexam(
-    sessions: int, faults: float, fault_config: Any, retry: Any, out: Path, quiet: bool
-) -> None:
-    from ..testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
-
-    platform = ProctorExamSandbox(ProctorExamSandboxConfig(sessions=sessions, faults=fault_config))
-    headline = f"{sessions:,} student sessions, {faults:.0%} fail"
-    await _demo_harvest(platform, "ProctorExam", "", headline, "proctorexam-sessions", {}, retry, out, quiet)
-
-
 async def _demo_harvest(
-    platform: Any,
-    title: str,
-    path: str,
-    headline: str,
-    kind: str,
-    filters: dict[str, Any],
-    retry: Any,
-    out: Path,
-    quiet: bool,
+    entry: Platform, sandbox: Any, faults: str, retry: Any, out: Path, quiet: bool
 ) -> None:
-    """Serve ``platform``, harvest ``kind`` from it to ``out`` and say which faults it injected."""
-    from ..harvest.kinds import kinds
+    """Serve ``sandbox``, harvest its demo list to ``out`` and say which faults it injected."""
+    from ..core.options import ClientOptions
     from ..testing import SandboxServer
     from .harvest import harvest_to
 
-    async with SandboxServer(platform) as server:
-        click.echo(f"{title} sandbox at {server.base_url}{path}: {headline}")
-        async with server.client(concurrency=4, retry=retry) as client:
+    shown = sandbox.demo()
+    async with SandboxServer(sandbox) as server:
+        click.echo(f"{entry.title} sandbox at {server.base_url}: {shown.headline}, {faults}")
+        options = ClientOptions(concurrency=4, retry=retry)
+        async with server.client(options=options) as client:
             await harvest_to(
                 client,
-                kinds()[kind],
-                filters,
+                kinds()[shown.kind],
+                dict(shown.filters),
                 out,
                 "jsonl",
                 resume=False,
@@ -212,5 +145,5 @@ async def _demo_harvest(
                 page_size=None,
                 quiet=quiet,
             )
-        injected = {k.value: v for k, v in platform.faults.injected.items() if v}
+        injected = {k.value: v for k, v in sandbox.faults.injected.items() if v}
         click.echo(f"faults the sandbox injected: {injected or 'none'}")

@@ -57,7 +57,7 @@ def serve(
     """
     from aiohttp import web
 
-    from ..webhooks import sources
+    from ..platforms import webhook_sources
     from ..webhooks.server import Landing, application
 
     if token and no_token:
@@ -79,7 +79,7 @@ def serve(
         return EXIT_BROKEN_PIPE
 
     async def serve_until(landing: Landing, output_closed: asyncio.Event) -> None:
-        served = sources()
+        served = webhook_sources()
         if not served:
             raise UsageError("no platform declares a webhook source")
         runner = web.AppRunner(

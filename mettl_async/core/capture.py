@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .session import Response
+    from .responses import Response
 
 _CAPTURED: contextvars.ContextVar[list[Response] | None] = contextvars.ContextVar(
     "mettl_async_captured", default=None

@@ -21,8 +21,9 @@ from collections.abc import Awaitable, Callable, Hashable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .options import ClientOptions
     from .request import Request
-    from .session import CallOptions, Response
+    from .responses import Response
 
 
 #: Most bytes of answer bodies kept to share within the second.
@@ -33,16 +34,25 @@ class _Abandoned(Exception):
     """The caller sending a shared request was cancelled: the others try again."""
 
 
-def coalescing_key(request: Request, options: CallOptions | None) -> Hashable | None:
+def coalescing_key(request: Request, options: ClientOptions | None) -> Hashable | None:
     """What identical requests have in common, or ``None`` for a request that is never shared."""
     if request.method != "GET" or not request.safe_to_repeat:
         return None
     try:
-        key = (request.path, tuple(sorted(request.params.items())), request.expect, options)
+        key = (request.path, tuple(sorted(request.params.items())), request.expect, per_call(options))
         hash(key)
     except TypeError:  # a parameter value that is not hashable: not shared
         return None
     return key
+
+
+def per_call(options: ClientOptions | None) -> Hashable:
+    """What a call's options change about its answer's fate (calls that differ in them are not
+    shared); ``None`` for the client's own options."""
+    if options is None:
+        return None
+    headers = tuple(sorted(options.headers.items()))
+    return (options.timeout, options.retry, options.max_response_bytes, headers)
 
 
 class Coalescer:

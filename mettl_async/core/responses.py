@@ -17,6 +17,8 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+import attrs
+
 from .errors import (
     ApiError,
     AuthenticationError,
@@ -29,6 +31,20 @@ from .errors import (
 )
 from .jsoncodec import NOT_JSON
 from .redaction import redact
+
+
+@attrs.frozen
+class Response:
+    """A decoded answer with its HTTP status and headers (a request id, rate headers)."""
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    payload: Any = attrs.field(repr=False)
+    #: Attempts it took, retries included.
+    attempts: int = 1
+    #: Bytes of the body as received (what keeping the answer costs, roughly).
+    size: int = 0
+
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: ValidationError,

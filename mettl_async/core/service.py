@@ -11,10 +11,12 @@ from typing import Any, TypeVar
 
 from .capture import captured
 from .errors import ApiError
+from .options import ClientOptions
 from .paginator import ListEndpoint, Page, Paginator
 from .paging_styles import PageData, PagePosition, records_at
 from .request import FilePart, Placement, Request
-from .session import CallOptions, Response, Session
+from .responses import Response
+from .session import Session
 
 T = TypeVar("T")
 
@@ -22,7 +24,7 @@ T = TypeVar("T")
 class Service:
     """A group of endpoints of one platform."""
 
-    def __init__(self, session: Session, options: CallOptions | None = None) -> None:
+    def __init__(self, session: Session, options: ClientOptions | None = None) -> None:
         self._session = session
         self._options = options
 
@@ -88,5 +90,5 @@ class Service:
             fingerprint=endpoint.fingerprint,
             before=paging.before,
             paging=paging,
-            window=self._session.prefetch_window,
+            window=lambda: self._session.prefetch_window(self._options),
         )

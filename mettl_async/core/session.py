@@ -20,7 +20,7 @@ import logging
 import math
 import ssl as ssl_module
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any
@@ -40,11 +40,13 @@ from .errors import (
     TimestampError,
     TransportError,
 )
+from .options import ClientOptions
 from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
-from .retry import RetryPolicy, build_retrying, is_retryable
+from .responses import Response
+from .retry import build_retrying, is_retryable
 from .telemetry import (
     ClockCorrected,
     RequestDone,
@@ -55,7 +57,7 @@ from .telemetry import (
     WaitingForSecond,
 )
 from .transport import normalize_base_url, transport_error
-from .uniqueness import LOCAL, UniquenessStore
+from .uniqueness import LOCAL
 
 log = logging.getLogger("mettl_async.session")
 
@@ -64,90 +66,34 @@ Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 LARGE_BODY = 512 * 1024
 
 
-@attrs.frozen
-class CallOptions:
-    """Per-call overrides of the client's defaults (``client.with_options(...)``)."""
-
-    timeout: float | None = None
-    retry: RetryPolicy | None = None
-
-
-@attrs.frozen
-class Response:
-    """A decoded answer with its HTTP status and headers (a request id, rate headers)."""
-
-    status: int
-    headers: Mapping[str, str] = attrs.field(repr=False)
-    payload: Any = attrs.field(repr=False)
-    #: Attempts it took, retries included.
-    attempts: int = 1
-    #: Bytes of the body as received (what keeping the answer costs, roughly).
-    size: int = 0
-
-
 class Session:
     """Authenticated requests to one API base URL, for every platform."""
 
-    def __init__(
-        self,
-        base_url: str,
-        auth: AuthScheme,
-        decode: Decoder,
-        *,
-        rate: float | None = None,
-        burst: int = 1,
-        ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        http: aiohttp.ClientSession | None = None,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
-        headers: Mapping[str, str] | None = None,
-        prefetch: int | None = None,
-    ) -> None:
-        if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-            raise ConfigurationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
-        if not timeout > 0:
-            raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
+    def __init__(self, base_url: str, auth: AuthScheme, decode: Decoder, options: ClientOptions) -> None:
         self.base_url = normalize_base_url(base_url)
         self.auth = auth
         self.decode = decode
+        #: The options the session was built with; a request may bring its own per-call ones.
+        self.options = options
         try:
-            self.limiter: Limiter = limiter or RateLimiter(rate, burst, ceiling=ceiling)
+            self.limiter: Limiter = options.limiter or RateLimiter(
+                options.rate, options.burst, ceiling=options.rate_ceiling
+            )
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
-        self.concurrency = concurrency
-        self.retry = retry or RetryPolicy()
-        self.timeout = timeout
-        self.clock = clock
+        self.concurrency = options.concurrency
+        self.clock = options.clock
         #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
         self.clock_offset = 0.0
         self.stats = SessionStats()
         #: Listeners of what the session does (``mettl_async.core.telemetry``).
         self.events = SessionEvents()
-        self.uniqueness = uniqueness or LOCAL
+        self.uniqueness = options.uniqueness or LOCAL
         self.redactor = Redactor(auth.secrets())
-        if http is not None and trace_configs:
-            raise ConfigurationError(
-                "trace_configs apply to the aiohttp session the client creates; with http=, "
-                "give them to your own aiohttp.ClientSession(trace_configs=...)"
-            )
         #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
         #: made on first use in a loop, made again when the client is used from another one.
-        self._loops = PerLoop(concurrency, self._new_http, http)
-        self._owns_http = http is None
-        self._ssl = ssl
-        self._trace_configs = list(trace_configs)
-        self._headers = dict(headers or {})
-        if prefetch is not None and (
-            isinstance(prefetch, bool) or not isinstance(prefetch, int) or prefetch < 1
-        ):
-            raise ConfigurationError(f"prefetch must be an integer >= 1 (1: page by page), got {prefetch!r}")
-        self.prefetch = prefetch
+        self._loops = PerLoop(options.concurrency, self._new_http, options.http)
+        self._owns_http = options.http is None
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
         self._coalescer = Coalescer(auth.resolution, self.now)
@@ -176,13 +122,12 @@ class Session:
         return self._loops.http
 
     def _new_http(self) -> aiohttp.ClientSession:
-        connector = aiohttp.TCPConnector(
-            limit=max(self.concurrency, 10), ssl=True if self._ssl is None else self._ssl
-        )
+        ssl = self.options.ssl
+        connector = aiohttp.TCPConnector(limit=max(self.concurrency, 10), ssl=True if ssl is None else ssl)
         http = aiohttp.ClientSession(
             connector=connector,
             headers={"User-Agent": f"mettl-async/{__version__}"},
-            trace_configs=self._trace_configs or None,
+            trace_configs=list(self.options.trace_configs) or None,
         )
         # aiohttp silently resends a GET once when a pooled connection turns out to be
         # dead. The resend repeats a single-use signature and is refused, so the retry
@@ -192,11 +137,12 @@ class Session:
             http._retry_connection = False
         return http
 
-    def prefetch_window(self) -> int:
+    def prefetch_window(self, options: ClientOptions | None = None) -> int:
         """Pages a walk may fetch ahead: as set, else enough to fill the rate budget at the
         latency seen (``rate x latency`` plus slack), else the concurrency cap."""
-        if self.prefetch is not None:
-            return self.prefetch
+        prefetch = (options or self.options).prefetch
+        if prefetch is not None:
+            return min(prefetch, self.concurrency)
         rate = self.limiter.rate
         if rate is None or self.latency is None:
             return self.concurrency
@@ -236,7 +182,7 @@ class Session:
 
     # -- requests ----------------------------------------------------------------------------
 
-    async def request(self, request: Request, options: CallOptions | None = None) -> Response:
+    async def request(self, request: Request, options: ClientOptions | None = None) -> Response:
         """Send ``request`` (retrying as the policy allows) and return the decoded response."""
         key = coalescing_key(request, options)
         if key is None:
@@ -251,18 +197,17 @@ class Session:
             self.stats.coalesced += 1
         return response
 
-    async def _call(self, request: Request, options: CallOptions | None) -> Response:
-        policy = (options.retry if options else None) or self.retry
-        timeout = (options.timeout if options else None) or self.timeout
+    async def _call(self, request: Request, options: ClientOptions | None) -> Response:
+        options = options or self.options
         started = time.monotonic()
         try:
-            return await self._attempt_with_clock(request, timeout, 1)
+            return await self._attempt_with_clock(request, options, 1)
         except MettlError as failure:
             if not self._may_retry(failure, request):
                 raise
             first: MettlError | None = failure
         retrying = build_retrying(
-            policy,
+            options.retry,
             safe_to_repeat=request.safe_to_repeat,
             http_resends=not self._owns_http,
             started=started,
@@ -274,7 +219,7 @@ class Session:
                     replayed, first = first, None
                     raise replayed
                 number = attempt.retry_state.attempt_number
-                response = await self._attempt_with_clock(request, timeout, number)
+                response = await self._attempt_with_clock(request, options, number)
                 return attrs.evolve(response, attempts=number)
         raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
 
@@ -308,10 +253,10 @@ class Session:
 
         return before_sleep
 
-    async def _attempt_with_clock(self, request: Request, timeout: float, number: int) -> Response:
+    async def _attempt_with_clock(self, request: Request, options: ClientOptions, number: int) -> Response:
         """One attempt; after a clock rejection with the server's time, one more, re-signed."""
         try:
-            return await self._attempt(request, timeout, number)
+            return await self._attempt(request, options, number)
         except TimestampError as error:
             if error.server_time is None:
                 raise
@@ -323,9 +268,9 @@ class Session:
                 self.base_url + request.path,
                 offset,
             )
-            return await self._attempt(request, timeout, number)
+            return await self._attempt(request, options, number)
 
-    async def _attempt(self, request: Request, timeout: float, number: int) -> Response:
+    async def _attempt(self, request: Request, options: ClientOptions, number: int) -> Response:
         async with self._loops.here().semaphore:
             await self.limiter.acquire()
             signed = self.auth.sign(request, self.base_url, await self.stamp(request))
@@ -333,7 +278,7 @@ class Session:
             self.stats.requests += 1
             started = time.perf_counter()
             try:
-                status, headers, body = await self._send(wire, timeout)
+                status, headers, body = await self._send(wire, options)
             except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
                 error = self._transport_error(exc, signed)
                 elapsed = time.perf_counter() - started
@@ -413,11 +358,12 @@ class Session:
         """The URL for a log line, every credential masked."""
         return self.redactor.with_secrets(signed.secrets).text(signed.wire.url)
 
-    async def _send(self, wire: WireRequest, timeout: float) -> tuple[int, Mapping[str, str], bytes]:
+    async def _send(self, wire: WireRequest, options: ClientOptions) -> tuple[int, Mapping[str, str], bytes]:
         http = self._loops.here().client()
         if wire.body is not None:
             self.stats.bytes_sent += len(wire.body)
-        headers = {**self._headers, **wire.headers} if self._headers else wire.headers
+        headers = {**options.headers, **wire.headers} if options.headers else wire.headers
+        bounds = options.timeout
         body: bytes | io.BytesIO | None = wire.body
         if wire.body is not None and len(wire.body) > LARGE_BODY:  # streamed in chunks, not at once
             body = io.BytesIO(wire.body)
@@ -427,7 +373,7 @@ class Session:
             URL(wire.url, encoded=True),
             data=body,
             headers=headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
+            timeout=aiohttp.ClientTimeout(total=bounds.total, connect=bounds.connect, sock_read=bounds.read),
             allow_redirects=False,
         ) as resp:
             body = await resp.read()

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from .checkpoint import Checkpoint, HarvestError
-    from .kinds import Filter, HarvestKind, Platform, Setting, kinds
+    from .kinds import Filter, HarvestKind
     from .locking import OutputBusyError
     from .progress import Progress
     from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
@@ -28,13 +28,10 @@ _LAZY = {
     "HarvestSummary": ".runner",
     "OutputBusyError": ".locking",
     "OutputClosedError": ".stream",
-    "Platform": ".kinds",
     "Progress": ".progress",
-    "Setting": ".kinds",
     "Sink": ".sinks",
     "format_for": ".sinks",
     "harvest_fingerprint": ".runner",
-    "kinds": ".kinds",
     "open_sink": ".sinks",
     "run_harvest": ".runner",
     "summarize": ".runner",
@@ -56,13 +53,10 @@ __all__ = [
     "HarvestSummary",
     "OutputBusyError",
     "OutputClosedError",
-    "Platform",
     "Progress",
-    "Setting",
     "Sink",
     "format_for",
     "harvest_fingerprint",
-    "kinds",
     "open_sink",
     "run_harvest",
     "summarize",

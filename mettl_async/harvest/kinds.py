@@ -1,7 +1,8 @@
 """What can be harvested: each kind names its platform, its list, its flat columns and natural key.
 
 Platforms declare their kinds in their own folder (``certicheck/harvest.py``,
-…); this module holds the shapes and the helpers they share. JSONL keeps every
+…) and the registry (:mod:`mettl_async.platforms`) gathers them; this module
+holds the shapes and the helpers they share. JSONL keeps every
 record exactly as the API returned it. CSV, SQLite and PostgreSQL flatten: one
 row per record, except that nested lists become one row per element. Columns
 hold the API's values as sent; keys the columns do not name go to the
@@ -10,7 +11,6 @@ hold the API's values as sent; keys the columns do not name go to the
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable, Mapping
 from typing import Any
 
@@ -20,13 +20,6 @@ from ..core.jsoncodec import dumps
 from ..core.paginator import Paginator
 
 Row = dict[str, Any]
-
-#: Modules that declare ``PLATFORM`` and ``KINDS``, imported when the registry is first read.
-PLATFORM_MODULES = (
-    "mettl_async.certicheck.harvest",
-    "mettl_async.mettl_rest.harvest",
-    "mettl_async.proctorexam.harvest",
-)
 
 
 def json_text(value: Any) -> str | None:
@@ -80,34 +73,6 @@ def as_mapping(value: Any) -> Mapping[str, Any]:
 
 
 @attrs.frozen
-class Setting:
-    """A value a platform's client needs, from an option or an environment variable."""
-
-    #: The client's keyword argument.
-    name: str
-    option: str
-    envvar: str | None
-    help: str
-    #: Never shown (prefer the environment: options show in process lists).
-    secret: bool = False
-    #: The values allowed, when there is a fixed set (``--api-version v1|v2|v3``).
-    choices: tuple[str, ...] | None = None
-
-
-@attrs.frozen
-class Platform:
-    """How the command line reaches one platform."""
-
-    name: str
-    title: str
-    settings: tuple[Setting, ...]
-    #: ``connect(settings, **client_options)`` -> a client of the platform.
-    connect: Callable[..., Any]
-    #: What identifies the account a client reaches, for checkpoints (no secret in it).
-    identity: Callable[[Any], dict[str, Any]]
-
-
-@attrs.frozen
 class Filter:
     """An option that narrows a list (``--assessment ID``). ``kind`` is ``int`` (a positive id),
     ``str``, or a tuple of the values allowed. Kinds of several platforms may share a filter
@@ -123,7 +88,6 @@ class HarvestKind:
     """One list that can be harvested, and how its records become rows."""
 
     name: str
-    platform: Platform
     table: str
     columns: tuple[str, ...]
     #: Columns that identify a row; a re-run or resume updates instead of duplicating.
@@ -148,17 +112,3 @@ class HarvestKind:
             }
             for row in self.flatten(record)
         ]
-
-
-_REGISTRY: dict[str, HarvestKind] = {}
-
-
-def kinds() -> dict[str, HarvestKind]:
-    """Every kind of every platform, by name."""
-    if not _REGISTRY:
-        for module in PLATFORM_MODULES:
-            for kind in importlib.import_module(module).KINDS:
-                if kind.name in _REGISTRY:
-                    raise RuntimeError(f"two platforms declare the harvest kind {kind.name!r}")
-                _REGISTRY[kind.name] = kind
-    return _REGISTRY

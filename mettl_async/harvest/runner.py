@@ -38,14 +38,14 @@ class HarvestSummary:
 
 
 def harvest_fingerprint(
-    kind: HarvestKind, filters: Mapping[str, Any], client: Any, fmt: str
+    kind: HarvestKind, filters: Mapping[str, Any], account: Mapping[str, Any], fmt: str
 ) -> dict[str, Any]:
-    """What a checkpoint must match to be resumed: the same list of the same account, same format."""
+    """What a checkpoint must match to be resumed: the same list of the same account (its
+    platform and what identifies it, never a secret), in the same format."""
     return {
         "kind": kind.name,
-        "platform": kind.platform.name,
         "filters": {k: v for k, v in sorted(filters.items()) if v is not None},
-        **kind.platform.identity(client),
+        **account,
         "format": fmt,
     }
 

@@ -2,21 +2,16 @@
 
 from __future__ import annotations
 
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
 from yarl import URL
 
 from ..core.checks import split_http_url
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
-from ..core.ratelimit import Limiter
+from ..core.options import ClientOptions
 from ..core.redaction import redact
-from ..core.retry import RetryPolicy
-from ..core.session import CallOptions, Session
 from .auth import ItepSettings, ItepSigning, SignatureEncoding
 from .codes import decode_fulfillment
 from .config import ENV_FULFILLMENT_URL
@@ -45,10 +40,10 @@ class ItepClient(BaseClient):
     the arguments or from ``ITEP_FULFILLMENT_URL``, ``ITEP_API_KEY``,
     ``ITEP_SIGNATURE_HEADER`` (default ``X-iTEP-Signature``) and
     ``ITEP_SIGNATURE_ENCODING`` (``hex``, the default, or ``base64``): the document
-    prints none of them. The other options are those of every client of this
-    package (``http``, ``rate``, ``concurrency``, ``retry``, ``timeout``, ``ssl``,
-    ``trace_configs``). Fulfillment is never repeated once it may have reached iTEP
-    (see :mod:`mettl_async.itep.fulfillment`), whatever ``retry`` says.
+    prints none of them. Everything else is a
+    :class:`~mettl_async.core.options.ClientOptions`. Fulfillment is never repeated
+    once it may have reached iTEP (see :mod:`mettl_async.itep.fulfillment`),
+    whatever ``retry`` says.
 
     ::
 
@@ -65,42 +60,16 @@ class ItepClient(BaseClient):
         signature_header: str | None = None,
         signature_encoding: str | SignatureEncoding | None = None,
         environ: Mapping[str, str] | None = None,
-        http: aiohttp.ClientSession | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         self.settings = ItepSettings.resolve(
             url, api_key, signature_header, signature_encoding, environ=environ
         )
         base_url, self._path = split_url(self.settings.url)
-        self.session = Session(
-            base_url,
-            ItepSigning.from_settings(self.settings),
-            decode_fulfillment,
-            rate=rate,
-            burst=burst,
-            ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            http=http,
-            ssl=ssl,
-            trace_configs=trace_configs,
-        )
-        self._bind(None)
+        self._connect(base_url, ItepSigning.from_settings(self.settings), decode_fulfillment, options)
 
-    def _bind(self, options: CallOptions | None) -> None:
-        self.fulfillment = FulfillmentService(self.session, options, path=self._path)
+    def _bind(self) -> None:
+        self.fulfillment = FulfillmentService(self.session, self.options, path=self._path)
 
     async def fulfill(
         self,

@@ -24,9 +24,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import MalformedResponseError, ServerError, TransportError
+from ..core.options import ClientOptions
 from ..core.request import Placement, Request
 from ..core.service import Service
-from ..core.session import CallOptions, Session
+from ..core.session import Session
 from .codes import CHECK_ITEP
 from .models import Fulfillment, FulfillmentRequest
 
@@ -39,7 +40,7 @@ def fulfillment_request(request: FulfillmentRequest, path: str = "") -> Request:
 class FulfillmentService(Service):
     """Test IDs for product codes. See the module docstring for why a call is never repeated."""
 
-    def __init__(self, session: Session, options: CallOptions | None = None, *, path: str = "") -> None:
+    def __init__(self, session: Session, options: ClientOptions | None = None, *, path: str = "") -> None:
         super().__init__(session, options)
         self._path = path
 

@@ -9,61 +9,37 @@ in the harvest registry: ``mettl-async harvest`` has nothing to fetch from iTEP.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from ..core.errors import ConfigurationError
 from ..core.paginator import Paginator
-from ..harvest.kinds import HarvestKind, Platform, Row, Setting, extra_column, json_text
+from ..core.settings import Setting
+from ..harvest.kinds import HarvestKind, Row, extra_column, json_text
 from .config import ENV_API_KEY, ENV_FULFILLMENT_URL, ENV_SIGNATURE_ENCODING, ENV_SIGNATURE_HEADER
 from .results import KNOWN_SECTIONS, parse_result
 
-if TYPE_CHECKING:
-    from .client import ItepClient
-
-
-def _connect(settings: Mapping[str, Any], **options: Any) -> ItepClient:
-    from .client import ItepClient
-
-    return ItepClient(
-        settings.get("api_key"),
-        url=settings.get("url"),
-        signature_header=settings.get("signature_header"),
-        signature_encoding=settings.get("signature_encoding"),
-        **options,
-    )
-
-
-def _identity(client: ItepClient) -> dict[str, Any]:
-    return {"url": client.settings.url}
-
-
-PLATFORM = Platform(
-    name="itep",
-    title="iTEP",
-    settings=(
-        Setting("url", "--url", ENV_FULFILLMENT_URL, "iTEP fulfillment endpoint URL (no default)."),
-        Setting(
-            "api_key",
-            "--api-key",
-            ENV_API_KEY,
-            "iTEP API key (prefer the environment variable: options show in process lists).",
-            secret=True,
-        ),
-        Setting(
-            "signature_header",
-            "--signature-header",
-            ENV_SIGNATURE_HEADER,
-            "Header carrying the body signature [default: X-iTEP-Signature].",
-        ),
-        Setting(
-            "signature_encoding",
-            "--signature-encoding",
-            ENV_SIGNATURE_ENCODING,
-            "hex or base64 [default: hex].",
-        ),
+#: What a client of this platform needs, as options and environment variables.
+SETTINGS = (
+    Setting("url", "--url", ENV_FULFILLMENT_URL, "iTEP fulfillment endpoint URL (no default)."),
+    Setting(
+        "api_key",
+        "--api-key",
+        ENV_API_KEY,
+        "iTEP API key (prefer the environment variable: options show in process lists).",
+        secret=True,
     ),
-    connect=_connect,
-    identity=_identity,
+    Setting(
+        "signature_header",
+        "--signature-header",
+        ENV_SIGNATURE_HEADER,
+        "Header carrying the body signature [default: X-iTEP-Signature].",
+    ),
+    Setting(
+        "signature_encoding",
+        "--signature-encoding",
+        ENV_SIGNATURE_ENCODING,
+        "hex or base64 [default: hex].",
+    ),
 )
 
 _SECTION_COLUMNS = tuple(
@@ -127,7 +103,6 @@ def _not_pulled(client: Any, filters: Mapping[str, Any], page_size: int | None) 
 
 RESULTS = HarvestKind(
     name="itep-results",
-    platform=PLATFORM,
     table="itep_results",
     columns=RESULT_COLUMNS,
     key=("test_id", "status"),

@@ -9,12 +9,13 @@ import attrs
 
 from ..core.checks import check_email, check_instance
 from ..core.errors import BatchError, InputError, MalformedResponseError
+from ..core.options import ClientOptions
 from ..core.paginator import Paginator
 from ..core.paging_styles import records_at
 from ..core.records import compact_json, parse
 from ..core.request import Request, encode_path_segment
 from ..core.service import Service
-from ..core.session import CallOptions, Session
+from ..core.session import Session
 from .lists import candidate_results, schedule_results
 from .results import CandidateResult, RegistrationStatus
 from .services import check_access_key, check_sort
@@ -83,7 +84,7 @@ class RegistrationReport:
 class CandidatesService(Service):
     """Registering candidates in a schedule; reading and deleting their results."""
 
-    def __init__(self, session: Session, options: CallOptions | None = None, *, api_version: str) -> None:
+    def __init__(self, session: Session, options: ClientOptions | None = None, *, api_version: str) -> None:
         super().__init__(session, options)
         self.api_version = api_version
 

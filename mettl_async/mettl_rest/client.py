@@ -3,18 +3,10 @@
 from __future__ import annotations
 
 import os
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Sequence
-
-import aiohttp
 
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
-from ..core.session import CallOptions, Session
-from ..core.uniqueness import UniquenessStore
+from ..core.options import ClientOptions
 from ..mettlfamily.codes import decode_rest
 from ..mettlfamily.signing import Algorithm, Credentials, MettlSigning
 from .candidates import CandidatesService
@@ -34,11 +26,8 @@ class MettlClient(BaseClient):
 
     ``white_label_path`` fixes Update White Label's path (by default the
     two-L spelling is tried first and the one-L spelling after a "no such
-    endpoint"; the one that works is remembered). The other options are
-    :class:`~mettl_async.CertiCheckClient`'s: ``rate``/``burst``/``rate_ceiling``
-    or a shared ``limiter``, ``concurrency``, ``retry``, ``timeout``, ``clock``,
-    ``uniqueness`` (a store shared by processes using one key), ``ssl``,
-    ``trace_configs`` and ``http`` (your own ``aiohttp.ClientSession``, never closed here).
+    endpoint"; the one that works is remembered). Everything else is a
+    :class:`~mettl_async.core.options.ClientOptions`.
 
     ::
 
@@ -46,6 +35,8 @@ class MettlClient(BaseClient):
             async for result in mettl.candidates.results("a1b2c3d4"):
                 print(result.email, result.test_status and result.test_status.status)
     """
+
+    _identity_fields = ("api_version",)
 
     def __init__(
         self,
@@ -55,18 +46,7 @@ class MettlClient(BaseClient):
         api_version: str | None = None,
         base_url: str | None = None,
         white_label_path: str | None = None,
-        http: aiohttp.ClientSession | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         try:
@@ -78,31 +58,14 @@ class MettlClient(BaseClient):
             raise ConfigurationError(f"{error} (argument, ${ENV_API_VERSION} or --api-version)") from None
         self.api_version = version
         algorithm = Algorithm.HMAC_SHA1 if version == "v1" else Algorithm.HMAC_SHA256
-        self.session = Session(
-            url,
-            MettlSigning(credentials, algorithm),
-            decode_rest,
-            rate=rate,
-            burst=burst,
-            ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            http=http,
-            uniqueness=uniqueness,
-            ssl=ssl,
-            trace_configs=trace_configs,
-        )
         self._white_label = WhiteLabelRoute(white_label_path)
-        self._bind(None)
+        self._connect(url, MettlSigning(credentials, algorithm), decode_rest, options)
 
-    def _bind(self, options: CallOptions | None) -> None:
-        self.account = AccountService(self.session, options, white_label=self._white_label)
-        self.assessments = AssessmentsService(self.session, options)
-        self.schedules = SchedulesService(self.session, options)
-        self.candidates = CandidatesService(self.session, options, api_version=self.api_version)
+    def _bind(self) -> None:
+        self.account = AccountService(self.session, self.options, white_label=self._white_label)
+        self.assessments = AssessmentsService(self.session, self.options)
+        self.schedules = SchedulesService(self.session, self.options)
+        self.candidates = CandidatesService(self.session, self.options, api_version=self.api_version)
 
     def __repr__(self) -> str:
         return f"MettlClient(base_url={self.session.base_url!r}, api_version={self.api_version!r})"

@@ -13,12 +13,11 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.errors import InputError
 from ..core.paginator import Paginator
+from ..core.settings import Setting
 from ..harvest.kinds import (
     Filter,
     HarvestKind,
-    Platform,
     Row,
-    Setting,
     as_mapping,
     extra_column,
     extra_keys,
@@ -30,51 +29,30 @@ from .config import API_VERSIONS, ENV_API_BASE_URL, ENV_API_VERSION
 if TYPE_CHECKING:
     from .client import MettlClient
 
-
-def _connect(settings: Mapping[str, Any], **options: Any) -> MettlClient:
-    from .client import MettlClient
-
-    return MettlClient(
-        settings.get("public_key"),
-        settings.get("private_key"),
-        base_url=settings.get("api_base_url"),
-        api_version=settings.get("api_version"),
-        **options,
-    )
-
-
-def _identity(client: MettlClient) -> dict[str, Any]:
-    return {"base_url": client.session.base_url, "api_version": client.api_version}
-
-
-PLATFORM = Platform(
-    name="mettl",
-    title="Mettl REST API",
-    settings=(
-        Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
-        Setting(
-            "private_key",
-            "--private-key",
-            ENV_PRIVATE_KEY,
-            "Mettl API private key (prefer the environment variable: options show in process lists).",
-            secret=True,
-        ),
-        Setting(
-            "api_base_url",
-            "--api-base-url",
-            ENV_API_BASE_URL,
-            "Mettl REST API base URL [default: https://api.mettl.com/v2].",
-        ),
-        Setting(
-            "api_version",
-            "--api-version",
-            ENV_API_VERSION,
-            "Mettl REST API version: v1 (signs with SHA-1), v2 or v3 [default: from the base URL, else v2].",
-            choices=API_VERSIONS,
-        ),
+#: What a client of this platform needs, as options and environment variables.
+SETTINGS = (
+    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
+    Setting(
+        "private_key",
+        "--private-key",
+        ENV_PRIVATE_KEY,
+        "Mettl API private key (prefer the environment variable: options show in process lists).",
+        secret=True,
     ),
-    connect=_connect,
-    identity=_identity,
+    Setting(
+        "api_base_url",
+        "--api-base-url",
+        ENV_API_BASE_URL,
+        "Mettl REST API base URL [default: https://api.mettl.com/v2].",
+        argument="base_url",
+    ),
+    Setting(
+        "api_version",
+        "--api-version",
+        ENV_API_VERSION,
+        "Mettl REST API version: v1 (signs with SHA-1), v2 or v3 [default: from the base URL, else v2].",
+        choices=API_VERSIONS,
+    ),
 )
 
 SCHEDULE = Filter("schedule", "schedule-results: the schedule's access key (required).")
@@ -268,7 +246,6 @@ def _open_candidate_results(
 _RESULT_COLUMNS = tuple(rows_of_result({})[0])
 #: The kind webhooks land in: the same table and key as a schedule's harvest.
 SCHEDULE_RESULTS = HarvestKind(
-    platform=PLATFORM,
     name="schedule-results",
     table="mettl_results",
     columns=_RESULT_COLUMNS,
@@ -282,7 +259,6 @@ SCHEDULE_RESULTS = HarvestKind(
 
 KINDS = (
     HarvestKind(
-        platform=PLATFORM,
         name="assessments",
         table="mettl_assessments",
         columns=tuple(rows_of_assessment({})[0]),
@@ -293,7 +269,6 @@ KINDS = (
         help="the account's assessments",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="schedules",
         table="mettl_schedules",
         columns=tuple(rows_of_schedule({})[0]),
@@ -305,7 +280,6 @@ KINDS = (
     ),
     SCHEDULE_RESULTS,
     HarvestKind(
-        platform=PLATFORM,
         name="candidate-results",
         table="mettl_results",
         columns=_RESULT_COLUMNS,

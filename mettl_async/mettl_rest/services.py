@@ -22,12 +22,13 @@ from typing import Any
 
 from ..core.checks import check_count, check_id, check_instance, check_one_of
 from ..core.errors import ApiError, InputError, MalformedResponseError, NotFoundError
+from ..core.options import ClientOptions
 from ..core.paginator import Paginator
 from ..core.paging_styles import PagePosition
 from ..core.records import compact_json, parse
 from ..core.request import FilePart, Placement, Request, encode_path_segment
 from ..core.service import Service
-from ..core.session import CallOptions, Session
+from ..core.session import Session
 from .lists import ASSESSMENTS, SCHEDULES
 from .models import AccountInfo, Assessment, CreatedSchedule, Pbt, Schedule
 from .specs import AssessmentSettings, AssessmentSpec, ScheduleSpec, WhiteLabel
@@ -112,7 +113,7 @@ class AccountService(Service):
     """Account info, white label, logo and pre-built tests (PBTs)."""
 
     def __init__(
-        self, session: Session, options: CallOptions | None = None, *, white_label: WhiteLabelRoute
+        self, session: Session, options: ClientOptions | None = None, *, white_label: WhiteLabelRoute
     ) -> None:
         super().__init__(session, options)
         self._white_label = white_label

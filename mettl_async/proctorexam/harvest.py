@@ -12,59 +12,46 @@ from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 from ..core.paginator import Paginator
-from ..harvest.kinds import Filter, HarvestKind, Platform, Row, Setting, extra_column, extra_keys, json_text
+from ..core.settings import Setting
+from ..harvest.kinds import Filter, HarvestKind, Row, extra_column, extra_keys, json_text
 from .config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from .models import EXAM_STATUSES
 
 if TYPE_CHECKING:
     from .client import ProctorExamClient
 
-
-def _connect(settings: Mapping[str, Any], **options: Any) -> ProctorExamClient:
-    from .client import ProctorExamClient
-
-    return ProctorExamClient(
-        settings.get("proctorexam_api_token"),
-        settings.get("proctorexam_secret_key"),
-        tenant=settings.get("proctorexam_tenant"),
-        base_url=settings.get("proctorexam_base_url"),
-        **options,
-    )
-
-
-def _identity(client: ProctorExamClient) -> dict[str, Any]:
-    return {"base_url": client.session.base_url}
-
-
-PLATFORM = Platform(
-    name="proctorexam",
-    title="ProctorExam API v3",
-    settings=(
-        Setting(
-            "proctorexam_base_url",
-            "--proctorexam-base-url",
-            ENV_BASE_URL,
-            "ProctorExam API base URL, e.g. https://acme.proctorexam.com/api/v3.",
-        ),
-        Setting(
-            "proctorexam_tenant",
-            "--proctorexam-tenant",
-            None,
-            "ProctorExam tenant (acme for acme.proctorexam.com), instead of the base URL.",
-        ),
-        Setting(
-            "proctorexam_api_token", "--proctorexam-api-token", ENV_API_TOKEN, "ProctorExam API token.", True
-        ),
-        Setting(
-            "proctorexam_secret_key",
-            "--proctorexam-secret-key",
-            ENV_SECRET_KEY,
-            "ProctorExam secret key (prefer the environment variable: options show in process lists).",
-            True,
-        ),
+#: What a client of this platform needs, as options and environment variables.
+SETTINGS = (
+    Setting(
+        "proctorexam_base_url",
+        "--proctorexam-base-url",
+        ENV_BASE_URL,
+        "ProctorExam API base URL, e.g. https://acme.proctorexam.com/api/v3.",
+        argument="base_url",
     ),
-    connect=_connect,
-    identity=_identity,
+    Setting(
+        "proctorexam_tenant",
+        "--proctorexam-tenant",
+        None,
+        "ProctorExam tenant (acme for acme.proctorexam.com), instead of the base URL.",
+        argument="tenant",
+    ),
+    Setting(
+        "proctorexam_api_token",
+        "--proctorexam-api-token",
+        ENV_API_TOKEN,
+        "ProctorExam API token.",
+        secret=True,
+        argument="api_token",
+    ),
+    Setting(
+        "proctorexam_secret_key",
+        "--proctorexam-secret-key",
+        ENV_SECRET_KEY,
+        "ProctorExam secret key (prefer the environment variable: options show in process lists).",
+        secret=True,
+        argument="secret_key",
+    ),
 )
 
 EXAM = Filter("exam", "proctorexam-sessions: the sessions of one exam.", int)
@@ -188,7 +175,6 @@ def _open_sessions(
 
 KINDS = (
     HarvestKind(
-        platform=PLATFORM,
         name="proctorexam-institutes",
         table="proctorexam_institutes",
         columns=(*INSTITUTE_COLUMNS, "extra"),
@@ -199,7 +185,6 @@ KINDS = (
         help="ProctorExam institutes (Premium superusers)",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="proctorexam-exams",
         table="proctorexam_exams",
         columns=(*EXAM_COLUMNS, "extra"),
@@ -211,7 +196,6 @@ KINDS = (
         help="ProctorExam exams (--exam-status draft|open|closed|deleted)",
     ),
     HarvestKind(
-        platform=PLATFORM,
         name="proctorexam-sessions",
         table="proctorexam_sessions",
         columns=(*SESSION_COLUMNS, "extra"),

@@ -23,7 +23,7 @@ likes. One client may be shared by many threads: their calls run concurrently on
 its loop, under its one rate limiter and concurrency cap.
 
 The services and clients are written by :mod:`mettl_async.sync.generate` from
-the async sources (``_certicheck.py``, ``_mettl.py``, ``_proctorexam.py``,
+the async sources (``_certicheck.py``, ``_mettl_rest.py``, ``_proctorexam.py``,
 ``_itep.py``), so each method has its async twin's exact signature and docstring
 and mypy checks every forwarded call against it.
 """
@@ -33,7 +33,7 @@ from __future__ import annotations
 from ..core.paginator import Page
 from ._certicheck import CertiCheckClient
 from ._itep import ItepClient
-from ._mettl import MettlClient
+from ._mettl_rest import MettlClient
 from ._proctorexam import ProctorExamClient
 from .base import SyncClient, SyncService
 from .paginator import Paginator

@@ -7,11 +7,7 @@ the services it binds; regenerate after changing them (a test checks this file i
 from __future__ import annotations
 
 import builtins
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Iterable, Sequence
-
-import aiohttp
+from collections.abc import Iterable, Sequence
 
 from ..certicheck import client as _client
 from ..certicheck import services as _services
@@ -30,9 +26,7 @@ from ..certicheck.models import (
     TestAllocation,
     Timezone,
 )
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
-from ..core.uniqueness import UniquenessStore
+from ..core.options import ClientOptions
 from .base import SyncClient, SyncService
 from .paginator import Paginator
 
@@ -270,35 +264,9 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         subdomain: str | None = None,
         *,
         base_url: str | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
-        aio = _client.CertiCheckClient(
-            public_key,
-            private_key,
-            subdomain,
-            base_url=base_url,
-            rate=rate,
-            burst=burst,
-            rate_ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            uniqueness=uniqueness,
-            ssl=ssl,
-            trace_configs=trace_configs,
-        )
+        aio = _client.CertiCheckClient(public_key, private_key, subdomain, base_url=base_url, options=options)
         super().__init__(aio)
 
     def _bind(self) -> None:

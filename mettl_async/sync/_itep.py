@@ -6,15 +6,10 @@ the services it binds; regenerate after changing them (a test checks this file i
 
 from __future__ import annotations
 
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping
 from typing import Any
 
-import aiohttp
-
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
+from ..core.options import ClientOptions
 from ..itep import client as _client
 from ..itep import fulfillment as _fulfillment
 from ..itep.auth import ItepSettings, SignatureEncoding
@@ -86,16 +81,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
         signature_header: str | None = None,
         signature_encoding: str | SignatureEncoding | None = None,
         environ: Mapping[str, str] | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         aio = _client.ItepClient(
             api_key,
@@ -103,16 +89,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
             signature_header=signature_header,
             signature_encoding=signature_encoding,
             environ=environ,
-            rate=rate,
-            burst=burst,
-            rate_ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            ssl=ssl,
-            trace_configs=trace_configs,
+            options=options,
         )
         super().__init__(aio)
 

@@ -6,17 +6,11 @@ the services it binds; regenerate after changing them (a test checks this file i
 
 from __future__ import annotations
 
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import aiohttp
-
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
-from ..core.uniqueness import UniquenessStore
+from ..core.options import ClientOptions
 from ..proctorexam import client as _client
 from ..proctorexam import files as _files
 from ..proctorexam import services as _services
@@ -484,34 +478,14 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
         *,
         tenant: str | None = None,
         base_url: str | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         aio = _client.ProctorExamClient(
             api_token,
             secret_key,
             tenant=tenant,
             base_url=base_url,
-            rate=rate,
-            burst=burst,
-            rate_ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            uniqueness=uniqueness,
-            ssl=ssl,
-            trace_configs=trace_configs,
+            options=options,
         )
         super().__init__(aio)
 

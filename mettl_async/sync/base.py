@@ -11,11 +11,11 @@ import copy
 import weakref
 from collections.abc import Callable
 from types import TracebackType
-from typing import Generic, ParamSpec, Self, TypeVar
+from typing import Any, Generic, ParamSpec, Self, TypeVar
 
 from ..core.client import BaseClient
+from ..core.errors import ConfigurationError
 from ..core.paginator import Paginator as AsyncPaginator
-from ..core.retry import RetryPolicy
 from ..core.telemetry import SessionEvents, SessionStats
 from .paginator import Paginator
 from .portal import Portal
@@ -53,6 +53,11 @@ class SyncClient(Generic[A], abc.ABC):
     """
 
     def __init__(self, aio: A) -> None:
+        if aio.options.http is not None:
+            raise ConfigurationError(
+                "options.http: an aiohttp session belongs to its caller's event loop, and the "
+                "synchronous client runs on a loop of its own; leave it out"
+            )
         self._aio = aio
         self._portal = Portal(type(aio).__name__)
         #: The client a :meth:`with_options` view was made from (kept alive by its views).
@@ -69,15 +74,18 @@ class SyncClient(Generic[A], abc.ABC):
     def __repr__(self) -> str:
         return f"sync.{self._aio!r}"
 
-    def with_options(self, *, timeout: float | None = None, retry: RetryPolicy | None = None) -> Self:
-        """This client with other per-call defaults (same loop, session and limiter)::
+    def with_options(self, **changes: Any) -> Self:
+        """This client with some :class:`~mettl_async.core.options.ClientOptions` changed (same
+        loop; same session and limiter unless a change needs its own)::
 
             client.with_options(timeout=5, retry=RetryPolicy.never()).account.get()
 
         Closing a view closes the client it was made from, as for the async client.
         """
+        if changes.get("http") is not None:
+            raise ConfigurationError("http: the synchronous client runs on a loop of its own; leave it out")
         view = copy.copy(self)
-        view._aio = self._aio.with_options(timeout=timeout, retry=retry)
+        view._aio = self._aio.with_options(**changes)
         view._owner = self._owner or self
         view._bind()
         return view

@@ -27,6 +27,7 @@ import attrs
 
 from ..core.client import BaseClient
 from ..core.service import Service
+from ..platforms import PLATFORMS
 from .layout import PACKAGE, Imports, bracketed, forwarded, method_lines
 from .source import (
     GenerationError,
@@ -42,13 +43,8 @@ from .source import (
 )
 
 HERE = Path(__file__).parent
-#: platform: (client module, client class)
-CLIENTS = {
-    "certicheck": ("mettl_async.certicheck.client", "CertiCheckClient"),
-    "mettl": ("mettl_async.mettl_rest.client", "MettlClient"),
-    "proctorexam": ("mettl_async.proctorexam.client", "ProctorExamClient"),
-    "itep": ("mettl_async.itep.client", "ItepClient"),
-}
+#: platform: its async client class (from the registry, the only list of platforms)
+CLIENTS = {entry.name: entry.load_client for entry in PLATFORMS}
 #: Constructor arguments the synchronous clients do not take: an aiohttp session belongs to
 #: the caller's event loop, and the synchronous client runs on a loop of its own.
 DROPPED = frozenset({"http"})
@@ -91,9 +87,8 @@ class Module:
 
     def __init__(self, platform: str) -> None:
         self.platform = platform
-        module_name, class_name = CLIENTS[platform]
-        self.client_module = importlib.import_module(module_name)
-        self.client: type[BaseClient] = getattr(self.client_module, class_name)
+        self.client: type[BaseClient] = CLIENTS[platform]()
+        self.client_module = importlib.import_module(self.client.__module__)
         self.imports = Imports(f"{PACKAGE}.sync")
         self.generated: set[str] = set()
         self.module_aliases: dict[str, str] = {}

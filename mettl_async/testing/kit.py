@@ -16,11 +16,12 @@ import collections
 import math
 from collections.abc import Awaitable, Callable, Mapping
 from email.utils import formatdate
-from typing import Any
+from typing import Any, Self
 
 import attrs
 from aiohttp import web
 
+from ..core.options import ClientOptions
 from ..core.ratelimit import RateLimiter
 from .faults import Fault, FaultConfig, FaultInjector
 
@@ -53,6 +54,26 @@ class RecordedRequest:
     error_code: str | None = None
     #: The sandbox clock when the request arrived (epoch seconds).
     received_at: float = 0.0
+
+
+def client_keywords(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A sandbox's ``client(**kwargs)``: option fields (``rate=``, ``retry=``…) gathered into one
+    ``options=ClientOptions(...)``, the client's own keywords left as they are."""
+    names = attrs.fields_dict(ClientOptions)
+    chosen = {name: kwargs.pop(name) for name in list(kwargs) if name in names}
+    if chosen:
+        base = kwargs.pop("options", None) or ClientOptions()
+        kwargs["options"] = base.replace(**chosen)
+    return kwargs
+
+
+@attrs.frozen
+class Demo:
+    """What ``mettl-async demo`` harvests from a sandbox: a kind, its filters, and a headline."""
+
+    kind: str
+    filters: Mapping[str, Any]
+    headline: str
 
 
 @attrs.frozen
@@ -180,7 +201,28 @@ class PlatformSandbox(abc.ABC):
 
     @abc.abstractmethod
     def client(self, base_url: str, **kwargs: Any) -> Any:
-        """A client of this platform for the sandbox at ``base_url``, its credentials filled in."""
+        """A client of this platform for the sandbox at ``base_url``, its credentials filled in
+        (keywords as :func:`client_keywords` reads them)."""
+
+    @classmethod
+    @abc.abstractmethod
+    def sized(
+        cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
+    ) -> Self:
+        """A sandbox whose main list holds ``records`` records (``mettl-async sandbox`` and ``demo``)."""
+
+    def exports(self, base_url: str) -> dict[str, str]:
+        """Environment variables that point the command and the clients at this sandbox (its
+        demo credentials, for this sandbox only)."""
+        return {}
+
+    def describe(self, base_url: str) -> str:
+        """One line for ``mettl-async sandbox``: where it is and what it holds."""
+        return f"{self.name} sandbox at {base_url}"
+
+    def demo(self) -> Demo | None:
+        """What ``mettl-async demo`` harvests from it (``None``: nothing to pull)."""
+        return None
 
 
 class UsedSignatures:

@@ -6,12 +6,11 @@
     from mettl_async.webhooks.server import aiohttp_handler
 
 Platforms contribute their :class:`WebhookSource` (``mettl_async.mettl_rest.webhooks``,
-``mettl_async.itep.webhooks``); :data:`SOURCE_MODULES` lists them for the server.
+``mettl_async.itep.webhooks``); the registry (:func:`mettl_async.platforms.webhook_sources`)
+lists them for the server.
 """
 
 from __future__ import annotations
-
-import importlib
 
 from .receiver import (
     MAX_BODY,
@@ -25,18 +24,8 @@ from .receiver import (
     token_matches,
 )
 
-#: Modules that declare a ``SOURCE`` (a :class:`WebhookSource`), served by ``mettl-async webhooks serve``.
-SOURCE_MODULES: tuple[str, ...] = ("mettl_async.mettl_rest.webhooks", "mettl_async.itep.webhooks")
-
-
-def sources() -> list[WebhookSource]:
-    """Every platform's webhook source."""
-    return [importlib.import_module(module).SOURCE for module in SOURCE_MODULES]
-
-
 __all__ = [
     "MAX_BODY",
-    "SOURCE_MODULES",
     "Callback",
     "Delivery",
     "RecentKeys",
@@ -44,6 +33,5 @@ __all__ = [
     "WebhookSource",
     "receive",
     "request_token",
-    "sources",
     "token_matches",
 ]

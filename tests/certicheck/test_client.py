@@ -10,6 +10,7 @@ import pytest
 from mettl_async import (
     AuthenticationError,
     CertiCheckClient,
+    ClientOptions,
     ConflictError,
     InputError,
     NotFoundError,
@@ -551,7 +552,11 @@ async def test_tests_list_bad_status_sends_nothing(client: CertiCheckClient, san
 
 async def test_wrong_private_key_is_e401(sandbox: SandboxThread) -> None:
     async with CertiCheckClient(
-        "sandbox-public-key", "not-the-key", "sandbox", base_url=sandbox.base_url, retry=FAST
+        "sandbox-public-key",
+        "not-the-key",
+        "sandbox",
+        base_url=sandbox.base_url,
+        options=ClientOptions(retry=FAST),
     ) as client:
         with pytest.raises(AuthenticationError) as caught:
             await client.account.get()

@@ -19,9 +19,10 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mettl_async.cli import main
-from mettl_async.harvest.kinds import kinds
+from mettl_async.platforms import kinds, platform_of
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
+from tests.support.banner import read_banner
 
 Factory = Callable[..., SandboxThread]
 
@@ -82,7 +83,7 @@ def expected_records(sandbox: SandboxThread, kind: str) -> list[bytes]:
     return sorted(orjson.dumps(r, option=orjson.OPT_SORT_KEYS) for r in asyncio.run(collect()))
 
 
-@pytest.mark.parametrize("kind", [k for k in kinds() if kinds()[k].platform.name == "certicheck"])
+@pytest.mark.parametrize("kind", [k for k in kinds() if platform_of(kinds()[k]).name == "certicheck"])
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "sqlite"])
 def test_each_kind_in_each_format(sandbox: SandboxThread, tmp_path: Path, kind: str, fmt: str) -> None:
     out = tmp_path / f"out.{fmt}"
@@ -396,8 +397,7 @@ def sandbox_process() -> Iterator[tuple[subprocess.Popen[str], dict[str, str]]]:
         text=True,
     )
     assert process.stdout is not None
-    printed = [process.stdout.readline() for _ in range(6)]
-    exports = dict(line.strip().removeprefix("export ").split("=", 1) for line in printed[2:])
+    _, exports = read_banner(process.stdout)
     yield process, exports
     if process.poll() is None:
         process.kill()

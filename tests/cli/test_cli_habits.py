@@ -18,7 +18,7 @@ from click.testing import CliRunner, Result
 from mettl_async import __version__
 from mettl_async.cli import main
 from mettl_async.cli.common import configure_logging
-from mettl_async.harvest.kinds import PLATFORM_MODULES, kinds
+from mettl_async.platforms import PLATFORMS, kinds, platform_of
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 
@@ -28,9 +28,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def every_envvar() -> dict[str, str | None]:
     """Every setting's variable, unset: a test's environment gives only what it means to."""
-    from mettl_async.itep.harvest import PLATFORM as ITEP
-
-    settings = [*(s for k in kinds().values() for s in k.platform.settings), *ITEP.settings]
+    settings = [s for entry in PLATFORMS for s in entry.settings]
     return dict.fromkeys({s.envvar for s in settings if s.envvar} | {"METTL_WEBHOOK_TOKEN"})
 
 
@@ -204,7 +202,7 @@ def test_completion_completes_commands_kinds_and_options() -> None:
 #: The settings without a default, per platform, and a kind of the platform to harvest.
 REQUIRED = {
     "certicheck": ("tests", ["public_key", "private_key", "subdomain"]),
-    "mettl": ("assessments", ["public_key", "private_key"]),
+    "mettl_rest": ("assessments", ["public_key", "private_key"]),
     "proctorexam": (
         "proctorexam-exams",
         ["proctorexam_base_url", "proctorexam_api_token", "proctorexam_secret_key"],
@@ -213,11 +211,10 @@ REQUIRED = {
 
 
 def test_the_required_settings_cover_every_platform_harvested() -> None:
-    platforms = {k.platform.name: k.platform for k in kinds().values()}
-    assert set(REQUIRED) == set(platforms)
-    assert len(PLATFORM_MODULES) == len(REQUIRED)
+    platforms = {platform_of(k).name: platform_of(k) for k in kinds().values()}
+    assert set(REQUIRED) == set(platforms) == {entry.name for entry in PLATFORMS if entry.kinds}
     for name, (kind, settings) in REQUIRED.items():
-        assert kinds()[kind].platform.name == name
+        assert platform_of(kinds()[kind]).name == name
         assert set(settings) <= {s.name for s in platforms[name].settings}
 
 
@@ -229,7 +226,7 @@ def test_a_missing_setting_names_its_flag_and_its_variable(
     platform_name: str, missing: str, tmp_path: Path
 ) -> None:
     kind, required = REQUIRED[platform_name]
-    settings = {s.name: s for s in kinds()[kind].platform.settings}
+    settings = {s.name: s for s in platform_of(kinds()[kind]).settings}
     env = {
         settings[name].envvar or "": "https://x.example/api" if "url" in name else "given"
         for name in required
@@ -247,9 +244,9 @@ def test_a_missing_setting_names_its_flag_and_its_variable(
 
 @pytest.mark.parametrize("missing", ["url", "api_key"])
 def test_itep_fulfill_names_flag_and_variable(missing: str) -> None:
-    from mettl_async.itep.harvest import PLATFORM
+    from mettl_async.itep.harvest import SETTINGS
 
-    settings = {s.name: s for s in PLATFORM.settings}
+    settings = {s.name: s for s in SETTINGS}
     given = {"url": "https://x.example/fulfill", "api_key": "key"}
     env = {settings[name].envvar or "": value for name, value in given.items() if name != missing}
     result = cli("itep", "fulfill", "GTX-Business", env=env)

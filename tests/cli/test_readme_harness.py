@@ -194,7 +194,7 @@ def test_a_server_a_block_starts_is_waited_for_and_stopped(sandboxes: SandboxThr
     code = "mettl-async sandbox --port 0 --applicants 5\necho after the server\n"
     outcome, _ = run_block(block("sh", code), workdir, sandbox_environment(sandboxes))
     assert outcome.returncode == 0, outcome.output
-    assert outcome.output.index("Mettl sandbox at") < outcome.output.index("after the server")
+    assert outcome.output.index("CertiCHECK sandbox at") < outcome.output.index("after the server")
     url = next(word for word in outcome.output.split() if word.startswith("http://"))
     address = urlsplit(url)
     with pytest.raises(ConnectionRefusedError), socket.create_connection((address.hostname, address.port), 2):

@@ -3,7 +3,7 @@ such as the Redis budget's: checked by mypy (the typecheck session) and at run t
 
 from __future__ import annotations
 
-from mettl_async import CertiCheckClient, MettlClient, ProctorExamClient
+from mettl_async import CertiCheckClient, ClientOptions, MettlClient, ProctorExamClient
 from mettl_async.core.ratelimit import Limiter
 from mettl_async.itep import ItepClient
 from mettl_async.sync import CertiCheckClient as SyncCertiCheckClient
@@ -49,11 +49,11 @@ async def test_a_limiter_of_ones_own_paces_each_platform(
 
 def typed_construction(own: Limiter) -> None:
     """Never called: what mypy checks is that each client accepts a ``Limiter``."""
-    CertiCheckClient("k", "s", "sub", limiter=own)
-    MettlClient("k", "s", limiter=own)
-    ProctorExamClient("t", "s", limiter=own)
-    ItepClient("k" * 20, limiter=own)
-    SyncCertiCheckClient("k", "s", "sub", limiter=own)
-    SyncMettlClient("k", "s", limiter=own)
-    SyncProctorExamClient("t", "s", limiter=own)
-    SyncItepClient("k" * 20, limiter=own)
+    CertiCheckClient("k", "s", "sub", options=ClientOptions(limiter=own))
+    MettlClient("k", "s", options=ClientOptions(limiter=own))
+    ProctorExamClient("t", "s", options=ClientOptions(limiter=own))
+    ItepClient("k" * 20, options=ClientOptions(limiter=own))
+    SyncCertiCheckClient("k", "s", "sub", options=ClientOptions(limiter=own))
+    SyncMettlClient("k", "s", options=ClientOptions(limiter=own))
+    SyncProctorExamClient("t", "s", options=ClientOptions(limiter=own))
+    SyncItepClient("k" * 20, options=ClientOptions(limiter=own))

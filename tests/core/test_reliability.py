@@ -26,6 +26,7 @@ from click.testing import CliRunner
 from mettl_async import (
     ApiError,
     CertiCheckClient,
+    ClientOptions,
     InputError,
     MalformedResponseError,
     RetryPolicy,
@@ -108,12 +109,13 @@ def test_two_real_processes_sending_identical_requests_both_finish(certicheck_sa
     script = textwrap.dedent(
         f"""
         import asyncio, time
-        from mettl_async import CertiCheckClient, RetryPolicy
+        from mettl_async import CertiCheckClient, ClientOptions, RetryPolicy
 
         async def main():
             async with CertiCheckClient({config.public_key!r}, {config.private_key!r}, {config.subdomain!r},
                                         base_url={certicheck_sandbox.base_url!r},
-                                        retry=RetryPolicy(backoff_initial=0, jitter=0.05)) as client:
+                                        options=ClientOptions(retry=RetryPolicy(backoff_initial=0,
+                                                                                jitter=0.05))) as client:
                 deadline = time.time() + 3
                 while time.time() < deadline:
                     await client.tests.list()
@@ -230,7 +232,7 @@ async def test_an_error_body_echoing_the_url_shows_no_key_or_signature(
     """Defect: `HTTP 400: Bad request: /…/tests?ak=…&asgn=…` reached the exception and the CLI line."""
     base_url = await serve(await echo_app(status, template))
     async with CertiCheckClient(
-        PUBLIC, SECRET, "acme", base_url=base_url, retry=RetryPolicy.never()
+        PUBLIC, SECRET, "acme", base_url=base_url, options=ClientOptions(retry=RetryPolicy.never())
     ) as client:
         with pytest.raises(ApiError) as caught:
             await client.tests.list()
@@ -323,7 +325,9 @@ async def test_a_self_signed_server_is_refused_at_once_and_says_tls(
     assert SECRET not in str(caught.value)
     trusted = ssl.create_default_context()
     ca.configure_trust(trusted)
-    async with CertiCheckClient(PUBLIC, SECRET, "acme", base_url=base_url, ssl=trusted) as client:
+    async with CertiCheckClient(
+        PUBLIC, SECRET, "acme", base_url=base_url, options=ClientOptions(ssl=trusted)
+    ) as client:
         assert len(await client.tests.list()) == 0
     assert hits == [1]
 

@@ -19,6 +19,7 @@ from mettl_async import (
     ApiError,
     AuthenticationError,
     CertiCheckClient,
+    ClientOptions,
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
@@ -179,7 +180,9 @@ async def test_gets_give_up_after_the_policys_attempts(certicheck_sandbox_factor
 
 async def test_connect_error_on_a_closed_port_is_retried_even_for_post() -> None:
     base_url = f"http://127.0.0.1:{closed_port()}/api/v2"
-    async with CertiCheckClient("pk", "sk", "acme", base_url=base_url, retry=fast(3)) as client:
+    async with CertiCheckClient(
+        "pk", "sk", "acme", base_url=base_url, options=ClientOptions(retry=fast(3))
+    ) as client:
         with pytest.raises(ConnectError) as caught:
             await client.applicants.register([person("never@example.com")])
     assert not caught.value.request_sent
@@ -341,7 +344,7 @@ async def test_environment_variables_are_honoured(
     monkeypatch.setenv("METTL_PRIVATE_KEY", config.private_key)
     monkeypatch.setenv("METTL_SUBDOMAIN", config.subdomain)
     monkeypatch.setenv("METTL_BASE_URL", certicheck_sandbox.base_url)
-    async with CertiCheckClient(retry=FAST) as client:
+    async with CertiCheckClient(options=ClientOptions(retry=FAST)) as client:
         info = await client.account.get()
     assert info.email == "john.doe@nextbigapp.com"
     [request] = certicheck_sandbox.sandbox.requests
@@ -383,12 +386,18 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
             await attempt(client.applicants.register_many([person(f"s{i}@example.com")]))
             await attempt(client.slots.delete_window(150 + i % 3))
     async with CertiCheckClient(
-        "sandbox-public-key", wrong_key, "sandbox", base_url=sandbox.base_url, retry=fast(1)
+        "sandbox-public-key",
+        wrong_key,
+        "sandbox",
+        base_url=sandbox.base_url,
+        options=ClientOptions(retry=fast(1)),
     ) as impostor:
         for _ in range(3):
             await attempt(impostor.account.get())
     base_url = f"http://127.0.0.1:{closed_port()}/api/v2"
-    async with CertiCheckClient("pk", wrong_key, "acme", base_url=base_url, retry=fast(1)) as offline:
+    async with CertiCheckClient(
+        "pk", wrong_key, "acme", base_url=base_url, options=ClientOptions(retry=fast(1))
+    ) as offline:
         await attempt(offline.tests.list())
 
     kinds = {type(e) for e in errors}
@@ -456,7 +465,7 @@ async def test_redirects_are_not_followed() -> None:
     base_url = f"http://127.0.0.1:{first.addresses[0][1]}/api/v2"
     try:
         async with CertiCheckClient(
-            "pub", "priv", "s", base_url=base_url, retry=RetryPolicy.never()
+            "pub", "priv", "s", base_url=base_url, options=ClientOptions(retry=RetryPolicy.never())
         ) as client:
             with pytest.raises(ApiError, match="redirected to localhost; not followed") as caught:
                 await client.timezones.list()

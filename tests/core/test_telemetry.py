@@ -13,7 +13,7 @@ from typing import Any
 import aiohttp
 import pytest
 
-from mettl_async import ConfigurationError, ConnectError, RetryPolicy
+from mettl_async import ClientOptions, ConfigurationError, ConnectError, RetryPolicy
 from mettl_async.certicheck import CertiCheckClient
 from mettl_async.certicheck.models import ApplicantRegistration
 from mettl_async.core.errors import (
@@ -120,8 +120,8 @@ async def test_every_counter_agrees_with_the_events_and_the_server(
     faults = FaultConfig(rate=0.25, seed=10, kinds="e000,html5xx,drop,429", retry_after=0.05)
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=120, faults=faults))
     events: list[SessionEvent] = []
-    async with sandbox.client(retry=FAST) as client:
-        client.session.prefetch = 1  # no page fetched ahead, then cancelled: counts are exact
+    # prefetch=1: no page fetched ahead, then cancelled: counts are exact
+    async with sandbox.client(retry=FAST, prefetch=1) as client:
         client.events.subscribe(events.append)
         records = await client.results.all(page_size=10).to_list()
         # Identical GETs at once are coalesced: one request, three answers.
@@ -189,7 +189,7 @@ async def test_a_refused_connection_schedules_retries_with_their_reason() -> Non
         "sk",
         "sub",
         base_url=f"http://127.0.0.1:{port}/api/v2",
-        retry=RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0.0),
+        options=ClientOptions(retry=RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0.0)),
     )
     async with client:
         client.events.subscribe(events.append)
@@ -335,8 +335,8 @@ async def test_trace_configs_see_every_request_of_every_client(
     fixture, calls = PLATFORMS[platform]
     sandbox: SandboxThread = request.getfixturevalue(fixture)
     trace, counts = counting_trace()
-    async with sandbox.client(trace_configs=[trace]) as client:
-        client.session.prefetch = 1  # no page fetched ahead, then cancelled: counts are exact
+    # prefetch=1: no page fetched ahead, then cancelled: counts are exact
+    async with sandbox.client(trace_configs=[trace], prefetch=1) as client:
         await calls(client)
     seen = sandbox.sandbox.requests
     assert len(seen) >= 2
@@ -357,8 +357,9 @@ async def test_trace_configs_see_failed_attempts_too() -> None:
         "sk",
         "sub",
         base_url=f"http://127.0.0.1:{closed_port()}/api/v2",
-        retry=RetryPolicy(attempts=2, backoff_initial=0.0, jitter=0.0),
-        trace_configs=[trace],
+        options=ClientOptions(
+            retry=RetryPolicy(attempts=2, backoff_initial=0.0, jitter=0.0), trace_configs=[trace]
+        ),
     )
     async with client:
         with pytest.raises(ConnectError):
@@ -370,7 +371,7 @@ async def test_trace_configs_with_a_borrowed_http_session_are_refused() -> None:
     trace, _ = counting_trace()
     async with aiohttp.ClientSession() as http:
         with pytest.raises(ConfigurationError, match=r"aiohttp.ClientSession\(trace_configs=...\)"):
-            CertiCheckClient("pk", "sk", "sub", http=http, trace_configs=[trace])
+            CertiCheckClient("pk", "sk", "sub", options=ClientOptions(http=http, trace_configs=[trace]))
 
 
 async def test_capture_responses_keeps_the_typed_result_and_gives_status_and_headers(

@@ -20,8 +20,8 @@ from mettl_async.certicheck.harvest import (
 from mettl_async.core.errors import InputError
 from mettl_async.core.paging_styles import PagePosition
 from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
-from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.progress import Counts, format_duration, render
+from mettl_async.platforms import kinds
 
 # Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
 APPLICANT = {

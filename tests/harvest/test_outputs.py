@@ -13,10 +13,10 @@ import pytest
 from mettl_async.core.errors import InputError
 from mettl_async.core.paging_styles import PagePosition
 from mettl_async.harvest import HarvestError, open_sink
-from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.locking import OutputBusyError, OutputLock, lock_path, set_command
 from mettl_async.harvest.outputs import format_for, is_stream, mask_url, redact_url, shown
 from mettl_async.harvest.stream import OutputClosedError, StreamSink
+from mettl_async.platforms import kinds
 
 RESULTS = kinds()["results"]
 FINGERPRINT = {"kind": "results", "filters": {}, "format": "jsonl"}

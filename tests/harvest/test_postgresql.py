@@ -21,13 +21,14 @@ from click.testing import CliRunner, Result
 from mettl_async.cli import main
 from mettl_async.core.paging_styles import PagePosition
 from mettl_async.harvest import HarvestError, open_sink
-from mettl_async.harvest.kinds import HarvestKind, kinds
+from mettl_async.harvest.kinds import HarvestKind
 from mettl_async.harvest.locking import OutputBusyError
+from mettl_async.platforms import kinds, platform_of
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 
 Factory = Callable[..., SandboxThread]
-CERTICHECK = [k for k in kinds() if kinds()[k].platform.name == "certicheck"]
+CERTICHECK = [k for k in kinds() if platform_of(kinds()[k]).name == "certicheck"]
 FINGERPRINT = {"kind": "results", "filters": {}, "base_url": "http://x/api/v2", "subdomain": "s"}
 
 

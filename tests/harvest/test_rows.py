@@ -18,8 +18,9 @@ from hypothesis import strategies as st
 
 from mettl_async.core.errors import MettlError
 from mettl_async.harvest.files import CsvSink
-from mettl_async.harvest.kinds import HarvestKind, kinds
+from mettl_async.harvest.kinds import HarvestKind
 from mettl_async.harvest.sqlite import SqliteSink
+from mettl_async.platforms import kinds
 
 #: Keys the kinds flatten (nested objects and lists) or name, across platforms.
 KEYS = [

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from mettl_async import ClientOptions
 from mettl_async.core.errors import ConnectError, ConnectionLostError, RequestTimeoutError, ServerError
 from mettl_async.core.retry import RetryPolicy
 from mettl_async.itep.client import ItepClient
@@ -107,7 +108,9 @@ async def test_a_connection_never_made_is_retried_until_the_server_answers() -> 
 
     starting = asyncio.create_task(start_late())
     try:
-        async with ItepClient(platform.config.api_key, url=url, environ={}, retry=EAGER) as itep:
+        async with ItepClient(
+            platform.config.api_key, url=url, environ={}, options=ClientOptions(retry=EAGER)
+        ) as itep:
             issued = await itep.fulfill("GTX-Business")
             assert itep.stats.retries >= 1
         await starting
@@ -120,7 +123,7 @@ async def test_a_connection_never_made_is_retried_until_the_server_answers() -> 
 async def test_a_closed_port_is_retried_then_reported_as_never_sent(closed_port: int) -> None:
     url = f"http://127.0.0.1:{closed_port}/itep{FULFILLMENT_PATH}"
     policy = RetryPolicy(attempts=3, backoff_initial=0.01, backoff_max=0.02, jitter=0.0)
-    async with ItepClient("k" * 20, url=url, environ={}, retry=policy) as itep:
+    async with ItepClient("k" * 20, url=url, environ={}, options=ClientOptions(retry=policy)) as itep:
         with pytest.raises(ConnectError) as caught:
             await itep.fulfill("GTX-Business")
         assert itep.stats.requests == 3

@@ -18,7 +18,8 @@ from mettl_async.core.jsoncodec import dumps
 from mettl_async.itep.harvest import RESULT_COLUMNS, RESULTS, rows_of_result
 from mettl_async.itep.results import SectionResult, Stage, parse_result, stage_of
 from mettl_async.itep.webhooks import SOURCE, parse
-from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive, sources
+from mettl_async.platforms import webhook_sources
+from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive
 from mettl_async.webhooks.server import Landing
 
 FORM = "application/x-www-form-urlencoded"
@@ -179,7 +180,7 @@ def test_a_post_becomes_a_delivery_keyed_on_test_id_and_status() -> None:
     assert (delivery.source, delivery.key, delivery.kind) == ("itep", ("123982B8AP", "Complete"), RESULTS)
     assert delivery.record == GRADED
     assert delivery.event.overall_level == 4
-    assert SOURCE in sources()
+    assert SOURCE in webhook_sources()
 
 
 def test_a_result_becomes_one_row_of_the_itep_results_table() -> None:

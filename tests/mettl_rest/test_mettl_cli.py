@@ -23,12 +23,13 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mettl_async.cli import main
-from mettl_async.harvest.kinds import kinds
 from mettl_async.mettl_rest.specs import CandidateRegistration, ScheduleSpec
+from mettl_async.platforms import kinds, platform_of
 from mettl_async.testing import SandboxError, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 from mettl_async.testing.mettl_rest import MettlRestConfig
 from mettl_async.testing.mettl_rest.lifecycle import Notification
+from tests.support.banner import read_banner
 from tests.support.mettl_support import StartRest, biggest_schedule, platform, seen, start
 
 SEED_PUBLIC = "ab12c345-6789-0123-456d-78e9f0123456"
@@ -81,7 +82,7 @@ def sandbox(mettl_rest_sandbox_factory: StartRest) -> SandboxThread:
     return start(mettl_rest_sandbox_factory, candidates=90, assessments=8)
 
 
-REST_KINDS = [k for k in kinds() if kinds()[k].platform.name == "mettl"]
+REST_KINDS = [k for k in kinds() if platform_of(kinds()[k]).name == "mettl_rest"]
 
 
 @pytest.mark.parametrize("kind", REST_KINDS)
@@ -271,7 +272,7 @@ def test_demo_of_the_rest_api_alone(tmp_path: Path, monkeypatch: pytest.MonkeyPa
     monkeypatch.chdir(tmp_path)
     for name in ("METTL_PUBLIC_KEY", "METTL_PRIVATE_KEY", "METTL_API_BASE_URL", "METTL_API_VERSION"):
         monkeypatch.delenv(name, raising=False)
-    result = cli(None, "demo", "--api", "mettl", "--applicants", "100", "--faults", "0")
+    result = cli(None, "demo", "--api", "mettl_rest", "--applicants", "100", "--faults", "0")
     assert result.exit_code == 0, result.output
     assert "Mettl REST API sandbox at http://127.0.0.1:" in result.stdout
     assert "harvested 56 records in 1 page to mettl-demo.jsonl" in result.stdout
@@ -283,12 +284,12 @@ def test_demo_shows_every_platform_by_default(tmp_path: Path, monkeypatch: pytes
     result = cli(None, "demo", "--applicants", "60", "--faults", "0")
     assert result.exit_code == 0, result.output
     assert "harvested 60 records" in result.stdout
-    assert "to mettl-demo-rest.jsonl" in result.stdout
+    assert "to mettl-demo-mettl_rest.jsonl" in result.stdout
     assert "harvested 60 records in 1 page to mettl-demo-proctorexam.jsonl" in result.stdout
     assert "mettl-async itep sandbox" in result.stdout  # how to try iTEP, in one line
     assert sorted(p.name for p in tmp_path.glob("*.jsonl")) == [
+        "mettl-demo-mettl_rest.jsonl",
         "mettl-demo-proctorexam.jsonl",
-        "mettl-demo-rest.jsonl",
         "mettl-demo.jsonl",
     ]
 
@@ -302,12 +303,8 @@ def test_the_sandbox_command_serves_proctorexam_too(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        printed = [process.stdout.readline() for _ in range(13)]
-        exports = dict(
-            line.strip().removeprefix("export ").split("=", 1)
-            for line in printed
-            if "export PROCTOREXAM" in line
-        )
+        printed, exports = read_banner(process.stdout)
+        exports = {name: value for name, value in exports.items() if name.startswith("PROCTOREXAM")}
         out = tmp_path / "s.jsonl"
         result = cli(None, "harvest", "proctorexam-sessions", "--out", str(out), env=exports)
         assert result.exit_code == 0, result.output
@@ -327,10 +324,9 @@ def test_the_sandbox_command_serves_the_rest_api_too(tmp_path: Path) -> None:
     )
     try:
         assert process.stdout is not None
-        printed = [process.stdout.readline() for _ in range(8)]
-        exports = dict(line.strip().removeprefix("export ").split("=", 1) for line in printed[2:7])
+        printed, exports = read_banner(process.stdout)
         assert exports["METTL_API_BASE_URL"].endswith("/mettl/v2")
-        assert "Mettl REST API sandbox at" in printed[7]
+        assert any("Mettl REST API sandbox at" in line for line in printed)
         out = tmp_path / "s.jsonl"
         result = cli(
             None, "harvest", "schedules", "--out", str(out), env=exports | {"METTL_API_VERSION": "v3"}

@@ -22,14 +22,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mettl_async.cli.harvest import harvest_to
-from mettl_async.harvest.kinds import kinds
 from mettl_async.harvest.locking import OutputBusyError
 from mettl_async.mettl_rest.harvest import SCHEDULE_RESULTS
 from mettl_async.mettl_rest.specs import CandidateRegistration, ScheduleSpec
 from mettl_async.mettl_rest.webhooks import SOURCE, TestFinished, TestGraded, TestStarted, event_kind, parse
+from mettl_async.platforms import kinds, webhook_sources
 from mettl_async.testing import SandboxServer
 from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
-from mettl_async.webhooks import Delivery, WebhookRejected, sources
+from mettl_async.webhooks import Delivery, WebhookRejected
 from mettl_async.webhooks.server import Landing, aiohttp_handler, application
 
 TOKEN = "s3cret-token"
@@ -179,7 +179,7 @@ def test_malformed_bodies_are_400_naming_the_problem(data: bytes, reason: str) -
 
 def test_the_mettl_source_is_served() -> None:
     assert SOURCE.name == "mettl"
-    assert SOURCE in sources()
+    assert SOURCE in webhook_sources()
 
 
 # -- end to end ---------------------------------------------------------------------------------------

@@ -16,8 +16,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from mettl_async.cli import main
-from mettl_async.harvest.kinds import PLATFORM_MODULES, kinds
-from mettl_async.proctorexam.harvest import PLATFORM
+from mettl_async.platforms import PLATFORMS, kinds, platform_of
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
 
@@ -58,10 +57,10 @@ def sandbox(proctorexam_sandbox_factory: StartSandbox) -> SandboxThread:
 
 
 def test_the_platform_is_registered() -> None:
-    assert "mettl_async.proctorexam.harvest" in PLATFORM_MODULES
-    assert {k for k in kinds() if kinds()[k].platform is PLATFORM} == set(KINDS)
+    entry = next(entry for entry in PLATFORMS if entry.name == "proctorexam")
+    assert {k for k in kinds() if platform_of(kinds()[k]) is entry} == set(KINDS)
     assert all(kinds()[k].key == ("id",) for k in KINDS)
-    secret_settings = {s.envvar for s in PLATFORM.settings if s.secret}
+    secret_settings = {s.envvar for s in entry.settings if s.secret}
     assert secret_settings == {"PROCTOREXAM_API_TOKEN", "PROCTOREXAM_SECRET_KEY"}
 
 

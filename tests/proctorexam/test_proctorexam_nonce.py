@@ -51,10 +51,11 @@ async def test_500_concurrent_calls_all_accepted_with_distinct_nonces(
 
 CHILD = """
 import asyncio, sys
+from mettl_async import ClientOptions
 from mettl_async.proctorexam.client import ProctorExamClient
 
 async def main(first, count):
-    async with ProctorExamClient(concurrency=32) as client:
+    async with ProctorExamClient(options=ClientOptions(concurrency=32)) as client:
         got = await asyncio.gather(*(client.student_sessions.get(i) for i in range(first, first + count)))
         assert [s.id for s in got] == list(range(first, first + count))
         print(client.stats.requests, client.stats.retries)

@@ -11,7 +11,7 @@ import sys
 import time
 from typing import Any
 
-from mettl_async import CertiCheckClient
+from mettl_async import CertiCheckClient, ClientOptions
 from mettl_async.redisstore import SharedBudget, shared_budget
 from mettl_async.testing.certicheck import SandboxConfig
 
@@ -24,7 +24,11 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         budget = shared_budget(job["redis_url"], job["name"], rate=job.get("rate"), burst=job.get("burst", 1))
         options = {"limiter": budget.limiter, "uniqueness": budget.uniqueness}
     client = CertiCheckClient(
-        config.public_key, config.private_key, config.subdomain, base_url=job["base_url"], **options
+        config.public_key,
+        config.private_key,
+        config.subdomain,
+        base_url=job["base_url"],
+        options=ClientOptions(**options),
     )
     answer: dict[str, Any] = {}
     try:

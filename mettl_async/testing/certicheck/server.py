@@ -17,8 +17,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ...certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
+from ...mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import Behaviour, Handler, PlatformSandbox, SandboxError
+from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
 from ..mettl_request_check import MettlVerifier
 from . import accounts, results, slots
 from .gson import GsonBody, gson_json
@@ -176,5 +178,25 @@ class CertiCheckSandbox(PlatformSandbox):
             self.config.private_key,
             self.config.subdomain,
             base_url=base_url,
-            **kwargs,
+            **client_keywords(kwargs),
         )
+
+    @classmethod
+    def sized(
+        cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
+    ) -> CertiCheckSandbox:
+        return cls(SandboxConfig(applicants=records, seed=seed, rate=rate, faults=faults or FaultConfig()))
+
+    def exports(self, base_url: str) -> dict[str, str]:
+        return {
+            ENV_BASE_URL: base_url,
+            ENV_PUBLIC_KEY: self.config.public_key,
+            ENV_PRIVATE_KEY: self.config.private_key,
+            ENV_SUBDOMAIN: self.config.subdomain,
+        }
+
+    def describe(self, base_url: str) -> str:
+        return f"CertiCHECK sandbox at {base_url} ({self.config.applicants:,} applicants)"
+
+    def demo(self) -> Demo:
+        return Demo("results", {}, f"{self.config.applicants:,} applicants")

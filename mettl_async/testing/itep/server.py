@@ -30,10 +30,10 @@ import orjson
 from aiohttp import web
 
 from ...itep.auth import SignatureEncoding
-from ...itep.config import DEFAULT_SIGNATURE_HEADER
+from ...itep.config import DEFAULT_SIGNATURE_HEADER, ENV_API_KEY, ENV_FULFILLMENT_URL
 from ...itep.results import Stage, stage_of
 from ..faults import FaultConfig
-from ..kit import PARAMS, Behaviour, Handler, PlatformSandbox, SandboxError
+from ..kit import PARAMS, Behaviour, Handler, PlatformSandbox, SandboxError, client_keywords
 from .body import check_signature, read_compact_object
 from .inventory import Inventory, TestRecord
 from .reports import COMPLETE, FINISHED, form_body, result_data
@@ -239,5 +239,16 @@ class ItepSandbox(PlatformSandbox):
             signature_header=self.config.header,
             signature_encoding=self.config.encoding,
             environ={},
-            **kwargs,
+            **client_keywords(kwargs),
         )
+
+    @classmethod
+    def sized(
+        cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
+    ) -> ItepSandbox:
+        """``records`` ready test IDs of each test type."""
+        stock = {test_type: records for test_type in SandboxConfig().inventory}
+        return cls(SandboxConfig(inventory=stock, seed=seed, rate=rate, faults=faults or FaultConfig()))
+
+    def exports(self, base_url: str) -> dict[str, str]:
+        return {ENV_FULFILLMENT_URL: base_url + FULFILLMENT_PATH, ENV_API_KEY: self.config.api_key}

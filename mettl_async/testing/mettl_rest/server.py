@@ -29,8 +29,10 @@ import attrs
 import orjson
 from aiohttp import web
 
+from ...mettl_rest.config import ENV_API_BASE_URL
+from ...mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import Behaviour, Handler, PlatformSandbox, RecordedRequest, SandboxError
+from ..kit import Behaviour, Demo, Handler, PlatformSandbox, RecordedRequest, SandboxError, client_keywords
 from ..mettl_request_check import MettlVerifier, Refusals
 from . import account, candidates, catalog
 from .lifecycle import Lifecycle
@@ -222,7 +224,34 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
 
         public_key = kwargs.pop("public_key", self.config.public_key)
         private_key = kwargs.pop("private_key", self.config.private_key)
-        return MettlClient(public_key, private_key, base_url=base_url, **kwargs)
+        return MettlClient(public_key, private_key, base_url=base_url, **client_keywords(kwargs))
+
+    @classmethod
+    def sized(
+        cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
+    ) -> MettlRestSandbox:
+        return cls(MettlRestConfig(candidates=records, seed=seed, rate=rate, faults=faults or FaultConfig()))
+
+    def exports(self, base_url: str) -> dict[str, str]:
+        return {
+            ENV_API_BASE_URL: f"{base_url}/v2",
+            ENV_PUBLIC_KEY: self.config.public_key,
+            ENV_PRIVATE_KEY: self.config.private_key,
+        }
+
+    def describe(self, base_url: str) -> str:
+        return (
+            f"Mettl REST API sandbox at {base_url}/v1, /v2 and /v3 ({len(self.world.schedules)} schedules; "
+            "--api-version picks the version)"
+        )
+
+    def demo(self) -> Demo:
+        key, schedule = max(self.world.schedules.items(), key=lambda item: len(item[1].candidates))
+        return Demo(
+            "schedule-results",
+            {"schedule": key},
+            f"schedule {key} has {len(schedule.candidates):,} candidates",
+        )
 
 
 __all__ = ["PREFIX", "MettlRestConfig", "MettlRestSandbox"]

@@ -25,8 +25,9 @@ import attrs
 import orjson
 from aiohttp import web
 
+from ...proctorexam.config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import PARAMS, Behaviour, Handler, PlatformSandbox, SandboxError
+from ..kit import PARAMS, Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
 from .records import CET
 from .verify import ProctorExamVerifier
 from .world import World
@@ -248,7 +249,31 @@ class ProctorExamSandbox(PlatformSandbox):
         """A client with this sandbox's credentials and base URL."""
         from ...proctorexam.client import ProctorExamClient
 
-        return ProctorExamClient(self.config.api_token, self.config.secret_key, base_url=base_url, **kwargs)
+        return ProctorExamClient(
+            self.config.api_token, self.config.secret_key, base_url=base_url, **client_keywords(kwargs)
+        )
+
+    @classmethod
+    def sized(
+        cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
+    ) -> ProctorExamSandbox:
+        config = ProctorExamSandboxConfig(
+            sessions=records, seed=seed, rate=rate, faults=faults or FaultConfig()
+        )
+        return cls(config)
+
+    def exports(self, base_url: str) -> dict[str, str]:
+        return {
+            ENV_BASE_URL: base_url,
+            ENV_API_TOKEN: self.config.api_token,
+            ENV_SECRET_KEY: self.config.secret_key,
+        }
+
+    def describe(self, base_url: str) -> str:
+        return f"ProctorExam sandbox at {base_url} ({self.config.sessions:,} student sessions)"
+
+    def demo(self) -> Demo:
+        return Demo("proctorexam-sessions", {}, f"{self.config.sessions:,} student sessions")
 
 
 def params_of(request: web.Request) -> dict[str, Any]:

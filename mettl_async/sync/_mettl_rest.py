@@ -7,16 +7,10 @@ the services it binds; regenerate after changing them (a test checks this file i
 from __future__ import annotations
 
 import builtins
-import ssl as ssl_module
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
-import aiohttp
-
-from ..core.ratelimit import Limiter
-from ..core.retry import RetryPolicy
-from ..core.uniqueness import UniquenessStore
+from ..core.options import ClientOptions
 from ..mettl_rest import candidates as _candidates
 from ..mettl_rest import client as _client
 from ..mettl_rest import services as _services
@@ -285,17 +279,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
         api_version: str | None = None,
         base_url: str | None = None,
         white_label_path: str | None = None,
-        rate: float | None = None,
-        burst: int = 1,
-        rate_ceiling: float | None = None,
-        limiter: Limiter | None = None,
-        concurrency: int = 16,
-        retry: RetryPolicy | None = None,
-        timeout: float = 60.0,
-        clock: Callable[[], float] = time.time,
-        uniqueness: UniquenessStore | None = None,
-        ssl: ssl_module.SSLContext | bool | None = None,
-        trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        options: ClientOptions | None = None,
     ) -> None:
         aio = _client.MettlClient(
             public_key,
@@ -303,17 +287,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
             api_version=api_version,
             base_url=base_url,
             white_label_path=white_label_path,
-            rate=rate,
-            burst=burst,
-            rate_ceiling=rate_ceiling,
-            limiter=limiter,
-            concurrency=concurrency,
-            retry=retry,
-            timeout=timeout,
-            clock=clock,
-            uniqueness=uniqueness,
-            ssl=ssl,
-            trace_configs=trace_configs,
+            options=options,
         )
         super().__init__(aio)
 
