@@ -37,12 +37,13 @@ def test_a_bad_option_is_refused_naming_it(changes: dict[str, object], named: st
 
 
 def test_a_bad_timeout_bound_is_refused_naming_it() -> None:
-    with pytest.raises(ConfigurationError, match="timeout.connect must be a number of seconds > 0, got -1"):
+    with pytest.raises(ConfigurationError, match=r"timeout\.connect must be a number of seconds > 0, got -1"):
         Timeout(connect=-1)
 
 
 def test_an_unknown_option_names_the_known_ones() -> None:
-    with pytest.raises(ConfigurationError, match="unknown client option 'rates'; the options are: rate, burst"):
+    known = "unknown client option 'rates'; the options are: rate, burst"
+    with pytest.raises(ConfigurationError, match=known):
         ClientOptions().replace(rates=5)
 
 
@@ -64,7 +65,8 @@ def test_every_client_takes_every_option(entry: object) -> None:
     assert client.session.limiter.rate == 7
     assert client.session.concurrency == 3
     view = client.with_options(retry=RetryPolicy.never())
-    assert view.options.retry == RetryPolicy.never() and view.options.rate == 7
+    assert view.options.retry == RetryPolicy.never()
+    assert view.options.rate == 7
 
 
 async def test_per_call_options_keep_the_session_and_others_get_their_own(
@@ -79,13 +81,17 @@ async def test_per_call_options_keep_the_session_and_others_get_their_own(
         assert slow.session is not client.session
         assert slow.session.concurrency == 2
         await slow.tests.list(page_size=3)
-        assert slow.stats.requests == 1 and client.stats.requests == 1
+        assert slow.stats.requests == 1
+        assert client.stats.requests == 1
         http = slow.session.http
-        assert http is not None and not http.closed
+        assert http is not None
+        assert not http.closed
     assert http.closed  # the view's session is closed with its client
 
 
-async def test_your_own_aiohttp_session_is_an_option_and_stays_open(certicheck_sandbox: SandboxThread) -> None:
+async def test_your_own_aiohttp_session_is_an_option_and_stays_open(
+    certicheck_sandbox: SandboxThread,
+) -> None:
     async with aiohttp.ClientSession() as http:
         async with certicheck_sandbox.client(http=http) as client:
             await client.tests.list()
@@ -94,7 +100,7 @@ async def test_your_own_aiohttp_session_is_an_option_and_stays_open(certicheck_s
 
 
 def test_the_synchronous_client_refuses_an_aiohttp_session() -> None:
-    with pytest.raises(ConfigurationError, match="options.http: an aiohttp session belongs"):
+    with pytest.raises(ConfigurationError, match=r"options\.http: an aiohttp session belongs"):
         SyncCertiCheckClient("pk", "sk", "acme", options=ClientOptions(http=object()))  # type: ignore[arg-type]
     client = SyncCertiCheckClient("pk", "sk", "acme")
     with pytest.raises(ConfigurationError, match="http: the synchronous client runs on a loop of its own"):
