@@ -66,8 +66,8 @@ class RegisteredApplicant(Record):
 @attrs.frozen(kw_only=True)
 class BookingTimezone(Record):
     id: int | None = None
-    difference: str | None = None
     name: str | None = None
+    difference: str | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -75,17 +75,18 @@ class EnrolledApplicant(Record):
     """One row of getAllCandidateEnrolledInSlotWindow. ``crf`` (the registration form)
     arrives as an object or as a JSON string; both read as a dict."""
 
-    candidate_name: str | None = None
     email: str | None = None
-    crf: dict[str, Any] | None = attrs.field(default=None, metadata={"parse": parse_json_object})
-    booking_time: datetime | None = None
+    candidate_name: str | None = None
     slot_id: int | None = None
     slot_from_time: datetime | None = None
     slot_to_time: datetime | None = None
+    booking_time: datetime | None = None
     schedule_key: str | None = None
-    booking_timezone: BookingTimezone | None = None
-    assessment_name: str | None = None
     assessment_id: int | None = None
+    assessment_name: str | None = None
+    booking_timezone: BookingTimezone | None = None
+    #: Kept as sent in outputs: the form arrives as an object or as a JSON string.
+    crf: dict[str, Any] | None = attrs.field(default=None, metadata={"parse": parse_json_object})
 
 
 @attrs.frozen(kw_only=True)
@@ -106,7 +107,7 @@ class Certificate(Record):
     test_date_string: str | None = None
     score_percentage: float | None = None
     certification_passed: bool | None = None
-    amount_paid: AmountPaid | None = None
+    amount_paid: AmountPaid | None = attrs.field(default=None, metadata={"prefix": ""})
     discount_coupon: Any = None
     performance_category: str | None = None
     certificate_custom_message: str | None = None
@@ -117,10 +118,10 @@ class ApplicantResult(Record):
     """An applicant with their certificates (sections 4.5 to 4.8)."""
 
     email: str | None = None
-    registration: dict[str, Any] | None = None
     registration_date: date | None = None
-    certificates: list[Certificate] = attrs.field(factory=list)
     application_status: str | None = None
+    registration: dict[str, Any] | None = None
+    certificates: list[Certificate] = attrs.field(factory=list)
 
 
 @attrs.frozen(kw_only=True)
@@ -141,7 +142,7 @@ class SlotWindow(Record):
     capacity: int | None = None
     #: False for a deactivated window (the server lists those last).
     status: bool | None = None
-    slots: list[Slot] = attrs.field(factory=list)
+    slots: list[Slot] = attrs.field(factory=list, metadata={"prefix": "slot_"})
 
 
 @attrs.frozen(kw_only=True)

@@ -12,7 +12,7 @@ hold the API's values as sent; keys the columns do not name go to the
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Any, Protocol
 
 import attrs
 
@@ -83,16 +83,29 @@ class Filter:
     kind: Any = str
 
 
+class RowLayout(Protocol):
+    """How a kind's records become rows (:class:`~.columns.Layout` derives one from a model)."""
+
+    @property
+    def names(self) -> tuple[str, ...]: ...
+
+    @property
+    def types(self) -> dict[str, str]: ...
+
+    def rows(self, record: Mapping[str, Any]) -> list[Row]: ...
+
+
 @attrs.frozen
 class HarvestKind:
-    """One list that can be harvested, and how its records become rows."""
+    """One list that can be harvested, and how its records become rows (make one with
+    :meth:`declared`, from the layout its model's fields declare)."""
 
     name: str
     table: str
     columns: tuple[str, ...]
     #: Columns that identify a row; a re-run or resume updates instead of duplicating.
     key: tuple[str, ...]
-    #: The platform's flattening of one record; :meth:`rows` gives what sinks write.
+    #: The flattening of one record; :meth:`rows` gives what sinks write.
     flatten: Callable[[Mapping[str, Any]], list[Row]]
     #: ``open(client, filters, page_size)`` -> the paginator of the records.
     open: Callable[[Any, Mapping[str, Any], int | None], Paginator[Any]]
@@ -101,6 +114,19 @@ class HarvestKind:
     help: str
     #: The filters this kind takes.
     filters: tuple[Filter, ...] = ()
+    #: What each column holds (``integer``, ``number``, ``boolean``, ``text``, ``timestamp``,
+    #: ``date``, ``json``), from the fields' types.
+    types: Mapping[str, str] = attrs.field(factory=dict)
+
+    def __attrs_post_init__(self) -> None:
+        unknown = [name for name in self.key if name not in self.columns]
+        if unknown:
+            raise TypeError(f"kind {self.name!r}: its key names no column {unknown[0]!r}")
+
+    @classmethod
+    def declared(cls, layout: RowLayout, **fields: Any) -> HarvestKind:
+        """A kind whose columns, types and rows come from ``layout``."""
+        return cls(columns=layout.names, types=layout.types, flatten=layout.rows, **fields)
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         """The record's rows, each value one a column holds (text, a number, a boolean or

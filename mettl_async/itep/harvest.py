@@ -8,15 +8,20 @@ in the harvest registry: ``mettl-async harvest`` has nothing to fetch from iTEP.
 
 from __future__ import annotations
 
+import enum
 from collections.abc import Mapping
+from datetime import date
 from typing import Any
+
+import attrs
 
 from ..core.errors import ConfigurationError
 from ..core.paginator import Paginator
 from ..core.settings import Setting
+from ..harvest.columns import column_type
 from ..harvest.kinds import HarvestKind, Row, extra_column, json_text
 from .config import ENV_API_KEY, ENV_FULFILLMENT_URL, ENV_SIGNATURE_ENCODING, ENV_SIGNATURE_HEADER
-from .results import KNOWN_SECTIONS, parse_result
+from .results import KNOWN_SECTIONS, ItepResult, parse_result
 
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
@@ -42,57 +47,50 @@ SETTINGS = (
     ),
 )
 
-_SECTION_COLUMNS = tuple(
-    f"{section.lower()}_{part}" for section in KNOWN_SECTIONS for part in ("level", "score")
+#: The parsed result's own fields that are columns (its sections are spread below).
+_FIELDS = tuple(
+    f.name for f in attrs.fields(attrs.resolve_types(ItepResult)) if f.name not in ("sections", "raw")
 )
-RESULT_COLUMNS = (
-    "test_id",
-    "status",
-    "stage",
-    "oid",
-    "test_date",
-    "duration",
-    "overall_level",
-    "overall_score",
-    "overall_cefr",
-    "score_report_url",
-    *_SECTION_COLUMNS,
-    "other_sections",
-    "extra",
-)
+_SECTIONS = tuple(f"{section.lower()}_{part}" for section in KNOWN_SECTIONS for part in ("level", "score"))
+_TYPES = {
+    **{f.name: column_type(f.type) for f in attrs.fields(ItepResult) if f.name in _FIELDS},
+    "stage": "text",
+    **{name: "integer" if name.endswith("_level") else "number" for name in _SECTIONS},
+    "other_sections": "json",
+    "extra": "json",
+}
 
 
-def rows_of_result(record: Mapping[str, Any]) -> list[Row]:
-    """One row per delivery: the five named sections in columns; ``other_sections`` holds, as JSON,
-    any further section and every section that also sent a CEFR level (so a CSV row loses nothing).
+class ResultRows:
+    """One row per delivery, from the parsed :class:`ItepResult`: its fields, the five named
+    sections in columns; ``other_sections`` holds, as JSON, any further section and every section
+    that also sent a CEFR level (so a CSV row loses nothing). ``test_date`` is ISO
+    (``2024-03-07``, sortable); the record column keeps ``TestDate`` as sent."""
 
-    ``test_date`` is ISO (``2024-03-07``, sortable); the record column keeps ``TestDate`` as sent.
-    """
-    result = parse_result(record)
-    row: Row = {
-        "test_id": result.test_id,
-        "status": result.status,
-        "stage": result.stage.value,
-        "oid": result.oid,
-        "test_date": result.test_date.isoformat() if result.test_date else None,
-        "duration": result.duration,
-        "overall_level": result.overall_level,
-        "overall_score": result.overall_score,
-        "overall_cefr": result.overall_cefr,
-        "score_report_url": result.score_report_url,
-    }
-    for section in KNOWN_SECTIONS:
-        found = result.sections.get(section)
-        row[f"{section.lower()}_level"] = found.level if found else None
-        row[f"{section.lower()}_score"] = found.score if found else None
-    others = {
-        name: {"level": s.level, "score": s.score, "cefr": s.cefr}
-        for name, s in result.sections.items()
-        if name not in KNOWN_SECTIONS or s.cefr is not None
-    }
-    row["other_sections"] = json_text(others) if others else None
-    row["extra"] = extra_column({"result": result.extra})
-    return [row]
+    names = (*_FIELDS, *_SECTIONS, "other_sections", "extra")
+    types = _TYPES
+
+    def rows(self, record: Mapping[str, Any]) -> list[Row]:
+        result = parse_result(record)
+        row: Row = {name: _cell(getattr(result, name)) for name in _FIELDS}
+        for section in KNOWN_SECTIONS:
+            found = result.sections.get(section)
+            row[f"{section.lower()}_level"] = found.level if found else None
+            row[f"{section.lower()}_score"] = found.score if found else None
+        others = {
+            name: {"level": s.level, "score": s.score, "cefr": s.cefr}
+            for name, s in result.sections.items()
+            if name not in KNOWN_SECTIONS or s.cefr is not None
+        }
+        row["other_sections"] = json_text(others) if others else None
+        row["extra"] = extra_column({"result": result.extra})
+        return [row]
+
+
+def _cell(value: Any) -> Any:
+    if isinstance(value, enum.Enum):
+        return value.value
+    return value.isoformat() if isinstance(value, date) else value
 
 
 def _not_pulled(client: Any, filters: Mapping[str, Any], page_size: int | None) -> Paginator[Any]:
@@ -101,16 +99,19 @@ def _not_pulled(client: Any, filters: Mapping[str, Any], page_size: int | None) 
     )
 
 
-RESULTS = HarvestKind(
+RESULTS = HarvestKind.declared(
+    ResultRows(),
     name="itep-results",
     table="itep_results",
-    columns=RESULT_COLUMNS,
     key=("test_id", "status"),
-    flatten=rows_of_result,
     open=_not_pulled,
     default_page_size=None,
     help="results iTEP posts to your webhook (one row per TestID and Status)",
 )
+#: The columns of the results table.
+RESULT_COLUMNS = RESULTS.columns
+#: One row per delivery (see :class:`ResultRows`).
+rows_of_result = RESULTS.flatten
 
 #: Nothing iTEP offers can be pulled; the results kind is reached through the webhook source.
 KINDS: tuple[HarvestKind, ...] = ()

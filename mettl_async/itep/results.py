@@ -109,8 +109,8 @@ class ItepResult:
     status: str
     stage: Stage
     oid: str | None = None
-    duration: str | None = None
     test_date: date | None = None
+    duration: str | None = None
     overall_level: int | None = None
     overall_score: float | None = None
     overall_cefr: str | None = None

@@ -113,16 +113,16 @@ class Section(Record):
 class Assessment(Record):
     """An assessment of the account (GET /assessments, /assessments/{id})."""
 
-    id: int | None = None
+    id: int | None = attrs.field(default=None, metadata={"column": "assessment_id"})
     name: str | None = None
     duration: int | None = None
     status: str | None = None
     max_marks: float | None = None
     questions: int | None = None
     test_taken: int | None = None
-    instructions: str | None = None
     created_at: datetime | None = attrs.field(default=None, metadata=TIME)
     sections: list[Section] = attrs.field(factory=list)
+    instructions: str | None = None
     registration_fields: list[RegistrationField] = attrs.field(factory=list)
 
 
@@ -164,17 +164,16 @@ class WebProctoring(Record):
 class Schedule(Record):
     """A schedule (test link) of an assessment: its access key identifies it everywhere."""
 
-    id: int | None = None
     access_key: str | None = None
-    access_url: str | None = None
+    id: int | None = attrs.field(default=None, metadata={"column": "schedule_id"})
     name: str | None = None
     assessment_id: int | None = None
     status: str | None = None
     schedule_type: str | None = None
-    schedule_window: ScheduleWindow | None = None
     access: ScheduleAccess | None = None
-    web_proctoring: WebProctoring | None = None
-    image_proctoring: bool | None = None
+    #: Its times are columns of their own (``open_time``…).
+    schedule_window: ScheduleWindow | None = attrs.field(default=None, metadata={"prefix": ""})
+    access_url: str | None = None
     source_app: str | None = None
     created_at: datetime | None = attrs.field(default=None, metadata=TIME)
     test_start_notification_url: str | None = None
@@ -183,6 +182,8 @@ class Schedule(Record):
     test_resume_enabled_for_expired_test_url: str | None = attrs.field(
         default=None, metadata={"key": "testResumeEnabledForExpiredTestURL"}
     )
+    web_proctoring: WebProctoring | None = None
+    image_proctoring: bool | None = None
 
 
 @attrs.frozen(kw_only=True)

@@ -16,6 +16,12 @@ from ..core.readers import parse_json_object
 from ..core.records import Record
 from .models import TIME
 
+
+def casefold(email: Any) -> Any:
+    """An e-mail address as Mettl compares it (without case or surrounding spaces)."""
+    return email.strip().lower() if isinstance(email, str) else email
+
+
 #: ``status`` values a result may be deleted in (Delete Result: completed or expired tests only).
 DELETABLE_STATUSES = ("Completed", "Expired")
 
@@ -73,9 +79,10 @@ class TestStatus(Record):
     start_time: datetime | None = attrs.field(default=None, metadata=TIME)
     end_time: datetime | None = attrs.field(default=None, metadata=TIME)
     completion_mode: str | None = None
+    #: Its marks are columns of their own (``total_marks``…).
+    result: TestResult | None = attrs.field(default=None, metadata={"prefix": ""})
     pdf_report: str | None = None
     html_report: str | None = None
-    result: TestResult | None = None
 
 
 @attrs.frozen(kw_only=True)
@@ -97,18 +104,20 @@ class CandidateResult(Record):
     ``schedule_title``) and the assessment.
     """
 
-    email: str | None = None
-    name: str | None = None
     access_key: str | None = None
+    #: Case-folded in outputs: Mettl matches e-mail addresses without case, so must the key.
+    email: str | None = attrs.field(default=None, metadata={"normalize": casefold})
+    name: str | None = None
     schedule_title: str | None = None
     assessment_id: int | None = None
     assessment_name: str | None = None
+    #: Its fields are columns of their own (``status``, ``start_time``…).
+    test_status: TestStatus | None = attrs.field(default=None, metadata={"prefix": ""})
     context_data: str | None = None
     registration_details: dict[str, Any] | None = attrs.field(
         default=None, metadata={"parse": parse_json_object}
     )
-    test_status: TestStatus | None = None
-    proctoring_details: ProctoringDetails | None = None
+    proctoring_details: ProctoringDetails | None = attrs.field(default=None, metadata={"json": True})
 
 
 @attrs.frozen(kw_only=True)

@@ -13,9 +13,10 @@ from typing import TYPE_CHECKING, Any
 
 from ..core.paginator import Paginator
 from ..core.settings import Setting
-from ..harvest.kinds import Filter, HarvestKind, Row, extra_column, extra_keys, json_text
+from ..harvest.columns import layout
+from ..harvest.kinds import Filter, HarvestKind
 from .config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
-from .models import EXAM_STATUSES
+from .models import EXAM_STATUSES, Exam, Institute, StudentSession
 
 if TYPE_CHECKING:
     from .client import ProctorExamClient
@@ -58,101 +59,6 @@ EXAM = Filter("exam", "proctorexam-sessions: the sessions of one exam.", int)
 EXAM_STATUS = Filter("exam_status", "proctorexam-exams: by status.", EXAM_STATUSES)
 
 
-def _flat(record: Mapping[str, Any], columns: tuple[str, ...], label: str) -> Row:
-    """One row: the named columns as sent (lists and objects as JSON text), the rest in ``extra``."""
-    row: Row = {}
-    for column in columns:
-        value = record.get(column)
-        row[column] = json_text(value) if isinstance(value, Mapping | list) else value
-    row["extra"] = extra_column({label: extra_keys(record, frozenset(columns))})
-    return row
-
-
-INSTITUTE_COLUMNS = (
-    "id",
-    "name",
-    "short_name",
-    "created_at",
-    "updated_at",
-    "callback_url",
-    "default_language",
-    "default_exam_languages",
-    "global_proctor",
-    "global_reviewer",
-    "token_value",
-    "check_requirements_emails_enabled",
-    "reminder_emails_enabled",
-    "exam_link_emails_enabled",
-    "exam_changed_emails_enabled",
-    "exam_finalized_emails_enabled",
-    "student_experience",
-    "logo_image",
-)
-EXAM_COLUMNS = (
-    "id",
-    "institute_id",
-    "user_id",
-    "name",
-    "status",
-    "mode",
-    "published",
-    "start_time",
-    "end_time",
-    "duration_minutes",
-    "use_duration",
-    "for_reviewing",
-    "upload_answers",
-    "global_proctoring",
-    "global_reviewing",
-    "web_cam",
-    "mobile_cam",
-    "screen_share",
-    "live_proctoring",
-    "exam_language",
-    "timezone",
-    "restrictions",
-    "created_at",
-    "updated_at",
-)
-SESSION_COLUMNS = (
-    "id",
-    "exam_id",
-    "name",
-    "email",
-    "status",
-    "external_id",
-    "proctor_id",
-    "pre_assigned_proctor_id",
-    "time_slot",
-    "open_time",
-    "start_time",
-    "end_time",
-    "reservation_time",
-    "entered_room",
-    "reviewed",
-    "attempt",
-    "archived",
-    "individual_info",
-    "operating_system",
-    "browser",
-    "browser_version",
-    "created_at",
-    "updated_at",
-)
-
-
-def rows_of_institute(record: Mapping[str, Any]) -> list[Row]:
-    return [_flat(record, INSTITUTE_COLUMNS, "institute")]
-
-
-def rows_of_exam(record: Mapping[str, Any]) -> list[Row]:
-    return [_flat(record, EXAM_COLUMNS, "exam")]
-
-
-def rows_of_session(record: Mapping[str, Any]) -> list[Row]:
-    return [_flat(record, SESSION_COLUMNS, "session")]
-
-
 def _open_institutes(
     client: ProctorExamClient, filters: Mapping[str, Any], page_size: int | None
 ) -> Paginator[Any]:
@@ -174,33 +80,30 @@ def _open_sessions(
 
 
 KINDS = (
-    HarvestKind(
+    HarvestKind.declared(
+        layout(Institute, label="institute"),
         name="proctorexam-institutes",
         table="proctorexam_institutes",
-        columns=(*INSTITUTE_COLUMNS, "extra"),
         key=("id",),
-        flatten=rows_of_institute,
         open=_open_institutes,
         default_page_size=300,
         help="ProctorExam institutes (Premium superusers)",
     ),
-    HarvestKind(
+    HarvestKind.declared(
+        layout(Exam, label="exam"),
         name="proctorexam-exams",
         table="proctorexam_exams",
-        columns=(*EXAM_COLUMNS, "extra"),
         key=("id",),
-        flatten=rows_of_exam,
         open=_open_exams,
         filters=(EXAM_STATUS,),
         default_page_size=300,
         help="ProctorExam exams (--exam-status draft|open|closed|deleted)",
     ),
-    HarvestKind(
+    HarvestKind.declared(
+        layout(StudentSession, label="session"),
         name="proctorexam-sessions",
         table="proctorexam_sessions",
-        columns=(*SESSION_COLUMNS, "extra"),
         key=("id",),
-        flatten=rows_of_session,
         open=_open_sessions,
         filters=(EXAM,),
         default_page_size=300,

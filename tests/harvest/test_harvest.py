@@ -11,17 +11,17 @@ from typing import Any
 import orjson
 import pytest
 
-from mettl_async.certicheck.harvest import (
-    rows_of_enrolled,
-    rows_of_result,
-    rows_of_slot_window,
-    rows_of_test,
-)
 from mettl_async.core.errors import InputError
 from mettl_async.core.paging_styles import PagePosition
 from mettl_async.harvest import Checkpoint, HarvestError, format_for, open_sink
 from mettl_async.harvest.progress import Counts, format_duration, render
 from mettl_async.platforms import kinds
+
+# Each kind's rows, as its model's fields declare them.
+rows_of_result = kinds()["results"].flatten
+rows_of_test = kinds()["tests"].flatten
+rows_of_slot_window = kinds()["slot-windows"].flatten
+rows_of_enrolled = kinds()["enrolled"].flatten
 
 # Section 4.5 of the CertiCHECK document (its applicant, with a second certificate added).
 APPLICANT = {

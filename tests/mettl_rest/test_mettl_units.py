@@ -14,7 +14,7 @@ from mettl_async.core.errors import AuthenticationError, ConflictError, NotFound
 from mettl_async.core.paging_styles import PageData, PagePosition
 from mettl_async.core.records import parse
 from mettl_async.mettl_rest.config import ApiVersionError, check_api_version, resolve_base_url
-from mettl_async.mettl_rest.harvest import KINDS, rows_of_result
+from mettl_async.mettl_rest.harvest import KINDS, SCHEDULE_RESULTS
 from mettl_async.mettl_rest.lists import WholeList, result_key
 from mettl_async.mettl_rest.models import AccountInfo, parse_time
 from mettl_async.mettl_rest.services import WHITE_LABEL_PATHS, WhiteLabelRoute, check_access_key, check_sort
@@ -37,6 +37,8 @@ from mettl_async.mettl_rest.uploads import (
 )
 from mettl_async.mettlfamily.codes import decode_certicheck, decode_rest
 from tests.support.mettl_images import GIF, ico, jpeg, png
+
+rows_of_result = SCHEDULE_RESULTS.flatten
 
 # -- versions and base URLs ---------------------------------------------------------------------
 
