@@ -26,10 +26,15 @@ def lint(session: nox.Session) -> None:
 @nox.session
 def typecheck(session: nox.Session) -> None:
     session.install("-e", ".[test,bench]", "mypy==2.4.1")
-    # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and tests/core/test_limiters.py that
-    # every client takes any Limiter: mypy checks them.
+    # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and
+    # tests/core/test_limiters.py that every client takes any Limiter: mypy checks them.
     session.run(
-        "mypy", "--strict", "mettl_async", "benchmarks", "tests/sync/test_sync.py", "tests/core/test_limiters.py"
+        "mypy",
+        "--strict",
+        "mettl_async",
+        "benchmarks",
+        "tests/sync/test_sync.py",
+        "tests/core/test_limiters.py",
     )
 
 
