@@ -105,19 +105,22 @@ def parse_http_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: Delta-seconds as HTTP writes them: ASCII digits (a sign and decimals tolerated). float() alone
+#: would also read "١٢" (Arabic-Indic digits), "1_2", "1e3" and "inf".
+_DELTA_SECONDS = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_retry_after(value: str | None, date: str | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After``: delta-seconds (decimals tolerated) or an HTTP date.
+    """Seconds to wait from ``Retry-After``: ASCII delta-seconds (decimals tolerated) or an HTTP date.
 
     A date is measured against the response's own ``Date`` header when there is
     one, so the client's clock skew does not enter into it.
     """
     if not value:
         return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        pass
-    else:  # "inf" or "nan" would hold every caller forever (or not at all): not a delay
+    if _DELTA_SECONDS.fullmatch(value.strip()):
+        seconds = float(value)
+        # 400 digits read as infinity: it would hold every caller forever, so it is no delay
         return max(0.0, seconds) if math.isfinite(seconds) else None
     until = parse_http_date(value)
     if until is None:
