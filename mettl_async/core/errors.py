@@ -24,7 +24,9 @@
 
 Each platform maps its own codes onto these classes (``mettl_async.mettlfamily.codes``
 for both Mettl APIs). Messages never hold a credential: server text is redacted
-before it reaches an exception.
+before it reaches an exception. Nor do they hold a terminal control: ``str(error)``
+writes control characters as escapes (``\x1b``, ``\r``; see :mod:`.printable`), and
+``ApiError.message`` holds the server's text so written.
 """
 
 from __future__ import annotations
@@ -33,6 +35,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .printable import printable
 from .redaction import redact
 
 if TYPE_CHECKING:
@@ -41,6 +44,10 @@ if TYPE_CHECKING:
 
 class MettlError(Exception):
     """Base of every error this package raises."""
+
+    def __str__(self) -> str:
+        # Messages carry server text: shown, a control character would act on the terminal.
+        return printable(super().__str__())
 
 
 class InputError(MettlError, ValueError):
@@ -119,7 +126,7 @@ class ApiError(MettlError):
         body: bytes = b"",
         retryable: bool = False,
     ) -> None:
-        message = redact(message)
+        message = printable(redact(message))
         super().__init__(self._text(code, http_status, message))
         self.code = code
         self.message = message
@@ -134,7 +141,7 @@ class ApiError(MettlError):
 
     def scrub(self, redactor: Redactor) -> None:
         """Remove known secret values from the message and body (servers echo requests)."""
-        self.message = redactor.text(self.message)
+        self.message = printable(redactor.text(self.message))
         self.body = redactor.body(self.body)
         self.args = (self._text(self.code, self.http_status, self.message),)
 
