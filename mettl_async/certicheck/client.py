@@ -12,6 +12,7 @@ import aiohttp
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.session import CallOptions, Session
 from ..core.uniqueness import UniquenessStore
@@ -41,6 +42,8 @@ class CertiCheckClient(BaseClient):
     and then finds the limit (never above ``rate_ceiling``). ``concurrency``
     caps requests in flight. ``ssl`` takes your own ``SSLContext`` (TLS is
     verified by default); ``trace_configs`` your aiohttp tracing (OpenTelemetry).
+    ``max_response_bytes`` caps a response body (decompressed; 64 MiB by default): a
+    larger one is refused with :class:`~mettl_async.ResponseTooLargeError`.
 
     ::
 
@@ -68,6 +71,7 @@ class CertiCheckClient(BaseClient):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
@@ -90,6 +94,7 @@ class CertiCheckClient(BaseClient):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         self._bind(None)
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..harvest.kinds import Filter, HarvestKind, Setting, kinds
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
@@ -113,6 +114,14 @@ def _epilog() -> str:
     show_default=True,
     help="Seconds a request may take before it is retried.",
 )
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1),
+    default=MAX_RESPONSE_BYTES,
+    show_default=True,
+    help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
+    "(a smaller --page-size may help).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @kind_options
 @debug_option
@@ -129,6 +138,7 @@ def harvest(
     concurrency: int,
     page_size: int | None,
     timeout: float,
+    max_response_bytes: int,
     quiet: bool,
     **values: Any,
 ) -> None:
@@ -158,7 +168,13 @@ def harvest(
     filters = {k: values.get(k) for k in filter_names}
 
     async def go() -> int:
-        client = chosen.platform.connect(settings, rate=rate, concurrency=concurrency, timeout=timeout)
+        client = chosen.platform.connect(
+            settings,
+            rate=rate,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+        )
         async with client:
             return await harvest_to(
                 client,

@@ -19,6 +19,7 @@
         ├── NotFoundError           the thing named does not exist (any more)
         ├── ConflictError           already done, or the account's state forbids it
         ├── RateLimitedError        HTTP 429 or Mettl E509, with the server's Retry-After
+        ├── ResponseTooLargeError   a body beyond the client's max_response_bytes (not retried)
         └── ServerError             E000, 5xx, HTML or empty bodies; transient
             └── MalformedResponseError  a 2xx body that is not what the endpoint sends
 
@@ -185,6 +186,16 @@ class RateLimitedError(ApiError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class ResponseTooLargeError(ApiError):
+    """The response body is larger than the client's ``max_response_bytes`` (decompressed, or
+    as its Content-Length says); refused while it streamed in, so memory stays near the cap.
+    Not retried: the same request would get the same body. ``limit`` is the cap."""
+
+    def __init__(self, message: str, *, limit: int, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.limit = limit
 
 
 class ServerError(ApiError):

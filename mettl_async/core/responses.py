@@ -24,11 +24,16 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    ResponseTooLargeError,
     ServerError,
     ValidationError,
 )
 from .jsoncodec import NOT_JSON
 from .redaction import redact
+
+#: The default cap on a response body, decompressed: far above any page a documented list
+#: returns, far below what would exhaust a harvesting host's memory (reasons in docs/NOTES.md).
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
 
 _STATUS_ERRORS: dict[int, type[ApiError]] = {
     400: ValidationError,
@@ -46,6 +51,20 @@ def rate_limited(status: int, headers: Mapping[str, str], body: bytes, message: 
         http_status=status,
         body=body,
         retryable=True,
+    )
+
+
+def response_too_large(
+    request_line: str, status: int, limit: int, *, declared: int | None = None, read: int | None = None
+) -> ResponseTooLargeError:
+    """The refusal of a body beyond ``limit`` bytes: as its Content-Length declared, or after
+    ``read`` bytes (decompressed) had arrived. ``request_line`` is ``METHOD URL``, masked."""
+    seen = f"its Content-Length is {declared:,}" if declared is not None else f"refused after {read:,}"
+    return ResponseTooLargeError(
+        f"the response to {request_line} is larger than {limit:,} bytes (max_response_bytes): {seen}; "
+        "ask for smaller pages or raise max_response_bytes",
+        limit=limit,
+        http_status=status,
     )
 
 

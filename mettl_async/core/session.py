@@ -44,6 +44,7 @@ from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
+from .responses import MAX_RESPONSE_BYTES
 from .retry import RetryPolicy, build_retrying, is_retryable
 from .telemetry import (
     ClockCorrected,
@@ -54,7 +55,7 @@ from .telemetry import (
     Throttled,
     WaitingForSecond,
 )
-from .transport import normalize_base_url, transport_error
+from .transport import normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -108,9 +109,17 @@ class Session:
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         headers: Mapping[str, str] | None = None,
         prefetch: int | None = None,
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
             raise ConfigurationError(f"concurrency must be an integer >= 1, got {concurrency!r}")
+        limit = max_response_bytes
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 1:
+            raise ConfigurationError(
+                f"max_response_bytes must be an integer >= 1 (bytes), got {max_response_bytes!r}"
+            )
+        #: Bytes of a response body read at most (decompressed); a larger one is refused.
+        self.max_response_bytes = max_response_bytes
         if not timeout > 0:
             raise ConfigurationError(f"timeout must be > 0 seconds, got {timeout!r}")
         self.base_url = normalize_base_url(base_url)
@@ -430,7 +439,10 @@ class Session:
             timeout=aiohttp.ClientTimeout(total=timeout),
             allow_redirects=False,
         ) as resp:
-            body = await resp.read()
+            # The masked request line is made only for a refusal's message.
+            body = await read_body(
+                resp, self.max_response_bytes, lambda: f"{wire.method} {self.redactor.text(wire.url)}"
+            )
             return resp.status, resp.headers, body
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:

@@ -15,6 +15,7 @@ from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
 from ..core.ratelimit import Limiter
 from ..core.redaction import redact
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.session import CallOptions, Session
 from .auth import ItepSettings, ItepSigning, SignatureEncoding
@@ -47,7 +48,7 @@ class ItepClient(BaseClient):
     ``ITEP_SIGNATURE_ENCODING`` (``hex``, the default, or ``base64``): the document
     prints none of them. The other options are those of every client of this
     package (``http``, ``rate``, ``concurrency``, ``retry``, ``timeout``, ``ssl``,
-    ``trace_configs``). Fulfillment is never repeated once it may have reached iTEP
+    ``trace_configs``, ``max_response_bytes``). Fulfillment is never repeated once it may have reached iTEP
     (see :mod:`mettl_async.itep.fulfillment`), whatever ``retry`` says.
 
     ::
@@ -76,6 +77,7 @@ class ItepClient(BaseClient):
         clock: Callable[[], float] = time.time,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         self.settings = ItepSettings.resolve(
             url, api_key, signature_header, signature_encoding, environ=environ
@@ -96,6 +98,7 @@ class ItepClient(BaseClient):
             http=http,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         self._bind(None)
 

@@ -12,6 +12,7 @@ import aiohttp
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.session import CallOptions, Session
 from ..core.uniqueness import UniquenessStore
@@ -38,7 +39,8 @@ class MettlClient(BaseClient):
     :class:`~mettl_async.CertiCheckClient`'s: ``rate``/``burst``/``rate_ceiling``
     or a shared ``limiter``, ``concurrency``, ``retry``, ``timeout``, ``clock``,
     ``uniqueness`` (a store shared by processes using one key), ``ssl``,
-    ``trace_configs`` and ``http`` (your own ``aiohttp.ClientSession``, never closed here).
+    ``trace_configs``, ``max_response_bytes`` and ``http`` (your own
+    ``aiohttp.ClientSession``, never closed here).
 
     ::
 
@@ -67,6 +69,7 @@ class MettlClient(BaseClient):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         try:
@@ -94,6 +97,7 @@ class MettlClient(BaseClient):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         self._white_label = WhiteLabelRoute(white_label_path)
         self._bind(None)

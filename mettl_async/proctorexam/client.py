@@ -10,6 +10,7 @@ import aiohttp
 
 from ..core.client import BaseClient
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.session import CallOptions, Session
 from ..core.uniqueness import UniquenessStore
@@ -31,8 +32,8 @@ class ProctorExamClient(BaseClient):
     Every attempt is signed afresh with a new nonce from ``uniqueness`` (by
     default the process-wide store, whose nonces differ between processes too;
     pass a shared store when many processes or hosts use one key). ``rate``,
-    ``concurrency``, ``retry``, ``ssl`` and ``trace_configs`` are as for every
-    client of this package.
+    ``concurrency``, ``retry``, ``ssl``, ``trace_configs`` and ``max_response_bytes``
+    are as for every client of this package.
 
     ::
 
@@ -60,6 +61,7 @@ class ProctorExamClient(BaseClient):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         credentials = ProctorExamCredentials.resolve(api_token, secret_key)
         self.session = Session(
@@ -78,6 +80,7 @@ class ProctorExamClient(BaseClient):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         self._bind(None)
 

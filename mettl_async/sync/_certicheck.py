@@ -31,6 +31,7 @@ from ..certicheck.models import (
     Timezone,
 )
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.uniqueness import UniquenessStore
 from .base import SyncClient, SyncService
@@ -281,6 +282,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         aio = _client.CertiCheckClient(
             public_key,
@@ -298,6 +300,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         super().__init__(aio)
 

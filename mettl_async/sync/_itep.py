@@ -14,6 +14,7 @@ from typing import Any
 import aiohttp
 
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..itep import client as _client
 from ..itep import fulfillment as _fulfillment
@@ -96,6 +97,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
         clock: Callable[[], float] = time.time,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         aio = _client.ItepClient(
             api_key,
@@ -113,6 +115,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
             clock=clock,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         super().__init__(aio)
 

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.uniqueness import UniquenessStore
 from ..mettl_rest import candidates as _candidates
@@ -296,6 +297,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         aio = _client.MettlClient(
             public_key,
@@ -314,6 +316,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         super().__init__(aio)
 

@@ -15,6 +15,7 @@ from typing import Any
 import aiohttp
 
 from ..core.ratelimit import Limiter
+from ..core.responses import MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.uniqueness import UniquenessStore
 from ..proctorexam import client as _client
@@ -495,6 +496,7 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
         uniqueness: UniquenessStore | None = None,
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
+        max_response_bytes: int = MAX_RESPONSE_BYTES,
     ) -> None:
         aio = _client.ProctorExamClient(
             api_token,
@@ -512,6 +514,7 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
             uniqueness=uniqueness,
             ssl=ssl,
             trace_configs=trace_configs,
+            max_response_bytes=max_response_bytes,
         )
         super().__init__(aio)
 
