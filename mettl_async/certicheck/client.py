@@ -19,6 +19,7 @@ from ..core.uniqueness import UniquenessStore
 from ..mettlfamily.codes import decode_certicheck
 from ..mettlfamily.signing import Credentials, MettlSigning
 from .config import DEFAULT_BASE_URL, ENV_BASE_URL, ENV_SUBDOMAIN
+from .reading import SubdomainReading
 from .services import (
     AccountService,
     ApplicantsService,
@@ -44,6 +45,11 @@ class CertiCheckClient(BaseClient):
     verified by default); ``trace_configs`` your aiohttp tracing (OpenTelemetry).
     ``max_response_bytes`` caps a response body (decompressed; 64 MiB by default): a
     larger one is refused with :class:`~mettl_async.ResponseTooLargeError`.
+
+    ``subdomain`` is sent with every request and signed, as section 8.1 of the document
+    reads; should the server refuse a first call's signature and accept it signed as
+    section 8.2's Example 1 (without ``subdomain``), the client signs that way from then
+    on (:mod:`mettl_async.certicheck.reading`). ``sign_subdomain`` fixes either reading.
 
     ::
 
@@ -72,15 +78,20 @@ class CertiCheckClient(BaseClient):
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        sign_subdomain: bool | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
         if not subdomain:
             raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN}, --subdomain)")
+        if sign_subdomain is not None and not isinstance(sign_subdomain, bool):
+            raise ConfigurationError(f"sign_subdomain must be True, False or None, got {sign_subdomain!r}")
         self.subdomain = subdomain
+        signing = MettlSigning(credentials, base_params={"subdomain": subdomain})
+        self._reading = SubdomainReading(signing, sign_subdomain)
         self.session = Session(
             base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
-            MettlSigning(credentials, base_params={"subdomain": subdomain}),
+            signing,
             decode_certicheck,
             rate=rate,
             burst=burst,
@@ -99,12 +110,12 @@ class CertiCheckClient(BaseClient):
         self._bind(None)
 
     def _bind(self, options: CallOptions | None) -> None:
-        self.timezones = TimezonesService(self.session, options)
-        self.account = AccountService(self.session, options)
-        self.applicants = ApplicantsService(self.session, options)
-        self.results = ResultsService(self.session, options)
-        self.slots = SlotsService(self.session, options)
-        self.tests = TestsService(self.session, options)
+        self.timezones = TimezonesService(self.session, options, reading=self._reading)
+        self.account = AccountService(self.session, options, reading=self._reading)
+        self.applicants = ApplicantsService(self.session, options, reading=self._reading)
+        self.results = ResultsService(self.session, options, reading=self._reading)
+        self.slots = SlotsService(self.session, options, reading=self._reading)
+        self.tests = TestsService(self.session, options, reading=self._reading)
 
     def __repr__(self) -> str:
         return f"CertiCheckClient(base_url={self.session.base_url!r}, subdomain={self.subdomain!r})"

@@ -283,6 +283,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         ssl: ssl_module.SSLContext | bool | None = None,
         trace_configs: Sequence[aiohttp.TraceConfig] = (),
         max_response_bytes: int = MAX_RESPONSE_BYTES,
+        sign_subdomain: bool | None = None,
     ) -> None:
         aio = _client.CertiCheckClient(
             public_key,
@@ -301,6 +302,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
             ssl=ssl,
             trace_configs=trace_configs,
             max_response_bytes=max_response_bytes,
+            sign_subdomain=sign_subdomain,
         )
         super().__init__(aio)
 
