@@ -10,6 +10,7 @@ from ..core.options import ClientOptions
 from ..mettlfamily.codes import decode_certicheck
 from ..mettlfamily.signing import Credentials, MettlSigning
 from .config import DEFAULT_BASE_URL, ENV_BASE_URL, ENV_SUBDOMAIN
+from .reading import SubdomainReading
 from .services import (
     AccountService,
     ApplicantsService,
@@ -28,6 +29,11 @@ class CertiCheckClient(BaseClient):
     ``METTL_BASE_URL``; everything else (rate, concurrency, retries, timeouts,
     your own ``aiohttp.ClientSession``) is a :class:`ClientOptions`.
 
+    ``subdomain`` is sent with every request and signed, as section 8.1 of the document
+    reads; should the server refuse a first call's signature and accept it signed as
+    section 8.2's Example 1 (without ``subdomain``), the client signs that way from then
+    on (:mod:`mettl_async.certicheck.reading`). ``sign_subdomain`` fixes either reading.
+
     ::
 
         async with CertiCheckClient() as mettl:
@@ -45,26 +51,31 @@ class CertiCheckClient(BaseClient):
         *,
         base_url: str | None = None,
         options: ClientOptions | None = None,
+        sign_subdomain: bool | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
         if not subdomain:
             raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN}, --subdomain)")
+        if sign_subdomain is not None and not isinstance(sign_subdomain, bool):
+            raise ConfigurationError(f"sign_subdomain must be True, False or None, got {sign_subdomain!r}")
         self.subdomain = subdomain
+        signing = MettlSigning(credentials, base_params={"subdomain": subdomain})
+        self._reading = SubdomainReading(signing, sign_subdomain)
         self._connect(
             base_url or os.environ.get(ENV_BASE_URL) or DEFAULT_BASE_URL,
-            MettlSigning(credentials, base_params={"subdomain": subdomain}),
+            signing,
             decode_certicheck,
             options,
         )
 
     def _bind(self) -> None:
-        self.timezones = TimezonesService(self.session, self.options)
-        self.account = AccountService(self.session, self.options)
-        self.applicants = ApplicantsService(self.session, self.options)
-        self.results = ResultsService(self.session, self.options)
-        self.slots = SlotsService(self.session, self.options)
-        self.tests = TestsService(self.session, self.options)
+        self.timezones = TimezonesService(self.session, self.options, reading=self._reading)
+        self.account = AccountService(self.session, self.options, reading=self._reading)
+        self.applicants = ApplicantsService(self.session, self.options, reading=self._reading)
+        self.results = ResultsService(self.session, self.options, reading=self._reading)
+        self.slots = SlotsService(self.session, self.options, reading=self._reading)
+        self.tests = TestsService(self.session, self.options, reading=self._reading)
 
     def __repr__(self) -> str:
         return f"CertiCheckClient(base_url={self.session.base_url!r}, subdomain={self.subdomain!r})"

@@ -10,6 +10,7 @@ connection, 429, E504, reused signature).
 from __future__ import annotations
 
 import builtins
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any, TypeVar
 
@@ -17,11 +18,14 @@ import attrs
 
 from ..core.checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
 from ..core.errors import BatchError, InputError, MalformedResponseError
+from ..core.options import ClientOptions
 from ..core.paginator import ListEndpoint, Paginator, content_fingerprint
 from ..core.paging_styles import NextLinkPaging, OffsetPaging, PagePosition, records_at
 from ..core.records import compact_json, parse, parser, to_wire
-from ..core.request import encode_path_segment
+from ..core.request import Request, encode_path_segment
+from ..core.responses import Response
 from ..core.service import Service
+from ..core.session import Session
 from .models import (
     MAX_APPLICANTS_PER_CALL,
     TEST_STATUSES,
@@ -39,6 +43,7 @@ from .models import (
     TestAllocation,
     Timezone,
 )
+from .reading import SubdomainReading
 
 X = TypeVar("X")
 
@@ -110,7 +115,21 @@ def _check_batch(name: str, items: Sequence[Any], kind: type) -> list[str]:
     return emails
 
 
-class TimezonesService(Service):
+class CertiCheckService(Service):
+    """A CertiCHECK service: every call goes through the client's reading of what is signed
+    (``subdomain`` or not: :mod:`~mettl_async.certicheck.reading`)."""
+
+    def __init__(
+        self, session: Session, options: ClientOptions | None = None, *, reading: SubdomainReading
+    ) -> None:
+        super().__init__(session, options)
+        self._reading = reading
+
+    async def _send(self, request: Request) -> Response:
+        return await self._reading.call(functools.partial(super()._send, request))
+
+
+class TimezonesService(CertiCheckService):
     """Section 2: time zones."""
 
     async def list(self) -> builtins.list[Timezone]:
@@ -129,7 +148,7 @@ class TimezonesService(Service):
         await self._post("/setAdminTimeZone", {"data": compact_json({"tzid": tzid}, "data")})
 
 
-class AccountService(Service):
+class AccountService(CertiCheckService):
     """Section 3: account settings."""
 
     async def get(self) -> AccountInfo:
@@ -146,7 +165,7 @@ class AccountService(Service):
         await self._post("/accountSettings", {"as": compact_json(body, "as")}, safe=True)
 
 
-class ApplicantsService(Service):
+class ApplicantsService(CertiCheckService):
     """Section 4.1 to 4.4: registration, test allocation, direct login, slot enrolment."""
 
     async def register(
@@ -242,7 +261,7 @@ class ApplicantsService(Service):
         return self._paginate(ENROLLED, params, page_size=page_size, max_items=max_items)
 
 
-class ResultsService(Service):
+class ResultsService(CertiCheckService):
     """Sections 4.5 to 4.8: applicants with their certificates and scores."""
 
     def all(
@@ -277,7 +296,7 @@ class ResultsService(Service):
         return [parse(ApplicantResult, r) for r in records_at(payload, "applicants", path)]
 
 
-class SlotsService(Service):
+class SlotsService(CertiCheckService):
     """Section 5: slot windows, slots and bookings."""
 
     async def create(self, window: SlotWindowSpec) -> None:
@@ -336,7 +355,7 @@ class SlotsService(Service):
         await self._get("/deleteSlotWindow", {"swid": check_id("slot_window_id", slot_window_id)}, safe=False)
 
 
-class TestsService(Service):
+class TestsService(CertiCheckService):
     """Section 6: the tests (certifications) of the account."""
 
     __test__ = False

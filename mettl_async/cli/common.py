@@ -32,6 +32,7 @@ from ..core.errors import (
     TLSVerificationError,
     TransportError,
 )
+from ..core.printable import printable
 from ..core.redaction import redact
 
 EXIT_ERROR, EXIT_USAGE, EXIT_AUTH, EXIT_NETWORK, EXIT_INTERRUPTED = 1, 2, 3, 4, 130
@@ -99,7 +100,7 @@ def run(main: Callable[[], Awaitable[int]], *, debug: bool, interrupted: int = E
         if debug:
             traceback.print_exc()
         code, message = describe(error)
-        click.echo(f"mettl-async: {message}", err=True)
+        click.echo(f"mettl-async: {printable(message)}", err=True)
     sys.exit(code)
 
 
@@ -113,6 +114,15 @@ class _DebugHandler(logging.StreamHandler):  # type: ignore[type-arg]
         super().emit(record)
 
 
+class _PrintableFormatter(logging.Formatter):
+    """Log messages with control characters escaped (they quote server text); a traceback
+    keeps its line breaks."""
+
+    def formatMessage(self, record: logging.LogRecord) -> str:
+        record.message = printable(record.message)
+        return super().formatMessage(record)
+
+
 def configure_logging(debug: bool) -> None:
     logger = logging.getLogger("mettl_async")
     for old in [h for h in logger.handlers if isinstance(h, _DebugHandler)]:
@@ -120,7 +130,7 @@ def configure_logging(debug: bool) -> None:
     if not debug:
         return
     handler = _DebugHandler(sys.stderr)
-    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
     logger.setLevel(logging.DEBUG)
 

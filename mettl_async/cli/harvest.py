@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..core.options import DEFAULT_MAX_RESPONSE_BYTES
 from ..core.settings import Setting
 from ..harvest.kinds import Filter, HarvestKind
 from ..harvest.locking import set_command
@@ -120,6 +121,14 @@ def _epilog() -> str:
     show_default=True,
     help="Seconds a request may take before it is retried.",
 )
+@click.option(
+    "--max-response-bytes",
+    type=click.IntRange(min=1),
+    default=DEFAULT_MAX_RESPONSE_BYTES,
+    show_default=True,
+    help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
+    "(a smaller --page-size may help).",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @kind_options
 @debug_option
@@ -136,6 +145,7 @@ def harvest(
     concurrency: int,
     page_size: int | None,
     timeout: float,
+    max_response_bytes: int,
     quiet: bool,
     **values: Any,
 ) -> None:
@@ -168,7 +178,9 @@ def harvest(
     async def go() -> int:
         from ..core.options import ClientOptions
 
-        options = ClientOptions(rate=rate, concurrency=concurrency, timeout=timeout)
+        options = ClientOptions(
+            rate=rate, concurrency=concurrency, timeout=timeout, max_response_bytes=max_response_bytes
+        )
         client = where_from.connect(settings, options)
         async with client:
             return await harvest_to(

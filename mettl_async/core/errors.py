@@ -19,12 +19,15 @@
         ├── NotFoundError           the thing named does not exist (any more)
         ├── ConflictError           already done, or the account's state forbids it
         ├── RateLimitedError        HTTP 429 or Mettl E509, with the server's Retry-After
+        ├── ResponseTooLargeError   a body beyond the client's max_response_bytes (not retried)
         └── ServerError             E000, 5xx, HTML or empty bodies; transient
             └── MalformedResponseError  a 2xx body that is not what the endpoint sends
 
 Each platform maps its own codes onto these classes (``mettl_async.mettlfamily.codes``
 for both Mettl APIs). Messages never hold a credential: server text is redacted
-before it reaches an exception.
+before it reaches an exception. Nor do they hold a terminal control: ``str(error)``
+writes control characters as escapes (``\x1b``, ``\r``; see :mod:`.printable`), and
+``ApiError.message`` holds the server's text so written.
 """
 
 from __future__ import annotations
@@ -33,6 +36,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .printable import printable
 from .redaction import redact
 
 if TYPE_CHECKING:
@@ -41,6 +45,10 @@ if TYPE_CHECKING:
 
 class MettlError(Exception):
     """Base of every error this package raises."""
+
+    def __str__(self) -> str:
+        # Messages carry server text: shown, a control character would act on the terminal.
+        return printable(super().__str__())
 
 
 class InputError(MettlError, ValueError):
@@ -119,7 +127,7 @@ class ApiError(MettlError):
         body: bytes = b"",
         retryable: bool = False,
     ) -> None:
-        message = redact(message)
+        message = printable(redact(message))
         super().__init__(self._text(code, http_status, message))
         self.code = code
         self.message = message
@@ -134,7 +142,7 @@ class ApiError(MettlError):
 
     def scrub(self, redactor: Redactor) -> None:
         """Remove known secret values from the message and body (servers echo requests)."""
-        self.message = redactor.text(self.message)
+        self.message = printable(redactor.text(self.message))
         self.body = redactor.body(self.body)
         self.args = (self._text(self.code, self.http_status, self.message),)
 
@@ -178,6 +186,16 @@ class RateLimitedError(ApiError):
     def __init__(self, message: str, *, retry_after: float | None = None, **kw: Any) -> None:
         super().__init__(message, **kw)
         self.retry_after = retry_after
+
+
+class ResponseTooLargeError(ApiError):
+    """The response body is larger than the client's ``max_response_bytes`` (decompressed, or
+    as its Content-Length says); refused while it streamed in, so memory stays near the cap.
+    Not retried: the same request would get the same body. ``limit`` is the cap."""
+
+    def __init__(self, message: str, *, limit: int, **kw: Any) -> None:
+        super().__init__(message, **kw)
+        self.limit = limit
 
 
 class ServerError(ApiError):

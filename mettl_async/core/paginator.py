@@ -47,7 +47,9 @@ class ListEndpoint(Generic[T]):
     """
 
     path: str
-    items_key: str
+    #: Where the records are: a dotted path, or several tried in order (a list whose key no
+    #: document shows: see :func:`~mettl_async.core.paging_styles.records_at`).
+    items_key: str | tuple[str, ...]
     parse: Callable[[Any], T]
     paging: Paging
     #: An error code that means "past the last page" when it answers a later page.

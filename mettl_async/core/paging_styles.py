@@ -57,22 +57,49 @@ def check_max_items(max_items: int | None) -> int | None:
     return None if max_items is None else check_count("max_items", max_items, low=0)
 
 
-def records_at(payload: Mapping[str, Any], path: str, where: str) -> list[dict[str, Any]]:
+#: Keys a "no such list" message names at most (a hostile body may have thousands).
+SHOWN_KEYS = 20
+
+
+def records_at(payload: Mapping[str, Any], path: str | tuple[str, ...], where: str) -> list[dict[str, Any]]:
     """The list of objects at dotted ``path``; an explicit ``null`` is an empty list.
 
-    A missing key is an error, not an empty list: read as "no more records" it
-    would end a harvest early and call it complete.
+    ``path`` may be several paths, tried in order, for a list whose key no document
+    shows. A missing key is an error naming the keys that were there, not an empty
+    list: read as "no more records" it would end a harvest early and call it complete.
     """
-    value: Any = payload
-    for key in path.split("."):
-        if not isinstance(value, Mapping) or key not in value:
-            raise MalformedResponseError(f"{where}: the response has no {path!r}")
-        value = value[key]
+    paths = (path,) if isinstance(path, str) else path
+    for one in paths:
+        found, value = _lookup(payload, one)
+        if found:
+            break
+    else:
+        wanted = " or ".join(repr(p) for p in paths)
+        raise MalformedResponseError(f"{where}: the response has no {wanted} (it has {shown_keys(payload)})")
     if value is None:
         return []
     if not isinstance(value, list) or not all(isinstance(record, dict) for record in value):
-        raise MalformedResponseError(f"{where}: {path!r} is not a list of objects")
+        raise MalformedResponseError(f"{where}: {one!r} is not a list of objects")
     return value
+
+
+def _lookup(payload: Mapping[str, Any], path: str) -> tuple[bool, Any]:
+    """Whether dotted ``path`` is in ``payload``, and its value."""
+    value: Any = payload
+    for key in path.split("."):
+        if not isinstance(value, Mapping) or key not in value:
+            return False, None
+        value = value[key]
+    return True, value
+
+
+def shown_keys(payload: Mapping[str, Any]) -> str:
+    """A body's top-level keys for a message: sorted, quoted, the first :data:`SHOWN_KEYS`."""
+    names = sorted(repr(key) for key in payload)
+    if not names:
+        return "no keys"
+    more = f" and {len(names) - SHOWN_KEYS:,} more" if len(names) > SHOWN_KEYS else ""
+    return ", ".join(names[:SHOWN_KEYS]) + more
 
 
 def dig(payload: Mapping[str, Any], path: str) -> Any:

@@ -26,6 +26,7 @@ from .errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitedError,
+    ResponseTooLargeError,
     ServerError,
     ValidationError,
 )
@@ -62,6 +63,20 @@ def rate_limited(status: int, headers: Mapping[str, str], body: bytes, message: 
         http_status=status,
         body=body,
         retryable=True,
+    )
+
+
+def response_too_large(
+    request_line: str, status: int, limit: int, *, declared: int | None = None, read: int | None = None
+) -> ResponseTooLargeError:
+    """The refusal of a body beyond ``limit`` bytes: as its Content-Length declared, or after
+    ``read`` bytes (decompressed) had arrived. ``request_line`` is ``METHOD URL``, masked."""
+    seen = f"its Content-Length is {declared:,}" if declared is not None else f"refused after {read:,}"
+    return ResponseTooLargeError(
+        f"the response to {request_line} is larger than {limit:,} bytes (max_response_bytes): {seen}; "
+        "ask for smaller pages or raise max_response_bytes",
+        limit=limit,
+        http_status=status,
     )
 
 
@@ -121,19 +136,22 @@ def parse_http_date(value: str | None) -> datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
+#: Delta-seconds as HTTP writes them: ASCII digits (a sign and decimals tolerated). float() alone
+#: would also read "١٢" (Arabic-Indic digits), "1_2", "1e3" and "inf".
+_DELTA_SECONDS = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)")
+
+
 def parse_retry_after(value: str | None, date: str | None = None) -> float | None:
-    """Seconds to wait from ``Retry-After``: delta-seconds (decimals tolerated) or an HTTP date.
+    """Seconds to wait from ``Retry-After``: ASCII delta-seconds (decimals tolerated) or an HTTP date.
 
     A date is measured against the response's own ``Date`` header when there is
     one, so the client's clock skew does not enter into it.
     """
     if not value:
         return None
-    try:
-        seconds = float(value.strip())
-    except ValueError:
-        pass
-    else:  # "inf" or "nan" would hold every caller forever (or not at all): not a delay
+    if _DELTA_SECONDS.fullmatch(value.strip()):
+        seconds = float(value)
+        # 400 digits read as infinity: it would hold every caller forever, so it is no delay
         return max(0.0, seconds) if math.isfinite(seconds) else None
     until = parse_http_date(value)
     if until is None:

@@ -56,7 +56,7 @@ from .telemetry import (
     Throttled,
     WaitingForSecond,
 )
-from .transport import normalize_base_url, transport_error
+from .transport import normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL
 
 log = logging.getLogger("mettl_async.session")
@@ -376,7 +376,10 @@ class Session:
             timeout=aiohttp.ClientTimeout(total=bounds.total, connect=bounds.connect, sock_read=bounds.read),
             allow_redirects=False,
         ) as resp:
-            body = await resp.read()
+            # The masked request line is made only for a refusal's message.
+            body = await read_body(
+                resp, options.max_response_bytes, lambda: f"{wire.method} {self.redactor.text(wire.url)}"
+            )
             return resp.status, resp.headers, body
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:

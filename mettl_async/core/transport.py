@@ -1,9 +1,11 @@
-"""Where requests go and how their failures read: the base URL's checks, and aiohttp's and
-asyncio's exceptions as the package's transport errors, their messages free of secrets."""
+"""Where requests go, how answers are read and how failures read: the base URL's checks, a
+response body read within a cap, and aiohttp's and asyncio's exceptions as the package's
+transport errors, their messages free of secrets."""
 
 from __future__ import annotations
 
 import ssl as ssl_module
+from collections.abc import Callable
 
 import aiohttp
 from yarl import URL
@@ -18,6 +20,7 @@ from .errors import (
     TransportError,
 )
 from .redaction import redact
+from .responses import response_too_large
 
 
 def normalize_base_url(base_url: str) -> str:
@@ -53,3 +56,32 @@ def transport_error(exc: BaseException, method: str, shown_url: str) -> Transpor
     if kind is TLSVerificationError:
         detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
     return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")
+
+
+async def read_body(resp: aiohttp.ClientResponse, limit: int, request_line: Callable[[], str]) -> bytes:
+    """The whole body, decompressed, refused as soon as it passes ``limit`` bytes.
+
+    A Content-Length beyond the cap is refused before any of the body is read. Otherwise the
+    body is counted as aiohttp decompresses it (a bounded amount at a time), so a gzip bomb or
+    an endless body costs about ``limit`` bytes of memory. A refused response's connection is
+    closed, not pooled: the rest of its body may still be on the way.
+    ``request_line`` gives the masked ``METHOD URL`` for the message, only when it is needed.
+    """
+    declared = resp.content_length
+    if declared is not None and declared > limit:
+        resp.close()
+        raise response_too_large(request_line(), resp.status, limit, declared=declared)
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in resp.content.iter_any():
+        size += len(chunk)
+        if size > limit:
+            resp.close()
+            raise response_too_large(request_line(), resp.status, limit, read=size)
+        chunks.append(chunk)
+    body = b"".join(chunks)
+    # aiohttp's read() tells trace configs of the body (on_response_chunk_received); reading in
+    # pieces bypasses it, so they are told here as read() would (getattr: a private attribute).
+    for trace in getattr(resp, "_traces", ()):
+        await trace.send_response_chunk_received(resp.method, resp.url, body)
+    return body

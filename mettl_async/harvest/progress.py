@@ -14,6 +14,7 @@ from collections.abc import Callable
 import attrs
 
 from ..core.errors import RateLimitedError
+from ..core.printable import printable
 from ..core.telemetry import RequestDone, RetryScheduled, SessionEvent, Throttled, WaitingForSecond
 
 #: Seconds without an answer or a page after which a display says it is waiting for one.
@@ -180,10 +181,11 @@ class Progress:
         return quiet if quiet >= IDLE_AFTER else None
 
     def status(self) -> str | None:
-        """What the harvest waits for, in words, or ``None`` while answers keep coming."""
+        """What the harvest waits for, in words, or ``None`` while answers keep coming. A
+        failure's words may be a server's: its control characters are shown as escapes."""
         wait = self.waiting()
         if wait is not None:
-            return wait.text(self._clock())
+            return printable(wait.text(self._clock()))
         quiet = self.idle()
         if quiet is not None:
             return f"waiting for an answer for {quiet:.0f} s"

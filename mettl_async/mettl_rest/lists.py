@@ -105,17 +105,23 @@ def schedule_results(path: str, access_key: str) -> StampedListEndpoint[Candidat
     )
 
 
+#: GET /candidates/{email}: no document shows its answer. ``candidates``, as a schedule's
+#: results answer, or ``results``.
+CANDIDATE_RESULTS_KEYS = ("candidates", "results")
+
+
 def candidate_results(path: str, api_version: str) -> ListEndpoint[CandidateResult]:
     paging: Any = (
         CANDIDATE_RESULTS_V3
         if api_version == "v3"
         else WholeList(f"a candidate's results are paged only in API v3 (this client speaks {api_version})")
     )
-    return ListEndpoint(path, "candidates", parser(CandidateResult), paging, key=result_key)
+    return ListEndpoint(path, CANDIDATE_RESULTS_KEYS, parser(CandidateResult), paging, key=result_key)
 
 
 __all__ = [
     "ASSESSMENTS",
+    "CANDIDATE_RESULTS_KEYS",
     "DEFAULT_LIMIT",
     "MAX_LIMIT",
     "SCHEDULES",

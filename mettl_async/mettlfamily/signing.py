@@ -103,6 +103,7 @@ def check_param_text(name: str, value: object) -> str:
 class _Prepared(NamedTuple):
     url: str
     params: dict[str, str]
+    #: Every parameter sent, ``ts`` included, by name.
     names: list[str]
     #: The string to sign before and after ``ts``'s value.
     head: str
@@ -112,7 +113,9 @@ class _Prepared(NamedTuple):
 class MettlSigning(AuthScheme):
     """``ak``, ``ts`` and ``asgn`` added to the parameters, wherever the request puts them.
 
-    ``base_params`` are signed and sent with every request (CertiCHECK's ``subdomain``).
+    ``base_params`` are sent with every request (CertiCHECK's ``subdomain``) and signed while
+    :attr:`sign_base_params` is true (section 8.1's reading; section 8.2's Example 1 leaves
+    them out of the string: see :mod:`mettl_async.certicheck.reading`).
     """
 
     resolution = 1.0
@@ -126,10 +129,13 @@ class MettlSigning(AuthScheme):
         self.credentials = credentials
         self.algorithm = algorithm
         self.base_params = dict(base_params or {})
+        #: Whether ``base_params`` go into the string to sign (the reading in use; it may change
+        #: once, from the first calls' answers).
+        self.sign_base_params = True
         # Keyed once; each signature copies the keyed state (cheaper than re-keying).
         self._keyed = hmac.new(credentials.private_key.encode(), digestmod=algorithm.value)
         #: The last request prepared: an attempt asks for its unique key, then its signature.
-        self._memo: tuple[Request, str, _Prepared] | None = None
+        self._memo: tuple[Request, str, bool, _Prepared] | None = None
 
     def __repr__(self) -> str:
         return f"MettlSigning({self.credentials!r}, {self.algorithm.name})"
@@ -137,19 +143,26 @@ class MettlSigning(AuthScheme):
     def _prepare(self, request: Request, base_url: str) -> _Prepared:
         """The string to sign around ``ts`` (the same for every attempt of a request)."""
         memo = self._memo
-        if memo is not None and memo[0] is request and memo[1] == base_url:
-            return memo[2]
+        if (
+            memo is not None
+            and memo[0] is request
+            and memo[1] == base_url
+            and memo[2] == self.sign_base_params
+        ):
+            return memo[3]
         for name, value in request.params.items():
             check_param_text(name, value)
         params = {**self.base_params, **request.params, "ak": self.credentials.public_key}
         params.pop(SIGNATURE_PARAM, None)
         names = sorted({*params, "ts"})
-        at = names.index("ts")
+        unsigned = () if self.sign_base_params else self.base_params.keys() - request.params.keys()
+        signed = [n for n in names if n not in unsigned]
+        at = signed.index("ts")
         url = base_url + request.path
-        head = request.method.upper() + url + "".join("\n" + params[n] for n in names[:at]) + "\n"
-        tail = "".join("\n" + params[n] for n in names[at + 1 :])
+        head = request.method.upper() + url + "".join("\n" + params[n] for n in signed[:at]) + "\n"
+        tail = "".join("\n" + params[n] for n in signed[at + 1 :])
         prepared = _Prepared(url, params, names, head, tail)
-        self._memo = (request, base_url, prepared)
+        self._memo = (request, base_url, self.sign_base_params, prepared)
         return prepared
 
     def unique_key(self, request: Request, base_url: str) -> bytes:

@@ -1,8 +1,9 @@
 """ProctorExam student sessions: one student's sitting of an exam.
 
-Lists answer under ``students``; one session under ``student_session`` (``student``
-is read too). Safe to repeat: GETs, update (absolute values) and assign proctor;
-create and delete are not repeated after a failure that may have reached the server.
+Lists answer under ``students`` (``student_sessions`` is read too); one session under
+``student_session`` (``student`` is read too). Safe to repeat: GETs, update (absolute values)
+and assign proctor; create and delete are not repeated after a failure that may have reached
+the server.
 """
 
 from __future__ import annotations
@@ -16,9 +17,12 @@ from . import params as p
 from .models import ProctorAssignment, Reviewable, StudentSession
 from .services import PAGING, ProctorExamService, by_id
 
-ALL_SESSIONS = ListEndpoint("/student_sessions", "students", parser(StudentSession), PAGING, key=by_id)
+#: No page shows a list's answer: ``students`` (the reading taken first, the sandbox's) or
+#: ``student_sessions`` (the resource's name, as the other lists are keyed).
+LIST_KEYS = ("students", "student_sessions")
+ALL_SESSIONS = ListEndpoint("/student_sessions", LIST_KEYS, parser(StudentSession), PAGING, key=by_id)
 EXAM_SESSIONS = ListEndpoint(
-    "/exams/{exam_id}/student_sessions", "students", parser(StudentSession), PAGING, key=by_id
+    "/exams/{exam_id}/student_sessions", LIST_KEYS, parser(StudentSession), PAGING, key=by_id
 )
 _ONE = ("student_session", "student")
 

@@ -24,10 +24,10 @@ from ..core.redaction import redact
 
 try:
     import redis.asyncio as aioredis
+    from redis.asyncio.retry import Retry  # the synchronous redis.retry.Retry makes redis-py warn
     from redis.backoff import NoBackoff
     from redis.commands.core import AsyncScript
     from redis.exceptions import RedisError
-    from redis.retry import Retry
 except ImportError as error:  # pragma: no cover - exercised by installs without the extra
     raise ConfigurationError("the shared budget needs redis-py: pip install 'mettl-async[redis]'") from error
 

@@ -265,8 +265,16 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         *,
         base_url: str | None = None,
         options: ClientOptions | None = None,
+        sign_subdomain: bool | None = None,
     ) -> None:
-        aio = _client.CertiCheckClient(public_key, private_key, subdomain, base_url=base_url, options=options)
+        aio = _client.CertiCheckClient(
+            public_key,
+            private_key,
+            subdomain,
+            base_url=base_url,
+            options=options,
+            sign_subdomain=sign_subdomain,
+        )
         super().__init__(aio)
 
     def _bind(self) -> None:

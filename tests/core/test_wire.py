@@ -239,6 +239,13 @@ def test_retry_after_that_is_not_a_finite_number_is_ignored(value: str) -> None:
     assert parse_retry_after(value) is None
 
 
+@pytest.mark.parametrize("value", ["\u0661\u0662", "\uff11\uff12", "\u0967\u0968", "1_2", "12e0", "0x10"])
+def test_retry_after_is_ascii_digits_only(value: str) -> None:
+    """Defect: Python's float() reads Arabic-Indic (and full-width, Devanagari) digits and
+    underscores, so a header "\u0661\u0662" held every caller 12 s. HTTP's delta-seconds is ASCII digits."""
+    assert parse_retry_after(value) is None
+
+
 def test_parse_http_date() -> None:
     assert parse_http_date("Sun, 06 Nov 1994 08:49:37 GMT") == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)
     assert parse_http_date("Sun, 06 Nov 1994 08:49:37 -0000") == datetime(1994, 11, 6, 8, 49, 37, tzinfo=UTC)

@@ -7,9 +7,12 @@ from __future__ import annotations
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from aiohttp import web
 
-from mettl_async import BatchError, ConflictError, InputError, NotFoundError
+from mettl_async import BatchError, ConflictError, InputError, MalformedResponseError, NotFoundError
+from mettl_async.mettl_rest import MettlClient
 from mettl_async.mettl_rest.specs import CandidateRegistration
+from tests.support.loopback import Handler, serving
 from tests.support.mettl_support import (
     StartRest,
     biggest_schedule,
@@ -210,3 +213,34 @@ async def test_a_candidates_results_across_the_account_page_in_v3_only(
     assert versions[1:-1].count("v3") == len(versions) - 2 >= 3  # paged (a page may be fetched ahead)
     assert "limit" not in requests[0].params
     assert (requests[1].params["limit"], requests[2].params["offset"]) == ("1", "1")
+
+
+# -- GET /candidates/{email}: a response no document shows -------------------------------------
+
+
+def _answering(body: dict[str, object]) -> Handler:
+    async def answer(request: web.Request) -> web.Response:
+        return web.json_response(body)
+
+    return answer
+
+
+@pytest.mark.parametrize("key", ["candidates", "results"])
+async def test_a_candidates_results_are_read_under_each_plausible_key(key: str) -> None:
+    """No document shows GET /candidates/{email}'s answer: ``results`` is read beside ``candidates``."""
+    record = {"email": "a@example.com", "accessKey": "k1", "testStatus": {"status": "Completed"}}
+    body = {"status": "SUCCESS", key: [record]}
+    async with serving(_answering(body)) as url, MettlClient("pk", "sk", base_url=url + "/v2") as mettl:
+        results = await mettl.candidates.of_candidate("a@example.com").to_list()
+    assert [(r.email, r.access_key) for r in results] == [("a@example.com", "k1")]
+
+
+async def test_a_candidates_results_under_no_known_key_name_the_keys_there() -> None:
+    body = {"status": "SUCCESS", "items": [], "paging": {}}
+    async with serving(_answering(body)) as url, MettlClient("pk", "sk", base_url=url + "/v2") as mettl:
+        with pytest.raises(MalformedResponseError) as caught:
+            await mettl.candidates.of_candidate("a@example.com").to_list()
+    assert caught.value.message == (
+        "/candidates/a@example.com: the response has no 'candidates' or 'results' "
+        "(it has 'items', 'paging', 'status')"
+    )

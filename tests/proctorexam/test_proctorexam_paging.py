@@ -8,15 +8,17 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from aiohttp import web
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from mettl_async import PaginationError
+from mettl_async import MalformedResponseError, PaginationError, ProctorExamClient
 from mettl_async.core.paging_styles import PageData, PageNumberPaging, PagePosition, page_count_agrees
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.proctorexam import ProctorExamSandboxConfig
 from mettl_async.testing.proctorexam.ids import LiveIds
 from mettl_async.testing.proctorexam.world import Sessions
+from tests.support.loopback import Handler, serving
 
 PAGES = PageNumberPaging()
 StartSandbox = Callable[..., SandboxThread]
@@ -193,3 +195,35 @@ async def test_an_exam_with_no_sessions_is_one_empty_page(proctorexam_sandbox_fa
         page = await client.student_sessions.of_exam(10)
         assert (len(page), page.total, page.next) == (0, 0, None)
         assert await client.student_sessions.of_exam(10).to_list() == []
+
+
+# -- the student-session list key: no document shows a list's answer ---------------------------
+
+
+def _one_page(body: dict[str, Any]) -> Handler:
+    async def answer(request: web.Request) -> web.Response:
+        headers = {"X-Pagination-Page": "1", "X-Pagination-Page-Count": "1", "X-Pagination-Limit": "300"}
+        return web.json_response(body, headers=headers)
+
+    return answer
+
+
+@pytest.mark.parametrize("key", ["students", "student_sessions"])
+@pytest.mark.parametrize("exam", [None, 7])
+async def test_student_sessions_are_read_under_each_plausible_key(key: str, exam: int | None) -> None:
+    """The v3 pages show no list of student sessions: ``student_sessions`` is read beside ``students``."""
+    page = _one_page({key: [{"id": 1, "exam_id": 7}, {"id": 2, "exam_id": 7}]})
+    async with serving(page) as url, ProctorExamClient("token", "secret", base_url=url + "/api/v3") as client:
+        sessions = client.student_sessions
+        walk = sessions.all() if exam is None else sessions.of_exam(exam)
+        assert [s.id for s in await walk.to_list()] == [1, 2]
+
+
+async def test_student_sessions_under_no_known_key_name_the_keys_there() -> None:
+    page = _one_page({"sessions": [], "meta": {}})
+    async with serving(page) as url, ProctorExamClient("token", "secret", base_url=url + "/api/v3") as client:
+        with pytest.raises(MalformedResponseError) as caught:
+            await client.student_sessions.all().to_list()
+    assert caught.value.message == (
+        "/student_sessions: the response has no 'students' or 'student_sessions' (it has 'meta', 'sessions')"
+    )

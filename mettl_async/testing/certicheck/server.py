@@ -59,6 +59,10 @@ class SandboxConfig:
     registration_limit: int | None = None
     #: The server's clock (epoch seconds); skew it to exercise E504.
     clock: Callable[[], float] = time.time
+    #: Whether ``subdomain`` is in the string to sign, as section 8.1 lists it among the
+    #: mandatory parameters; ``False``: as section 8.2's Example 1 builds the string (without
+    #: it, although it is still sent). Both readings of the document, to test the client's switch.
+    signs_subdomain: bool = True
 
 
 class CertiCheckSandbox(PlatformSandbox):
@@ -140,7 +144,10 @@ class CertiCheckSandbox(PlatformSandbox):
             raise SandboxError("E118", "subdomain param is empty/null")
         if params["subdomain"] != self.config.subdomain:
             raise SandboxError("E117", "Certification Client does not exist")
-        self.verifier.check(request, params, self.now())
+        signed = (
+            params if self.config.signs_subdomain else {k: v for k, v in params.items() if k != "subdomain"}
+        )
+        self.verifier.check(request, signed, self.now())
 
     def render(self, result: Any) -> web.StreamResponse:
         body = result.data if isinstance(result, GsonBody) else gson_json(result)
