@@ -54,7 +54,7 @@ from .telemetry import (
     Throttled,
     WaitingForSecond,
 )
-from .transport import normalize_base_url, transport_error
+from .transport import ConnectionDied, no_resend, normalize_base_url, transport_error
 from .uniqueness import LOCAL, UniquenessStore
 
 log = logging.getLogger("mettl_async.session")
@@ -183,13 +183,10 @@ class Session:
             connector=connector,
             headers={"User-Agent": f"mettl-async/{__version__}"},
             trace_configs=self._trace_configs or None,
+            # The retry policy, which re-signs, is the only place that repeats a request. (A
+            # borrowed session keeps aiohttp's resend; the refusal that follows is retried.)
+            middlewares=(no_resend,),
         )
-        # aiohttp silently resends a GET once when a pooled connection turns out to be
-        # dead. The resend repeats a single-use signature and is refused, so the retry
-        # policy, which re-signs, is left as the only place that repeats requests.
-        # (A borrowed session keeps its behaviour; the refusal is then retried.)
-        if hasattr(http, "_retry_connection"):
-            http._retry_connection = False
         return http
 
     def prefetch_window(self) -> int:
@@ -422,16 +419,19 @@ class Session:
         if wire.body is not None and len(wire.body) > LARGE_BODY:  # streamed in chunks, not at once
             body = io.BytesIO(wire.body)
         # Redirects are not followed: they would carry the credentials elsewhere.
-        async with http.request(
-            wire.method,
-            URL(wire.url, encoded=True),
-            data=body,
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=timeout),
-            allow_redirects=False,
-        ) as resp:
-            body = await resp.read()
-            return resp.status, resp.headers, body
+        try:
+            async with http.request(
+                wire.method,
+                URL(wire.url, encoded=True),
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(total=timeout),
+                allow_redirects=False,
+            ) as resp:
+                body = await resp.read()
+                return resp.status, resp.headers, body
+        except ConnectionDied as died:
+            raise died.lost from None
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
         return transport_error(exc, signed.wire.method, self._shown(signed))
