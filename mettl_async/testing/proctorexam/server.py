@@ -26,7 +26,7 @@ import orjson
 from aiohttp import web
 
 from ..faults import Fault, FaultConfig
-from ..kit import PARAMS, Behaviour, Handler, PlatformSandbox, SandboxError
+from ..kit import PARAMS, Behaviour, Handler, PlatformSandbox, RequestSlot, SandboxError
 from .records import CET
 from .verify import ProctorExamVerifier
 from .world import World
@@ -37,7 +37,7 @@ if TYPE_CHECKING:
 PREFIX = "/proctorexam/api/v3"
 MAX_LIMIT = 300
 #: The files of a multipart request, by field: (file name, content type, bytes).
-FILES = web.RequestKey("mettl_async.proctorexam.files", dict)
+FILES: RequestSlot[dict[str, tuple[str, str, bytes]]] = RequestSlot("files")
 Endpoint = Callable[["ProctorExamSandbox", web.Request], Any]
 
 
@@ -176,7 +176,7 @@ class ProctorExamSandbox(PlatformSandbox):
         elif body and kind == "multipart/form-data":
             fields, files = parse_multipart(request.headers["Content-Type"], body)
             params.update(fields)
-            request[FILES] = files
+            FILES.set(files)
         elif body and kind == "application/x-www-form-urlencoded":
             params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         params.update(request.match_info)
@@ -253,7 +253,7 @@ class ProctorExamSandbox(PlatformSandbox):
 
 def params_of(request: web.Request) -> dict[str, Any]:
     """The parameters the middleware read for this request."""
-    params: dict[str, Any] = request[PARAMS]
+    params: dict[str, Any] = PARAMS.get()
     return params
 
 
