@@ -1,4 +1,5 @@
-"""The Mettl REST API v1/v2/v3 (its signing and E-codes are shared with CertiCHECK: :mod:`mettl_async.mettlfamily`).
+"""The Mettl REST API v1/v2/v3 (its signing and E-codes are shared with CertiCHECK:
+:mod:`mettl_async.mettlfamily`).
 
 Names are imported on first use, so that ``mettl-async --version`` does not load aiohttp::
 
