@@ -1,7 +1,16 @@
-"""Sessions: tests, lint (ruff), typecheck (mypy --strict), docs (the reference), soak (long proofs),
-bench (benchmarks)."""
+"""Sessions: tests (in parallel), floors (the suite at the oldest declared versions), lint (ruff),
+typecheck (mypy --strict), docs (the reference), generate (the synchronous facade), soak (long
+proofs), bench (benchmarks).
+
+The tools each session needs are in requirements/*.txt, not in the package's extras: they are
+development only and stay out of the published metadata.
+"""
 
 from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
 
 import nox
 
@@ -9,23 +18,63 @@ nox.options.sessions = ["tests", "lint", "typecheck", "docs"]
 nox.options.reuse_existing_virtualenvs = True
 nox.options.default_venv_backend = "venv"
 
+HERE = Path(__file__).parent
+#: The package with the extras its tests need (the shared budget's Redis, the PostgreSQL output).
+PACKAGE = ".[redis,postgresql]"
+TEST_TOOLS = ("-r", "requirements/test.txt")
+#: Workers for the suite: one per core (2 on the project's machines; see the README).
+PARALLEL = ("-n", "auto")
+_FLOOR = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*>=\s*([^,;\s]+)\s*$")
+
+
+def floor_constraints(pyproject: str, extras: tuple[str, ...] = ("redis", "postgresql")) -> list[str]:
+    """``name==floor`` for every dependency (and the given extras') in ``pyproject``'s text, its
+    own extras left out (pip's constraints take none: ``psycopg[binary]`` pins its binary part to
+    the same version itself); a dependency without a plain ``>=`` floor is refused, since it
+    could not be proved."""
+    project = tomllib.loads(pyproject)["project"]
+    requirements = list(project["dependencies"])
+    for extra in extras:
+        requirements += project["optional-dependencies"][extra]
+    constraints = []
+    for requirement in requirements:
+        found = _FLOOR.match(requirement)
+        if found is None:
+            raise ValueError(f"{requirement!r}: every dependency needs one lower bound, written name>=X")
+        constraints.append(f"{found.group(1)}=={found.group(2)}")
+    return constraints
+
 
 @nox.session
 def tests(session: nox.Session) -> None:
-    session.install("-e", ".[test]")
-    session.run("pytest", *session.posargs)
+    session.install("-e", PACKAGE, *TEST_TOOLS)
+    session.run("pytest", *PARALLEL, *session.posargs)
+
+
+@nox.session
+def floors(session: nox.Session) -> None:
+    """The whole suite with every dependency of the package at its declared lower bound (pip
+    constraints ``name==floor`` made from pyproject.toml; what those pull in comes at its newest,
+    as a user's fresh install would). The test tools come at their newest too."""
+    constraints = Path(session.create_tmp()) / "floors.txt"
+    pins = floor_constraints((HERE / "pyproject.toml").read_text(encoding="utf-8"))
+    constraints.write_text("\n".join(pins) + "\n", encoding="utf-8")
+    session.log("floors: " + ", ".join(pins))
+    session.install("-c", str(constraints), "-e", PACKAGE, *TEST_TOOLS)
+    session.run("pip", "check")
+    session.run("pytest", *PARALLEL, *session.posargs)
 
 
 @nox.session
 def lint(session: nox.Session) -> None:
-    session.install("ruff==0.17.6")  # pinned: a new rule must not turn CI red by itself
+    session.install("-r", "requirements/ruff.txt")
     session.run("ruff", "check", ".")
     session.run("ruff", "format", "--check", ".")
 
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", ".[test,bench]", "mypy==2.4.1")
+    session.install("-e", PACKAGE, *TEST_TOOLS, "-r", "requirements/lint.txt", "-r", "requirements/bench.txt")
     # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and
     # tests/core/test_limiters.py that every client takes any Limiter: mypy checks them.
     session.run(
@@ -33,6 +82,7 @@ def typecheck(session: nox.Session) -> None:
         "--strict",
         "mettl_async",
         "benchmarks",
+        "tools",
         "tests/sync/test_sync.py",
         "tests/core/test_limiters.py",
     )
@@ -42,9 +92,8 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The reference (docs/, Sphinx from the docstrings) in docs/_build/html; any warning fails it:
     a broken cross-reference, bad reST in a docstring, or a public module or object on no page."""
-    session.install(
-        "-e", ".[test]", "-r", "docs/requirements.txt"
-    )  # [test]: the pytest fixtures import pytest
+    # the test tools: the pytest fixtures import pytest
+    session.install("-e", PACKAGE, *TEST_TOOLS, "-r", "docs/requirements.txt")
     # -E: read every page afresh (a saved environment would not repeat its warnings); -n: every reference
     # must resolve; -W --keep-going: all warnings listed, then the build fails.
     session.run(
@@ -53,9 +102,17 @@ def docs(session: nox.Session) -> None:
 
 
 @nox.session
+def generate(session: nox.Session) -> None:
+    """Rewrite the synchronous facade (mettl_async/sync/_*.py) from the async clients, laid out by
+    the pinned ruff; ``-- --check`` only says whether it is current."""
+    session.install("-e", ".", "-r", "requirements/ruff.txt")
+    session.run("python", "-m", "tools.syncgen", *session.posargs)
+
+
+@nox.session
 def soak(session: nox.Session) -> None:
     """The long proofs: 50,000 records through 15 % faults, more kill points (about 5 minutes)."""
-    session.install("-e", ".[test]")
+    session.install("-e", PACKAGE, *TEST_TOOLS)
     session.run(
         "pytest",
         "tests/harvest/test_soak.py",
@@ -69,5 +126,5 @@ def soak(session: nox.Session) -> None:
 @nox.session
 def bench(session: nox.Session) -> None:
     """Every throughput figure (benchmarks/README.md); cattrs is the typed-decoding baseline."""
-    session.install("-e", ".[bench]")
+    session.install("-e", PACKAGE, "-r", "requirements/bench.txt")
     session.run("python", "-m", "benchmarks", *session.posargs)

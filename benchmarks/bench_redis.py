@@ -24,9 +24,9 @@ from pathlib import Path
 from typing import Any
 
 from mettl_async import ClientOptions
-from mettl_async.redisstore.testing import RedisServer, redis_server_path
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
+from tests.support.redisserver import RedisServer, redis_server_path
 
 from .common import Result
 

@@ -30,7 +30,7 @@ from aiohttp.test_utils import make_mocked_request
 
 from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
 from mettl_async.testing.certicheck import results as certicheck_endpoints
-from mettl_async.testing.kit import PARAMS, PlatformSandbox
+from mettl_async.testing.kit import PARAMS, PlatformSandbox, handling
 from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 from mettl_async.testing.mettl_rest import candidates as rest_endpoints
 from mettl_async.testing.proctorexam import ProctorExamSandbox, ProctorExamSandboxConfig
@@ -99,29 +99,34 @@ def cli_start_figures(size: int) -> dict[str, float]:
     return {"seconds": seconds, "peak_rss_mb": rss}
 
 
-def _request(path: str, params: dict[str, str], match_info: dict[str, str]) -> web.Request:
+#: A request and the parameters the sandbox's middleware would read of it.
+MockedRequest = tuple[web.Request, dict[str, str]]
+
+
+def _request(path: str, params: dict[str, str], match_info: dict[str, str]) -> MockedRequest:
     query = "&".join(f"{k}={v}" for k, v in params.items())
     request = make_mocked_request(
         "GET", f"{path}?{query}", headers={"Host": "127.0.0.1:8080"}, match_info=match_info
     )
-    request[PARAMS] = {**params, **match_info}
     # Read once now what the real server reads from its transport: on this mocked request
     # the first read goes through unittest.mock, which is no part of the sandbox's cost.
     request.scheme, request.host, request.raw_path  # noqa: B018
-    return request
+    return request, {**params, **match_info}
 
 
 async def _page_cpu_ms(
-    sandbox: PlatformSandbox, handler: Handler, requests: list[web.Request]
+    sandbox: PlatformSandbox, handler: Handler, requests: list[MockedRequest]
 ) -> tuple[float, int]:
     """Median CPU milliseconds to answer a page (handler + rendering), and a body's size."""
     spent: list[float] = []
     size = 0
-    for request in requests:
-        started = time.thread_time()
-        result = handler(sandbox, request)
-        response = sandbox.render(await result if asyncio.iscoroutine(result) else result)
-        spent.append((time.thread_time() - started) * 1000)
+    for request, params in requests:
+        with handling():
+            PARAMS.set(dict(params))
+            started = time.thread_time()
+            result = handler(sandbox, request)
+            response = sandbox.render(await result if asyncio.iscoroutine(result) else result)
+            spent.append((time.thread_time() - started) * 1000)
         assert isinstance(response, web.Response)
         assert isinstance(response.body, bytes)
         size = len(response.body)
@@ -141,7 +146,7 @@ def page_figures(size: int, pages: int) -> dict[str, tuple[int, float, int]]:
     def offsets(total: int, page: int) -> list[dict[str, str]]:
         return [{"limit": str(page), "offset": str(rng.randrange(total - page))} for _ in range(pages)]
 
-    jobs: list[tuple[str, int, PlatformSandbox, Handler, list[web.Request]]] = [
+    jobs: list[tuple[str, int, PlatformSandbox, Handler, list[MockedRequest]]] = [
         (
             "CertiCHECK, all results",
             500,

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from mettl_async.redisstore.testing import RedisServer, redis_server_path
 from tests.support.pgserver import PostgresServer, postgres_bindir
+from tests.support.redisserver import RedisServer, redis_server_path
 
 #: The sandboxes' fixtures, as a user enables them (the plugin is opt-in: no entry point).
 pytest_plugins = ["mettl_async.pytest_plugin"]
@@ -68,7 +68,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
     """A real PostgreSQL server (initdb into a temporary directory, a free loopback port, password
-    authentication) for the whole session; as root it runs as ``nobody`` (see tests/pgserver.py)."""
+    authentication) for the whole session; as root it runs as ``nobody`` (see tests/support/pgserver.py)."""
     bindir = postgres_bindir()
     if bindir is None:
         missing_server("PostgreSQL (apt-get install postgresql)")

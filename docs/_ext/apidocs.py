@@ -103,13 +103,19 @@ def _exported(module_name: str) -> list[tuple[str, Any]]:
 
 
 def private_origins(module_name: str) -> list[str]:
-    """The private modules (``mettl_async.sync._certicheck``) a package exports names from: each
-    is documented in full after the package, since no other section holds it."""
+    """The private modules (``mettl_async.sync._certicheck``) a package exports names from, and
+    those split from one (``_certicheck_services``): each is documented in full after the
+    package, since no other section holds it."""
     origins = set()
     for _, value in _exported(module_name):
         origin = getattr(value, "__module__", "") or ""
         if origin.startswith(PACKAGE + ".") and any(part.startswith("_") for part in origin.split(".")):
             origins.add(origin)
+    for origin in list(origins):
+        package, _, stem = origin.rpartition(".")
+        for found in pkgutil.iter_modules(importlib.import_module(package).__path__):
+            if found.name.startswith(stem + "_"):
+                origins.add(f"{package}.{found.name}")
     return sorted(origins)
 
 

@@ -41,6 +41,7 @@ class CertiCheckClient(BaseClient):
                 print(result.email, [c.certification_name for c in result.certificates])
     """
 
+    subdomain: str
     _identity_fields = ("subdomain",)
 
     def __init__(

@@ -56,7 +56,7 @@ from .telemetry import (
     Throttled,
     WaitingForSecond,
 )
-from .transport import normalize_base_url, read_body, transport_error
+from .transport import ConnectionDied, no_resend, normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL
 
 log = logging.getLogger("mettl_async.session")
@@ -128,13 +128,10 @@ class Session:
             connector=connector,
             headers={"User-Agent": f"mettl-async/{__version__}"},
             trace_configs=list(self.options.trace_configs) or None,
+            # The retry policy, which re-signs, is the only place that repeats a request. (A
+            # borrowed session keeps aiohttp's resend; the refusal that follows is retried.)
+            middlewares=(no_resend,),
         )
-        # aiohttp silently resends a GET once when a pooled connection turns out to be
-        # dead. The resend repeats a single-use signature and is refused, so the retry
-        # policy, which re-signs, is left as the only place that repeats requests.
-        # (A borrowed session keeps its behaviour; the refusal is then retried.)
-        if hasattr(http, "_retry_connection"):
-            http._retry_connection = False
         return http
 
     def prefetch_window(self, options: ClientOptions | None = None) -> int:
@@ -368,19 +365,24 @@ class Session:
         if wire.body is not None and len(wire.body) > LARGE_BODY:  # streamed in chunks, not at once
             body = io.BytesIO(wire.body)
         # Redirects are not followed: they would carry the credentials elsewhere.
-        async with http.request(
-            wire.method,
-            URL(wire.url, encoded=True),
-            data=body,
-            headers=headers,
-            timeout=aiohttp.ClientTimeout(total=bounds.total, connect=bounds.connect, sock_read=bounds.read),
-            allow_redirects=False,
-        ) as resp:
-            # The masked request line is made only for a refusal's message.
-            body = await read_body(
-                resp, options.max_response_bytes, lambda: f"{wire.method} {self.redactor.text(wire.url)}"
-            )
-            return resp.status, resp.headers, body
+        try:
+            async with http.request(
+                wire.method,
+                URL(wire.url, encoded=True),
+                data=body,
+                headers=headers,
+                timeout=aiohttp.ClientTimeout(
+                    total=bounds.total, connect=bounds.connect, sock_read=bounds.read
+                ),
+                allow_redirects=False,
+            ) as resp:
+                # The masked request line is made only for a refusal's message.
+                body = await read_body(
+                    resp, options.max_response_bytes, lambda: f"{wire.method} {self.redactor.text(wire.url)}"
+                )
+                return resp.status, resp.headers, body
+        except ConnectionDied as died:
+            raise died.lost from None
 
     def _transport_error(self, exc: BaseException, signed: Signed) -> TransportError:
         return transport_error(exc, signed.wire.method, self._shown(signed))

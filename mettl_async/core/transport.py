@@ -23,6 +23,27 @@ from .redaction import redact
 from .responses import response_too_large
 
 
+class ConnectionDied(Exception):
+    """A connection lost under a request, carried past aiohttp's own resend (see :func:`no_resend`)."""
+
+    def __init__(self, lost: aiohttp.ClientOSError | aiohttp.ServerDisconnectedError) -> None:
+        super().__init__(str(lost))
+        self.lost = lost
+
+
+async def no_resend(
+    request: aiohttp.ClientRequest, handler: aiohttp.ClientHandlerType
+) -> aiohttp.ClientResponse:
+    """A client middleware that stops aiohttp from silently sending a GET again when its
+    connection dies: the resend would repeat a single-use signature (a ``ts``, a nonce) and be
+    refused. aiohttp resends only on these two exceptions, so they leave here wrapped; the
+    sender unwraps them and its retry policy, which signs afresh, decides what to repeat."""
+    try:
+        return await handler(request)
+    except (aiohttp.ClientOSError, aiohttp.ServerDisconnectedError) as lost:
+        raise ConnectionDied(lost) from lost
+
+
 def normalize_base_url(base_url: str) -> str:
     """An ``http(s)`` URL with a host and no query, fragment or user info, without a trailing slash."""
     if split_http_url(base_url) is None:

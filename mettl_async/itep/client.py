@@ -52,6 +52,8 @@ class ItepClient(BaseClient):
             print(issued.test_id)
     """
 
+    settings: ItepSettings
+
     def __init__(
         self,
         api_key: str | None = None,

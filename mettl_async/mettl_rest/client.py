@@ -36,6 +36,7 @@ class MettlClient(BaseClient):
                 print(result.email, result.test_status and result.test_status.status)
     """
 
+    api_version: str
     _identity_fields = ("api_version",)
 
     def __init__(

@@ -22,10 +22,11 @@ its own (Jupyter, a thread of an async app) or call ``asyncio.run`` as often as 
 likes. One client may be shared by many threads: their calls run concurrently on
 its loop, under its one rate limiter and concurrency cap.
 
-The services and clients are written by :mod:`mettl_async.sync.generate` from
-the async sources (``_certicheck.py``, ``_mettl_rest.py``, ``_proctorexam.py``,
-``_itep.py``), so each method has its async twin's exact signature and docstring
-and mypy checks every forwarded call against it.
+The services and clients are generated from the async sources by the repository's
+``python -m tools.syncgen`` (for each platform of the registry, its client in
+``_<platform>.py`` and its services in ``_<platform>_<module>.py``), so each method
+has its async twin's exact signature and docstring and mypy checks every
+forwarded call against it.
 """
 
 from __future__ import annotations

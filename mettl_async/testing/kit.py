@@ -13,10 +13,12 @@ from __future__ import annotations
 import abc
 import asyncio
 import collections
+import contextlib
 import math
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Iterator, Mapping
+from contextvars import ContextVar
 from email.utils import formatdate
-from typing import Any, Self
+from typing import Any, Generic, Self, TypeVar, cast
 
 import attrs
 from aiohttp import web
@@ -26,8 +28,46 @@ from ..core.ratelimit import RateLimiter
 from .faults import Fault, FaultConfig, FaultInjector
 
 Handler = Callable[[web.Request], Awaitable[Any]]
-#: Where the middleware leaves the parameters it read, for the handler.
-PARAMS = web.RequestKey("mettl_async.params", dict)
+T = TypeVar("T")
+_HANDLING: ContextVar[dict[RequestSlot[Any], Any]] = ContextVar("mettl_async.sandbox.handling")
+
+
+class RequestSlot(Generic[T]):
+    """A value the middleware read of the request in hand, kept for its handler.
+
+    Not aiohttp's request storage: its typed keys (``web.RequestKey``) are new in aiohttp 3.14,
+    plain string keys warn there, and the sandboxes ship in the package, whose floor is lower.
+    """
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __repr__(self) -> str:
+        return f"RequestSlot({self.name!r})"
+
+    def set(self, value: T) -> None:
+        _HANDLING.get()[self] = value
+
+    def get(self) -> T:
+        """The value (``LookupError`` outside :func:`handling` or when it was never set)."""
+        return cast(T, _HANDLING.get()[self])
+
+    def get_or(self, default: T) -> T:
+        return cast(T, _HANDLING.get().get(self, default))
+
+
+@contextlib.contextmanager
+def handling() -> Iterator[None]:
+    """The span of one request: the slots set inside it are gone when it ends."""
+    scope = _HANDLING.set({})
+    try:
+        yield
+    finally:
+        _HANDLING.reset(scope)
+
+
+#: The parameters the middleware read, for the handler.
+PARAMS: RequestSlot[dict[str, Any]] = RequestSlot("params")
 
 
 class SandboxError(Exception):
@@ -138,6 +178,10 @@ class PlatformSandbox(abc.ABC):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        with handling():
+            return await self._serve(request, handler)
+
+    async def _serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         body = await request.read()
         seen = RecordedRequest(
             request.method, request.raw_path, request.host, {}, request.headers, body, received_at=self.now()
@@ -146,7 +190,7 @@ class PlatformSandbox(abc.ABC):
         try:
             params = await self.read_params(request)
             seen.params = params
-            request[PARAMS] = params
+            PARAMS.set(params)
             self.authenticate(request, params)
             seen.fault = self.faults.pick()
             if seen.fault is Fault.SLOW:

@@ -17,11 +17,11 @@ import pytest
 from aiohttp import web
 
 from mettl_async.itep.webhooks import SOURCE
-from mettl_async.redisstore.testing import free_port
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.itep import ItepSandbox, SandboxConfig
 from mettl_async.webhooks import Delivery
 from mettl_async.webhooks.server import Landing, application
+from tests.support.redisserver import free_port
 
 
 @pytest.fixture

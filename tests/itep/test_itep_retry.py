@@ -15,9 +15,9 @@ from mettl_async import ClientOptions
 from mettl_async.core.errors import ConnectError, ConnectionLostError, RequestTimeoutError, ServerError
 from mettl_async.core.retry import RetryPolicy
 from mettl_async.itep.client import ItepClient
-from mettl_async.redisstore.testing import free_port
 from mettl_async.testing import Fault, FaultConfig, SandboxServer
 from mettl_async.testing.itep import FULFILLMENT_PATH, ItepSandbox, SandboxConfig
+from tests.support.redisserver import free_port
 
 #: Generous: every failure a retry could cure would be retried, quickly.
 EAGER = RetryPolicy(attempts=6, max_elapsed=20.0, backoff_initial=0.05, backoff_max=0.2, jitter=0.01)

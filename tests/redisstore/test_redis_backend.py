@@ -22,9 +22,9 @@ from mettl_async.core.ratelimit import RateLimiter
 from mettl_async.redisstore import RedisLink, RedisRateLimiter, shared_budget
 from mettl_async.redisstore import uniqueness as uniqueness_module
 from mettl_async.redisstore.link import namespace, shown_url
-from mettl_async.redisstore.testing import RedisServer
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
+from tests.support.redisserver import RedisServer
 
 StartSandbox = Callable[..., SandboxThread]
 
@@ -76,7 +76,7 @@ def test_bad_settings_are_configuration_errors(arguments: dict[str, Any], named:
 def test_the_default_install_never_imports_redis() -> None:
     code = (
         "import sys, mettl_async; from mettl_async import CertiCheckClient; "
-        "import mettl_async.redisstore, mettl_async.redisstore.testing; "
+        "import mettl_async.redisstore; "
         "assert not [m for m in sys.modules if m == 'redis' or m.startswith('redis.')], 'redis imported'"
     )
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)

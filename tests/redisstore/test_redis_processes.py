@@ -17,9 +17,9 @@ import pytest
 
 from mettl_async import RateLimitedError, RetryPolicy
 from mettl_async.redisstore import shared_budget
-from mettl_async.redisstore.testing import RedisServer
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
+from tests.support.redisserver import RedisServer
 
 WORKER = Path(__file__).parents[1] / "support" / "redis_worker.py"
 StartSandbox = Callable[..., SandboxThread]

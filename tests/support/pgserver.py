@@ -26,7 +26,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from mettl_async.redisstore.testing import free_port
+from tests.support.redisserver import free_port
 
 #: Seconds to wait for a server to accept connections after starting it.
 START_TIMEOUT = 30.0

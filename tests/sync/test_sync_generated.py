@@ -24,36 +24,57 @@ from mettl_async.sync import (
     ProctorExamClient,
     SyncClient,
     SyncService,
-    generate,
 )
-from mettl_async.sync.source import GenerationError, public_methods
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
+from tests.conftest import missing_server
+from tools.syncgen import generate
+from tools.syncgen.layout import installed_ruff, pinned_ruff
+from tools.syncgen.source import GenerationError, public_methods
 
 SECTION = Path(__file__).resolve().parents[2] / "docs" / "readme-sync.md"
 
 
+@pytest.fixture
+def pinned_ruff_installed() -> None:
+    """The generated modules are laid out by the pinned ruff (the test requirements install it)."""
+    if installed_ruff() != pinned_ruff():
+        missing_server(f"ruff {pinned_ruff()} (pip install -r requirements/ruff.txt)")
+
+
+@pytest.mark.usefixtures("pinned_ruff_installed")
 def test_the_generated_modules_are_current() -> None:
-    for platform in generate.CLIENTS:
-        assert generate.path_of(platform).read_text(encoding="utf-8") == generate.generate(platform), (
-            f"mettl_async/sync/_{platform}.py is out of date: run python -m mettl_async.sync.generate"
+    written = generate.generate_all()
+    on_disk = {path.name for path in generate.HOME.glob("_*.py")} - {"__init__.py"}
+    assert set(written) == on_disk, "a generated module is missing, or one is left that nothing writes"
+    for name, text in written.items():
+        assert (generate.HOME / name).read_text(encoding="utf-8") == text, (
+            f"mettl_async/sync/{name} is out of date: run python -m tools.syncgen"
         )
 
 
+@pytest.mark.usefixtures("pinned_ruff_installed")
 def test_check_finds_a_stale_module_and_generating_fixes_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    for platform in generate.CLIENTS:
-        shutil.copy(generate.path_of(platform), tmp_path)
-    monkeypatch.setattr(generate, "HERE", tmp_path)
+    for path in generate.HOME.glob("_*.py"):
+        shutil.copy(path, tmp_path)
+    monkeypatch.setattr(generate, "OUT", tmp_path)
     assert generate.main(["--check"]) == 0
-    stale = tmp_path / "_itep.py"
-    stale.write_text(stale.read_text(encoding="utf-8").replace("def send(", "def sent("), encoding="utf-8")
+    stale = tmp_path / "_itep_fulfillment.py"
+    stale.write_text(
+        stale.read_text(encoding="utf-8").replace("def fulfill(", "def fulfil("), encoding="utf-8"
+    )
     assert generate.main(["--check"]) == 1
-    assert "_itep.py" in capsys.readouterr().err
+    assert "_itep_fulfillment.py" in capsys.readouterr().err
     assert generate.main([]) == 0
     assert generate.main(["--check"]) == 0
-    assert "def send(" in stale.read_text(encoding="utf-8")
+    assert "def fulfill(" in stale.read_text(encoding="utf-8")
+
+
+def test_no_generated_module_is_over_400_lines() -> None:
+    for path in generate.HOME.glob("_*.py"):
+        assert len(path.read_text(encoding="utf-8").splitlines()) <= 400, path.name
 
 
 class PeekService(Service):

@@ -187,7 +187,7 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
 
 
 async def login_applicant(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    email = request[PARAMS].get("email", "")
+    email = PARAMS.get().get("email", "")
     applicant = sandbox.world.applicants.lookup(email)
     if applicant is None or not applicant.admin_verified:
         raise SandboxError(

@@ -14,7 +14,7 @@ MAX_LIMIT = 500
 
 def json_param(request: web.Request, name: str) -> Any:
     """A parameter holding JSON: E101 when absent, E105 when not JSON."""
-    text = request[PARAMS].get(name)
+    text = PARAMS.get().get(name)
     if not text:
         raise SandboxError("E101", "Bad Request, request body is empty. Please provide request body.")
     try:
@@ -25,7 +25,7 @@ def json_param(request: web.Request, name: str) -> Any:
 
 def page_params(request: web.Request, default_limit: int = 20) -> tuple[int, int]:
     """``limit`` and ``offset``: E021 when not non-negative numbers, E018 above 500."""
-    params = request[PARAMS]
+    params = PARAMS.get()
     try:
         limit = int(params.get("limit", default_limit))
         offset = int(params.get("offset", 0))

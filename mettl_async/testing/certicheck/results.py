@@ -20,7 +20,7 @@ T = TypeVar("T")
 
 async def get_enrolled(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     window_id = number(
-        request[PARAMS].get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
+        PARAMS.get().get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
     )
     limit, offset = page_params(request)
     window = sandbox.world.windows.get(window_id)

@@ -102,7 +102,7 @@ async def get_slot_windows(sandbox: CertiCheckSandbox, request: web.Request) -> 
 
 
 async def get_slot_details(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    slot_id = number(request[PARAMS].get("sid"), "E035", "Slot Id cannot be Null or cannot have alphabets")
+    slot_id = number(PARAMS.get().get("sid"), "E035", "Slot Id cannot be Null or cannot have alphabets")
     found = sandbox.world.slot(slot_id)
     if found is None:
         raise SandboxError("E023", "Provided slot Id does not exist for your account")
@@ -190,7 +190,7 @@ async def release_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
 
 
 async def delete_slot_window(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    swid = request[PARAMS].get("swid")
+    swid = PARAMS.get().get("swid")
     if not swid:
         raise SandboxError("E037", "Slot window Id cannot have be null")
     window_id = number(swid, "E036", "Slot window Id cannot be null or have alphabet values")
@@ -200,7 +200,7 @@ async def delete_slot_window(sandbox: CertiCheckSandbox, request: web.Request) -
 
 
 async def get_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    status = request[PARAMS].get("status", "Published")
+    status = PARAMS.get().get("status", "Published")
     if status not in ("Published", "UnPublished"):
         raise SandboxError("E026", "Invalid value for parameter status")
     limit, offset = page_params(request)

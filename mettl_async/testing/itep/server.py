@@ -145,7 +145,7 @@ class ItepSandbox(PlatformSandbox):
     # -- fulfillment ------------------------------------------------------------------------------
 
     async def _fulfill(self, request: web.Request) -> Any:
-        body: dict[str, Any] = request[PARAMS]
+        body: dict[str, Any] = PARAMS.get()
         order = check_fulfillment(body, self.inventory.test_types)
         test = self.inventory.take(
             order.test_type,

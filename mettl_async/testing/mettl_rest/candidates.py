@@ -141,7 +141,7 @@ def results_of_candidate(sandbox: MettlRestSandbox, request: web.Request) -> Any
     flag(request, "qr")
     found = sandbox.world.results_of(email)
     if version(request) != "v3":
-        if "limit" in request[PARAMS] or "offset" in request[PARAMS]:
+        if "limit" in PARAMS.get() or "offset" in PARAMS.get():
             raise SandboxError("E017", "Incorrect parameters. limit and offset exist in v3 only")
         page = [sandbox.world.result_record(s, r, account_wide=True) for s, r in found]
         return {"status": "SUCCESS", "candidates": page}

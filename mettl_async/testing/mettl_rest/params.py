@@ -26,7 +26,7 @@ def invalid(name: str) -> SandboxError:
 
 def json_param(request: web.Request, name: str, *, required: bool = True) -> Any:
     """A parameter holding JSON: E016 when absent, E400 when not JSON."""
-    text = request[PARAMS].get(name)
+    text = PARAMS.get().get(name)
     if not text:
         if required:
             raise missing(name)
@@ -48,7 +48,7 @@ def json_object(request: web.Request, name: str, *, required: bool = True) -> di
 
 def page_params(request: web.Request, *, default_limit: int = 20, max_limit: int = 100) -> tuple[int, int]:
     """``limit`` (1 to ``max_limit``) and ``offset`` (0 or more): E017 otherwise."""
-    params = request[PARAMS]
+    params = PARAMS.get()
     try:
         limit = int(params.get("limit", default_limit))
         offset = int(params.get("offset", 0))
@@ -60,14 +60,14 @@ def page_params(request: web.Request, *, default_limit: int = 20, max_limit: int
 
 
 def choice(request: web.Request, name: str, allowed: Sequence[str]) -> str | None:
-    value = request[PARAMS].get(name)
+    value = PARAMS.get().get(name)
     if value is not None and value not in allowed:
         raise SandboxError("E017", f"Incorrect parameters. {name} must be one of {', '.join(allowed)}")
     return value
 
 
 def flag(request: web.Request, name: str) -> bool | None:
-    value = request[PARAMS].get(name)
+    value = PARAMS.get().get(name)
     if value is None:
         return None
     if value not in ("true", "false"):
@@ -78,7 +78,7 @@ def flag(request: web.Request, name: str) -> bool | None:
 def paging_links(request: web.Request, limit: int, offset: int, total: int) -> dict[str, str | None]:
     """``next`` and ``previous`` links built from the request: every optional parameter it
     carried is kept, only ``offset`` (and the credentials) change."""
-    kept = {k: v for k, v in request[PARAMS].items() if k not in (*CREDENTIALS, "limit", "offset")}
+    kept = {k: v for k, v in PARAMS.get().items() if k not in (*CREDENTIALS, "limit", "offset")}
     base = f"{request.scheme}://{request.host}{request.raw_path.partition('?')[0]}"
 
     def link(at: int) -> str:

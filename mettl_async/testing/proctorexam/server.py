@@ -27,7 +27,16 @@ from aiohttp import web
 
 from ...proctorexam.config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import PARAMS, Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
+from ..kit import (
+    PARAMS,
+    Behaviour,
+    Demo,
+    Handler,
+    PlatformSandbox,
+    RequestSlot,
+    SandboxError,
+    client_keywords,
+)
 from .records import CET
 from .verify import ProctorExamVerifier
 from .world import World
@@ -38,7 +47,7 @@ if TYPE_CHECKING:
 PREFIX = "/proctorexam/api/v3"
 MAX_LIMIT = 300
 #: The files of a multipart request, by field: (file name, content type, bytes).
-FILES = web.RequestKey("mettl_async.proctorexam.files", dict)
+FILES: RequestSlot[dict[str, tuple[str, str, bytes]]] = RequestSlot("files")
 Endpoint = Callable[["ProctorExamSandbox", web.Request], Any]
 
 
@@ -177,7 +186,7 @@ class ProctorExamSandbox(PlatformSandbox):
         elif body and kind == "multipart/form-data":
             fields, files = parse_multipart(request.headers["Content-Type"], body)
             params.update(fields)
-            request[FILES] = files
+            FILES.set(files)
         elif body and kind == "application/x-www-form-urlencoded":
             params.update(parse_qsl(body.decode("utf-8"), keep_blank_values=True))
         params.update(request.match_info)
@@ -278,7 +287,7 @@ class ProctorExamSandbox(PlatformSandbox):
 
 def params_of(request: web.Request) -> dict[str, Any]:
     """The parameters the middleware read for this request."""
-    params: dict[str, Any] = request[PARAMS]
+    params: dict[str, Any] = PARAMS.get()
     return params
 
 

@@ -20,7 +20,7 @@ def _exam_id(sandbox: ProctorExamSandbox, request: web.Request) -> int:
 
 
 def _file(request: web.Request, field: str, *, required: bool) -> tuple[str, str, bytes] | None:
-    files: dict[str, tuple[str, str, bytes]] = request.get(FILES) or {}
+    files = FILES.get_or({})
     found = files.get(field)
     if found is None and required:
         raise SandboxError("param_missing", f"param is missing or the value is empty: {field}", 422)

@@ -1,4 +1,5 @@
-"""A real ``redis-server`` on a free loopback port, for tests and benchmarks of the shared budget.
+"""A real ``redis-server`` on a free loopback port, for the tests and benchmarks of the shared budget
+(a test helper: not in the package users install; the README's Dependencies say why not pytest-redis).
 
 ::
 
@@ -67,7 +68,7 @@ class RedisServer:
         for _ in range(1 if self._fixed_port else 3):
             if not self._fixed_port:
                 self.port = free_port()
-            self.process = subprocess.Popen(  # noqa: S603 - our own arguments to redis-server
+            self.process = subprocess.Popen(
                 [
                     self.executable,
                     *("--port", str(self.port), "--bind", "127.0.0.1", "--dir", str(self.directory)),

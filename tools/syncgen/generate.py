@@ -1,8 +1,10 @@
 """Writes the synchronous clients and services from the async ones' source.
 
-``python -m mettl_async.sync.generate`` rewrites ``mettl_async/sync/_<platform>.py``;
-``--check`` exits 1 if any of them differs from what it would write (the test
-suite runs that check, so the synchronous API cannot drift from the async one).
+``python -m tools.syncgen`` (or ``python -m nox -s generate``) rewrites the modules
+``mettl_async/sync/_<platform>.py`` (a client) and ``_<platform>_<module>.py`` (the
+services of the async module of that name); ``--check`` exits 1 if any differs from
+what it would write (the test suite runs that check, so the synchronous API cannot
+drift from the async one). This is a development tool: it is not in the package.
 
 Each public method of a service keeps its async original's signature text
 (parameters, annotations, defaults) and docstring; its body hands the call to
@@ -10,25 +12,24 @@ the client's event loop. Coroutine methods return their result; methods that
 return an async ``Paginator[X]`` return a synchronous ``Paginator[X]``. Anything
 else is refused here, so a new kind of method is decided on, not guessed.
 Names the signatures use are imported from where the async module imports them
-(:mod:`.source`); the text is laid out as ``ruff format`` would (:mod:`.layout`).
+(:mod:`.source`); ruff itself sorts the imports and lays the lines out (:mod:`.layout`).
 """
 
 from __future__ import annotations
 
 import argparse
 import ast
-import importlib
 import inspect
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import attrs
 
-from ..core.client import BaseClient
-from ..core.service import Service
-from ..platforms import PLATFORMS
-from .layout import PACKAGE, Imports, bracketed, forwarded, method_lines
+from mettl_async.core.client import BaseClient
+from mettl_async.core.service import Service
+from mettl_async.platforms import PLATFORMS
+
+from .layout import PACKAGE, ROOT, Imports, check_ruff, forwarded, laid_out, method_lines
 from .source import (
     GenerationError,
     Method,
@@ -42,20 +43,12 @@ from .source import (
     public_methods,
 )
 
-HERE = Path(__file__).parent
-#: platform: its async client class (from the registry, the only list of platforms)
-CLIENTS = {entry.name: entry.load_client for entry in PLATFORMS}
-#: Constructor arguments the synchronous clients do not take: an aiohttp session belongs to
-#: the caller's event loop, and the synchronous client runs on a loop of its own.
-DROPPED = frozenset({"http"})
-#: Public attributes a client sets in ``__init__`` and the synchronous client passes on, with
-#: their types (an attribute not listed here stops the generator, so none is forgotten).
-ATTRIBUTES = {
-    "CertiCheckClient": {"subdomain": "str"},
-    "MettlClient": {"api_version": "str"},
-    "ProctorExamClient": {},
-    "ItepClient": {"settings": "ItepSettings"},
-}
+#: Where the generated modules live in the repository (ruff's settings are read from there).
+HOME = ROOT / PACKAGE / "sync"
+#: Where they are written and compared (a test points it at a temporary directory).
+OUT = HOME
+#: platform: its registry entry (the registry is the only list of platforms)
+CLIENTS = {entry.name: entry for entry in PLATFORMS}
 #: The async client attribute every client sets and the synchronous one keeps to itself.
 PRIVATE = {"session"}
 BUILTINS = set(dir(__import__("builtins")))
@@ -83,14 +76,16 @@ class ServiceSpec:
 
 
 class Module:
-    """One generated module: a platform's synchronous services and client."""
+    """One generated module: some of a platform's synchronous services, or its client."""
 
-    def __init__(self, platform: str) -> None:
-        self.platform = platform
-        self.client: type[BaseClient] = CLIENTS[platform]()
-        self.client_module = importlib.import_module(self.client.__module__)
+    def __init__(self, stem: str, client: type[BaseClient]) -> None:
+        self.stem = stem
+        self.client = client
         self.imports = Imports(f"{PACKAGE}.sync")
+        #: Names of the classes this module writes or imports from a sibling generated module.
         self.generated: set[str] = set()
+        self.defined: list[str] = []
+        self.classes: list[str] = []
         self.module_aliases: dict[str, str] = {}
 
     def alias_of(self, module: str) -> str:
@@ -121,38 +116,32 @@ class Module:
                 continue
             self.imports.add(origin)
 
-    def render(self) -> str:
-        services = bound_services(self.client)
-        classes: list[str] = []
-        seen: set[type] = set()
-        specs: list[ServiceSpec] = []
-        for _, service in services:
-            if service not in seen:
-                seen.add(service)
-                specs.append(ServiceSpec(service, list(public_methods(service, Service))))
-                self.generated.add(service.__name__)
-        self.generated.add(self.client.__name__)
-        self.imports.add(Origin(f"{PACKAGE}.sync.base", "SyncClient", "SyncClient"))
-        self.imports.add(Origin(f"{PACKAGE}.sync.base", "SyncService", "SyncService"))
-        for spec in specs:
-            classes.append(self.render_service(spec))
-        classes.append(self.render_client(services))
-        names = [spec.cls.__name__ for spec in specs] + [self.client.__name__]
-        head = [
-            f'"""The synchronous {self.client.__name__} and its services (generated: do not edit).',
-            "",
-            f"Written by ``python -m mettl_async.sync.generate`` from :mod:`{self.client.__module__}` and",
-            "the services it binds; regenerate after changing them (a test checks this file is current).",
-            '"""',
-            "",
-            "from __future__ import annotations",
-            "",
-        ]
-        body = "\n\n\n".join(classes)
-        exports = ["__all__ = [", *(f'    "{name}",' for name in sorted(names)), "]"]
-        return "\n".join([*head, *self.imports.lines(), "", body, "", "", *exports, ""])
+    def render(self, summary: list[str]) -> str:
+        """The module's text, laid out by ruff. ``summary``: its docstring's lines."""
+        exports = ", ".join(f'"{name}"' for name in sorted(self.defined))
+        source = "\n".join(
+            [
+                '"""' + summary[0],
+                *summary[1:],
+                '"""',
+                "",
+                "from __future__ import annotations",
+                "",
+                *self.imports.lines(),
+                "",
+                "\n\n\n".join(self.classes),
+                "",
+                "",
+                f"__all__ = [{exports}]",
+                "",
+            ]
+        )
+        return laid_out(source, HOME / f"{self.stem}.py")
 
-    def render_service(self, spec: ServiceSpec) -> str:
+    def add_service(self, spec: ServiceSpec) -> None:
+        self.generated.add(spec.cls.__name__)
+        self.defined.append(spec.cls.__name__)
+        self.imports.add(Origin(f"{PACKAGE}.sync.base", "SyncService", "SyncService"))
         alias = self.alias_of(spec.cls.__module__)
         lines = [
             f"class {spec.cls.__name__}(SyncService[{alias}.{spec.cls.__name__}]):",
@@ -169,7 +158,13 @@ class Module:
         for defined_in, method in spec.methods:
             self.resolve(method.names, defined_in, sync_paginator=method.kind == "paginate")
             lines += ["", *method_lines(method)]
-        return "\n".join(lines)
+        self.classes.append("\n".join(lines))
+
+    def add_client(self, services: list[tuple[str, type]]) -> None:
+        self.generated.add(self.client.__name__)
+        self.defined.append(self.client.__name__)
+        self.imports.add(Origin(f"{PACKAGE}.sync.base", "SyncClient", "SyncClient"))
+        self.classes.append(self.render_client(services))
 
     def render_client(self, services: list[tuple[str, type]]) -> str:
         client = self.client
@@ -178,7 +173,7 @@ class Module:
         init = next(
             item for item in node.body if isinstance(item, ast.FunctionDef) and item.name == "__init__"
         )
-        params = parameters(source, init.args, DROPPED)
+        params = parameters(source, init.args)
         for param in params:
             self.resolve(param.names, client, sync_paginator=False)
         summary = first_paragraph(client, "    ")
@@ -188,9 +183,9 @@ class Module:
             *docstring(
                 summary,
                 [
-                    f"The arguments of :class:`{client.__module__}.{client.__name__}` but ``http``",
-                    "(an aiohttp session belongs to its caller's event loop), the same services,",
-                    "models and exceptions. Calls block until the answer; lists are",
+                    f"The arguments of :class:`{client.__module__}.{client.__name__}` (its options",
+                    "without ``http``: an aiohttp session belongs to its caller's event loop), the",
+                    "same services, models and exceptions. Calls block until the answer; lists are",
                     ":class:`mettl_async.sync.Paginator` (``for item in ...``). The async client",
                     "runs on an event loop in a daemon thread of this client's own: use it in a",
                     "``with`` block or call :meth:`close`.",
@@ -198,19 +193,23 @@ class Module:
             ),
             "",
         ]
-        lines += bracketed("def __init__", ["self", *(p.text for p in params)], " -> None:", "    ")
-        lines += bracketed(f"aio = {alias}.{client.__name__}", forwarded(params), "", "        ")
+        lines.append(f"    def __init__({', '.join(['self', *(p.text for p in params)])}) -> None:")
+        lines.append(f"        aio = {alias}.{client.__name__}({', '.join(forwarded(params))})")
         lines += ["        super().__init__(aio)", "", "    def _bind(self) -> None:"]
         for attribute, service in services:
             service_name = service.__name__
             lines.append(f"        self.{attribute} = {service_name}(self._portal, self._aio.{attribute})")
-        attributes = ATTRIBUTES.get(client.__name__)
+        # Public attributes the async client sets in __init__, passed on with the types its
+        # class body annotates (one not annotated stops the generator, so none is forgotten).
         found = init_attributes(client) - PRIVATE
-        if attributes is None or set(attributes) != found:
+        declared = vars(client).get("__annotations__", {})
+        missing = sorted(found - set(declared))
+        if missing:
             raise GenerationError(
-                f"{client.__name__}.__init__ sets the public attributes {sorted(found)}; list each with "
-                "its type in ATTRIBUTES so that the synchronous client passes it on"
+                f"{client.__name__}.__init__ sets the public attribute {missing[0]!r}; annotate it in "
+                "the class body so that the synchronous client passes it on"
             )
+        attributes = {name: str(declared[name]) for name in found}
         for attribute, annotation in sorted(attributes.items()):
             self.resolve(frozenset(names_in(annotation)), client, sync_paginator=False)
             lines += [
@@ -226,23 +225,80 @@ class Module:
         return "\n".join(lines)
 
 
-def path_of(platform: str) -> Path:
-    return HERE / f"_{platform}.py"
+def client_of(platform: str) -> type[BaseClient]:
+    return CLIENTS[platform].load_client()
 
 
-def generate(platform: str) -> str:
-    """The source of ``mettl_async/sync/_<platform>.py``."""
-    return Module(platform).render()
+def generate(platform: str) -> dict[str, str]:
+    """The text of each module written for ``platform``, by file name: one module per async
+    module of services (``_proctorexam_sessions.py``), then the client's (``_proctorexam.py``),
+    which imports them (services written in the client's own module stay with it)."""
+    client = client_of(platform)
+    services = bound_services(client)
+    by_module: dict[str, list[ServiceSpec]] = {}
+    seen: set[type] = set()
+    for _, service in services:
+        if service not in seen:
+            seen.add(service)
+            spec = ServiceSpec(service, list(public_methods(service, Service)))
+            by_module.setdefault(service.__module__, []).append(spec)
+    client_module = Module(f"_{platform}", client)
+    written: dict[str, str] = {}
+    for module_name, specs in by_module.items():
+        if module_name == client.__module__:
+            for spec in specs:
+                client_module.add_service(spec)
+            continue
+        module = Module(f"_{platform}_{module_name.rpartition('.')[2]}", client)
+        for spec in specs:
+            module.add_service(spec)
+            client_module.generated.add(spec.cls.__name__)
+            client_module.imports.add(
+                Origin(f"{PACKAGE}.sync.{module.stem}", spec.cls.__name__, spec.cls.__name__)
+            )
+        written[f"{module.stem}.py"] = module.render(
+            [
+                f"Synchronous twins of the services in :mod:`{module_name}`.",
+                "",
+                f"Generated by ``python -m tools.syncgen`` for :class:`mettl_async.sync.{client.__name__}`:",
+                "do not edit; regenerate after changing the async services (a test checks this file is",
+                "current).",
+            ]
+        )
+    client_module.add_client(services)
+    written[f"{client_module.stem}.py"] = client_module.render(
+        [
+            f"The synchronous {client.__name__}.",
+            "",
+            f"Generated by ``python -m tools.syncgen`` from :mod:`{client.__module__}` (its services'",
+            f"twins are in ``{client_module.stem}_*.py``): do not edit; regenerate after changing the",
+            "async client or its services (a test checks these files are current).",
+        ]
+    )
+    return written
+
+
+def generate_all() -> dict[str, str]:
+    """Every generated module's text, by file name."""
+    check_ruff()
+    written: dict[str, str] = {}
+    for platform in CLIENTS:
+        written |= generate(platform)
+    return written
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m mettl_async.sync.generate", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m tools.syncgen", description=__doc__)
     parser.add_argument("--check", action="store_true", help="exit 1 if a generated file is out of date")
     args = parser.parse_args(argv)
+    try:
+        written = generate_all()
+    except GenerationError as error:
+        print(f"error: {error}", file=sys.stderr)
+        return 2
     stale: list[str] = []
-    for platform in CLIENTS:
-        path = path_of(platform)
-        text = generate(platform)
+    for name, text in written.items():
+        path = OUT / name
         current = path.read_text(encoding="utf-8") if path.exists() else None
         if current == text:
             continue
@@ -250,12 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not args.check:
             path.write_text(text, encoding="utf-8")
     if args.check and stale:
-        print("out of date (run python -m mettl_async.sync.generate):", *stale, sep="\n  ", file=sys.stderr)
+        print("out of date (run python -m tools.syncgen):", *stale, sep="\n  ", file=sys.stderr)
         return 1
     for path_text in [] if args.check else stale:
         print("wrote", path_text)
     return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -17,8 +17,8 @@ from types import ModuleType
 
 import attrs
 
-from ..core.client import BaseClient
-from ..core.service import Service
+from mettl_async.core.client import BaseClient
+from mettl_async.core.service import Service
 
 
 class GenerationError(Exception):

@@ -1,0 +1,1 @@
+"""The generator of the synchronous facade (``mettl_async.sync``): ``python -m tools.syncgen``."""
