@@ -19,9 +19,11 @@ its clock from the response's ``Date`` and re-signs once by itself.
 
 from __future__ import annotations
 
+import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from typing import TypeVar
 
 import attrs
 import tenacity
@@ -31,6 +33,7 @@ from tenacity.wait import wait_base
 from .errors import (
     ApiError,
     ConnectError,
+    MettlError,
     RateLimitedError,
     SignatureExpiredError,
     TLSVerificationError,
@@ -137,27 +140,65 @@ class _Wait(wait_base):
         return wait_after(error, self.budget.policy, failures)
 
 
-def build_retrying(
+class Retries:
+    """The decisions of one call's retry loop, made on its first failure: tenacity's stop and
+    wait strategies (built from the policy) judge each failure against a ``RetryCallState``.
+
+    :func:`retried` owns every attempt, the first included; a call that succeeds at once never
+    builds this (it would cost more than the request: tenacity's own loop, per call, costs more
+    than the whole request path).
+    """
+
+    def __init__(
+        self, policy: RetryPolicy, *, safe_to_repeat: bool, http_resends: bool, started: float
+    ) -> None:
+        self.safe_to_repeat = safe_to_repeat
+        self.http_resends = http_resends
+        self._budget = _Budget(policy, started)
+        self._wait = _Wait(self._budget)
+        self._state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
+
+    def after(self, error: BaseException) -> float:
+        """Seconds to wait before the next attempt; ``error`` itself when none should follow."""
+        if not is_retryable(error, safe_to_repeat=self.safe_to_repeat, http_resends=self.http_resends):
+            raise error
+        state = self._state
+        state.outcome = tenacity.Future.construct(state.attempt_number, error, True)
+        state.upcoming_sleep = delay = self._wait(state)
+        if self._budget(state):
+            raise error
+        state.prepare_for_next_attempt()
+        return delay
+
+
+R = TypeVar("R")
+
+
+async def retried(
+    attempt: Callable[[int], Awaitable[R]],
     policy: RetryPolicy,
     *,
     safe_to_repeat: bool,
     http_resends: bool = False,
-    started: float | None = None,
-    before_sleep: Callable[[tenacity.RetryCallState], Awaitable[None] | None] | None = None,
-) -> tenacity.AsyncRetrying:
-    """A tenacity loop that follows ``policy`` and re-raises the last error.
-
-    ``started`` is when the call began (``time.monotonic()``; default now): the session
-    makes its first attempt without any retry machinery and builds this loop only
-    after a failure, which it then replays as the loop's first attempt.
-    """
-    budget = _Budget(policy, time.monotonic() if started is None else started)
-    return tenacity.AsyncRetrying(
-        stop=budget,
-        wait=_Wait(budget),
-        retry=tenacity.retry_if_exception(
-            lambda e: is_retryable(e, safe_to_repeat=safe_to_repeat, http_resends=http_resends)
-        ),
-        before_sleep=before_sleep,
-        reraise=True,
-    )
+    on_retry: Callable[[int, float, BaseException], None] | None = None,
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+) -> R:
+    """``attempt(1)``, then ``attempt(2)``… for as long as ``policy`` says a failure may be cured
+    by another attempt; the last failure is raised. ``on_retry(number, delay, error)`` hears of
+    each retry before its wait."""
+    started = time.monotonic()
+    retries: Retries | None = None
+    number = 1
+    while True:
+        try:
+            return await attempt(number)
+        except MettlError as error:
+            if retries is None:
+                retries = Retries(
+                    policy, safe_to_repeat=safe_to_repeat, http_resends=http_resends, started=started
+                )
+            delay = retries.after(error)
+            if on_retry is not None:
+                on_retry(number, delay, error)
+            await sleep(delay)
+            number += 1

@@ -1,10 +1,12 @@
 """The pipeline every platform shares: limit, stamp, sign, send, decode, retry.
 
 One attempt waits for the client's concurrency cap and rate limiter, takes
-what must be unique about it (a ``ts`` second, a nonce), has the platform's
-auth scheme sign it, sends it and has the platform's decoder turn the answer
-into a payload or an exception of the shared hierarchy. The first attempt runs
-without any retry machinery; only a failure builds the tenacity loop.
+what must be unique about it (a ``ts`` second, a nonce: :mod:`.stamping`), has the
+platform's auth scheme sign it, sends it and has the platform's decoder turn the
+answer into a payload or an exception of the shared hierarchy. One retry loop
+(:func:`~.retry.retried`) owns every attempt; only a failure builds its tenacity
+strategies. Everything the session does is an event (:mod:`.telemetry`): its
+counters and its log lines (:mod:`.session_log`) are listeners like yours.
 
 Identical GETs are coalesced: callers asking for what is already in flight, or
 was answered within the auth scheme's resolution (one second for Mettl's
@@ -16,12 +18,10 @@ from __future__ import annotations
 
 import asyncio
 import io
-import logging
 import math
 import ssl as ssl_module
 import time
 from collections.abc import Callable, Mapping
-from datetime import datetime
 from types import TracebackType
 from typing import Any
 
@@ -30,12 +30,11 @@ import attrs
 from yarl import URL
 
 from .._version import __version__
-from .auth import AuthScheme, Signed, Stamp
+from .auth import AuthScheme, Signed
 from .coalescing import Coalescer, coalescing_key
 from .errors import (
     ApiError,
     ConfigurationError,
-    MettlError,
     RateLimitedError,
     TimestampError,
     TransportError,
@@ -46,20 +45,12 @@ from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
 from .responses import Response
-from .retry import build_retrying, is_retryable
-from .telemetry import (
-    ClockCorrected,
-    RequestDone,
-    RetryScheduled,
-    SessionEvents,
-    SessionStats,
-    Throttled,
-    WaitingForSecond,
-)
+from .retry import retried
+from .session_log import log_event
+from .stamping import Stamper
+from .telemetry import RequestDone, RetryScheduled, SessionEvents, SessionStats, Shared, Throttled
 from .transport import ConnectionDied, no_resend, normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL
-
-log = logging.getLogger("mettl_async.session")
 
 Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 #: Bodies larger than this are streamed (aiohttp warns that writing them at once blocks the loop).
@@ -82,13 +73,15 @@ class Session:
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
         self.concurrency = options.concurrency
-        self.clock = options.clock
-        #: Seconds to add to ``clock()`` to get the server's time; set after a clock rejection.
-        self.clock_offset = 0.0
-        self.stats = SessionStats()
-        #: Listeners of what the session does (``mettl_async.core.telemetry``).
+        #: What the session does, as it happens (``mettl_async.core.telemetry``): its counters and
+        #: its log lines listen first, then yours.
         self.events = SessionEvents()
-        self.uniqueness = options.uniqueness or LOCAL
+        self.stats = SessionStats()
+        self.events.subscribe(self.stats.record)
+        self.events.subscribe(log_event)
+        self.stamper = Stamper(
+            auth, self.base_url, options.clock, options.uniqueness or LOCAL, self.events.emit
+        )
         self.redactor = Redactor(auth.secrets())
         #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
         #: made on first use in a loop, made again when the client is used from another one.
@@ -96,7 +89,7 @@ class Session:
         self._owns_http = options.http is None
         #: Seconds a request takes, smoothed (for the prefetch window).
         self.latency: float | None = None
-        self._coalescer = Coalescer(auth.resolution, self.now)
+        self._coalescer = Coalescer(auth.resolution, self.stamper.now)
 
     def __repr__(self) -> str:
         return f"Session(base_url={self.base_url!r}, auth={self.auth!r})"
@@ -147,35 +140,14 @@ class Session:
 
     # -- time --------------------------------------------------------------------------------
 
+    @property
+    def clock_offset(self) -> float:
+        """Seconds to add to the local clock to get the server's time (after a clock rejection)."""
+        return self.stamper.offset
+
     def now(self) -> float:
         """The server's time as best known: the local clock plus the correction."""
-        return self.clock() + self.clock_offset
-
-    def correct_clock(self, server_time: datetime) -> float:
-        self.clock_offset = server_time.timestamp() - self.clock()
-        self.stats.clock_corrections += 1
-        if self.events.listeners:
-            self.events.emit(ClockCorrected(self.clock_offset))
-        return self.clock_offset
-
-    async def stamp(self, request: Request) -> Stamp:
-        """What makes this attempt unique. An identical request already signed in this second
-        waits for the next one: a ``ts`` is never issued ahead of the clock."""
-        key = self.auth.unique_key(request, self.base_url)
-        now = self.now()
-        second = None
-        if key is not None:
-            second = int(now)
-            while not await self.uniqueness.claim(key, second):
-                delay = max(0.0, second + 1 - self.now()) + 0.001
-                if self.events.listeners:
-                    url = self.base_url + request.path
-                    self.events.emit(WaitingForSecond(request.method, url, delay, time.time() + delay))
-                await asyncio.sleep(delay)
-                now = self.now()
-                second = max(second + 1, int(now))
-        nonce = await self.uniqueness.nonce() if self.auth.uses_nonce else None
-        return Stamp(time=now, second=second, nonce=nonce)
+        return self.stamper.now()
 
     # -- requests ----------------------------------------------------------------------------
 
@@ -191,64 +163,27 @@ class Session:
         inflight = self._loops.here().inflight
         response, shared = await self._coalescer.share(inflight, key, lambda: self._call(request, options))
         if shared:
-            self.stats.coalesced += 1
+            self.events.emit(Shared(request.method, self.base_url + request.path))
         return response
 
     async def _call(self, request: Request, options: ClientOptions | None) -> Response:
         options = options or self.options
-        started = time.monotonic()
-        try:
-            return await self._attempt_with_clock(request, options, 1)
-        except MettlError as failure:
-            if not self._may_retry(failure, request):
-                raise
-            first: MettlError | None = failure
-        retrying = build_retrying(
+
+        async def attempt(number: int) -> Response:
+            response = await self._attempt_with_clock(request, options, number)
+            return response if number == 1 else attrs.evolve(response, attempts=number)
+
+        def on_retry(number: int, delay: float, error: BaseException) -> None:
+            url = self.base_url + request.path
+            self.events.emit(RetryScheduled(request.method, url, number, delay, time.time() + delay, error))
+
+        return await retried(
+            attempt,
             options.retry,
             safe_to_repeat=request.safe_to_repeat,
             http_resends=not self._owns_http,
-            started=started,
-            before_sleep=self._log_retry(request),
+            on_retry=on_retry,
         )
-        async for attempt in retrying:
-            with attempt:
-                if first is not None:  # the loop's first attempt is the one already made
-                    replayed, first = first, None
-                    raise replayed
-                number = attempt.retry_state.attempt_number
-                response = await self._attempt_with_clock(request, options, number)
-                return attrs.evolve(response, attempts=number)
-        raise AssertionError("unreachable: tenacity re-raises the last error")  # pragma: no cover
-
-    def _may_retry(self, error: BaseException, request: Request) -> bool:
-        return is_retryable(error, safe_to_repeat=request.safe_to_repeat, http_resends=not self._owns_http)
-
-    def _log_retry(self, request: Request) -> Callable[[Any], None]:
-        def before_sleep(state: Any) -> None:
-            self.stats.retries += 1
-            error = state.outcome.exception() if state.outcome else None
-            if self.events.listeners and error is not None:
-                delay = state.upcoming_sleep or 0.0
-                self.events.emit(
-                    RetryScheduled(
-                        request.method,
-                        self.base_url + request.path,
-                        state.attempt_number,
-                        delay,
-                        time.time() + delay,
-                        error,
-                    )
-                )
-            log.warning(
-                "retrying %s %s in %.2fs after attempt %d failed: %s",
-                request.method,
-                self.base_url + request.path,
-                state.upcoming_sleep,
-                state.attempt_number,
-                error,
-            )
-
-        return before_sleep
 
     async def _attempt_with_clock(self, request: Request, options: ClientOptions, number: int) -> Response:
         """One attempt; after a clock rejection with the server's time, one more, re-signed."""
@@ -257,89 +192,65 @@ class Session:
         except TimestampError as error:
             if error.server_time is None:
                 raise
-            offset = self.correct_clock(error.server_time)
-            log.warning(
-                "%s %s: the server refused the request's time; clock offset set to %+.0fs from its "
-                "Date header, re-signing once",
-                request.method,
-                self.base_url + request.path,
-                offset,
-            )
+            self.stamper.correct(error.server_time, request)
             return await self._attempt(request, options, number)
 
     async def _attempt(self, request: Request, options: ClientOptions, number: int) -> Response:
         async with self._loops.here().semaphore:
             await self.limiter.acquire()
-            signed = self.auth.sign(request, self.base_url, await self.stamp(request))
+            signed = self.auth.sign(request, self.base_url, await self.stamper.stamp(request))
             wire = signed.wire
-            self.stats.requests += 1
             started = time.perf_counter()
             try:
                 status, headers, body = await self._send(wire, options)
             except (aiohttp.ClientError, TimeoutError, ssl_module.SSLError) as exc:
                 error = self._transport_error(exc, signed)
-                elapsed = time.perf_counter() - started
-                self.stats.request_seconds += elapsed
-                if log.isEnabledFor(logging.DEBUG):
-                    log.debug(
-                        "%s %s failed: %s (attempt %d)", wire.method, self._shown(signed), error, number
-                    )
-                if self.events.listeners:
-                    self._done(request, wire, number, None, elapsed, b"", error)
+                self._done(request, signed, number, None, time.perf_counter() - started, b"", error)
                 raise error from None
+            except asyncio.CancelledError:  # sent, and abandoned (a page fetched past the end)
+                self._done(request, signed, number, None, time.perf_counter() - started, b"", None)
+                raise
         elapsed = time.perf_counter() - started
-        self.stats.request_seconds += elapsed
         self.latency = elapsed if self.latency is None else 0.8 * self.latency + 0.2 * elapsed
-        self.stats.bytes_received += len(body)
         try:
             payload = self.decode(status, headers, body, request.expect)
         except ApiError as error:
             error.scrub(self.redactor.with_secrets(signed.secrets))
             if isinstance(error, RateLimitedError):
-                self.stats.rate_limited += 1
                 self.limiter.throttled(error.retry_after)
-                if self.events.listeners:
-                    self._throttled(request, error.retry_after)
-            if self.events.listeners:
-                self._done(request, wire, number, status, elapsed, body, error)
-            if log.isEnabledFor(logging.DEBUG):
-                log.debug(
-                    "%s %s -> %d %s in %.1f ms (attempt %d)",
-                    wire.method,
-                    self._shown(signed),
-                    status,
-                    error.code or "error",
-                    (time.perf_counter() - started) * 1000,
-                    number,
-                )
+                self._throttled(request, error.retry_after)
+            self._done(request, signed, number, status, elapsed, body, error)
             raise
         self.limiter.succeeded()
-        if self.events.listeners:
-            self._done(request, wire, number, status, elapsed, body, None)
-        if log.isEnabledFor(logging.DEBUG):
-            log.debug(
-                "%s %s -> %d in %.1f ms (attempt %d)",
-                wire.method,
-                self._shown(signed),
-                status,
-                (time.perf_counter() - started) * 1000,
-                number,
-            )
+        self._done(request, signed, number, status, elapsed, body, None)
         return Response(status, headers, payload, number, len(body))
 
     def _done(
         self,
         request: Request,
-        wire: WireRequest,
+        signed: Signed,
         number: int,
         status: int | None,
         elapsed: float,
         body: bytes,
         error: Exception | None,
     ) -> None:
+        wire = signed.wire
         sent = len(wire.body) if wire.body is not None else 0
         url = self.base_url + request.path
-        self.events.emit(RequestDone(request.method, url, number, status, elapsed, sent, len(body), error))
+        self.events.emit(
+            RequestDone(
+                request.method,
+                url,
+                number,
+                status,
+                elapsed,
+                sent,
+                len(body),
+                error,
+                lambda: f"{wire.method} {self._shown(signed)}",
+            )
+        )
 
     def _throttled(self, request: Request, retry_after: float | None) -> None:
         """Tell how long the limiter now holds every caller (its pause, which an earlier 429 may
@@ -357,8 +268,6 @@ class Session:
 
     async def _send(self, wire: WireRequest, options: ClientOptions) -> tuple[int, Mapping[str, str], bytes]:
         http = self._loops.here().client()
-        if wire.body is not None:
-            self.stats.bytes_sent += len(wire.body)
         headers = {**options.headers, **wire.headers} if options.headers else wire.headers
         bounds = options.timeout
         body: bytes | io.BytesIO | None = wire.body

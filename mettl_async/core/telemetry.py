@@ -15,8 +15,9 @@ code can turn them into log lines or metrics::
 
 Listeners are plain functions called on the event loop, in the request's own
 coroutine: they must return quickly and never block. An exception a listener
-raises is logged (``mettl_async.core.telemetry``) and does not reach the request.
-With nobody listening, no event object is even built.
+raises is logged (``mettl_async.telemetry``) and does not reach the request.
+The session's own counters (:class:`SessionStats`) and log lines
+(:mod:`~mettl_async.core.session_log`) are listeners of the same stream.
 """
 
 from __future__ import annotations
@@ -64,10 +65,27 @@ class SessionStats:
         """Seconds an attempt took on average; ``None`` before the first."""
         return self.request_seconds / self.requests if self.requests else None
 
+    def record(self, event: SessionEvent) -> None:
+        """Count ``event`` (the session subscribes its counters to its events)."""
+        if isinstance(event, RequestDone):
+            self.requests += 1
+            self.request_seconds += event.elapsed
+            self.bytes_sent += event.bytes_sent
+            self.bytes_received += event.bytes_received
+        elif isinstance(event, RetryScheduled):
+            self.retries += 1
+        elif isinstance(event, Throttled):
+            self.rate_limited += 1
+        elif isinstance(event, ClockCorrected):
+            self.clock_corrections += 1
+        elif isinstance(event, Shared):
+            self.coalesced += 1
+
 
 @attrs.frozen
 class RequestDone:
-    """One attempt ended: answered (``status``) or failed on the way (``status`` is ``None``).
+    """One attempt ended: answered (``status``) or failed on the way (``status`` is ``None``);
+    ``status`` and ``error`` both ``None``: it was abandoned (cancelled) before its answer.
 
     ``url`` has no query string, so no credential. ``error`` is the exception the
     attempt raised, if any (an API error for an error answer).
@@ -82,6 +100,9 @@ class RequestDone:
     bytes_sent: int
     bytes_received: int
     error: Exception | None = None
+    #: The request line for a log (``METHOD URL`` with its query, every credential masked),
+    #: made only when asked for.
+    shown: Callable[[], str] = attrs.field(default=lambda: "", eq=False, repr=False)
 
 
 @attrs.frozen
@@ -127,12 +148,24 @@ class WaitingForSecond:
 
 @attrs.frozen
 class ClockCorrected:
-    """The server refused the request's time; its clock is ``offset`` seconds from the local one."""
+    """The server refused the request's time; its clock is ``offset`` seconds from the local one
+    (learnt from the answer to ``method`` ``url``, which is signed again)."""
 
     offset: float
+    method: str = ""
+    url: str = ""
 
 
-SessionEvent = RequestDone | RetryScheduled | Throttled | WaitingForSecond | ClockCorrected
+@attrs.frozen
+class Shared:
+    """A call got the answer of an identical GET in flight or answered within the second, and
+    sent nothing (``stats.coalesced``)."""
+
+    method: str
+    url: str
+
+
+SessionEvent = RequestDone | RetryScheduled | Throttled | WaitingForSecond | ClockCorrected | Shared
 Listener = Callable[[SessionEvent], None]
 
 
@@ -167,7 +200,7 @@ class SessionEvents:
             self.listeners = tuple(listeners)
 
     def emit(self, event: SessionEvent) -> None:
-        """Tell every listener. The session calls this only when :attr:`listeners` is not empty."""
+        """Tell every listener, in the order they subscribed."""
         for listener in self.listeners:
             try:
                 listener(event)

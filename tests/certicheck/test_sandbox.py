@@ -153,7 +153,7 @@ async def test_the_client_signs_as_the_server_expects(server: SandboxServer) -> 
     async with server.client() as client:
         session = client.session
         request = Request("GET", "/tests", {"limit": "5"})
-        signed = session.auth.sign(request, session.base_url, await session.stamp(request))
+        signed = session.auth.sign(request, session.base_url, await session.stamper.stamp(request))
     url, _, query = signed.wire.url.partition("?")
     params = dict(parse_qsl(query))
     assert next(iter(params)) == "ak"  # "the first parameter … is the value of 'ak'"

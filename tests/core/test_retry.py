@@ -1,4 +1,4 @@
-"""Retry policy: what is retried, how long to wait, and the tenacity loop built from it."""
+"""Retry policy: what is retried, how long to wait, and the one loop that owns every attempt."""
 
 from __future__ import annotations
 
@@ -24,7 +24,7 @@ from mettl_async.core.errors import (
     TransportError,
     ValidationError,
 )
-from mettl_async.core.retry import RetryPolicy, build_retrying, is_retryable, is_throttling, wait_after
+from mettl_async.core.retry import RetryPolicy, is_retryable, is_throttling, retried, wait_after
 from mettl_async.mettlfamily.codes import error_for_code
 
 INSTANT = RetryPolicy(attempts=4, backoff_initial=0, jitter=0)
@@ -148,7 +148,7 @@ def test_policy_refuses_negative_values(kwargs: dict[str, float]) -> None:
         RetryPolicy(**kwargs)  # type: ignore[arg-type]
 
 
-# -- build_retrying -----------------------------------------------------------------------
+# -- retried: the loop -----------------------------------------------------------------------
 
 
 class Flaky:
@@ -158,8 +158,9 @@ class Flaky:
         self.errors = list(errors)
         self.calls = 0
 
-    async def __call__(self) -> str:
+    async def attempt(self, number: int) -> str:
         self.calls += 1
+        assert number == self.calls  # the loop numbers every attempt, the first included
         if self.errors:
             raise self.errors.pop(0)
         return "ok"
@@ -169,14 +170,14 @@ async def test_retries_until_attempts_run_out_and_reraises_the_last_error() -> N
     errors = [ServerError(f"502 #{n}", retryable=True) for n in range(4)]
     call = Flaky(*errors)
     with pytest.raises(ServerError) as caught:
-        await build_retrying(INSTANT, safe_to_repeat=True)(call)
+        await retried(call.attempt, INSTANT, safe_to_repeat=True)
     assert call.calls == 4
     assert caught.value is errors[-1]
 
 
 async def test_success_after_failures_returns_the_value() -> None:
     call = Flaky(ConnectError("refused"), RateLimitedError("slow", retry_after=0.0))
-    assert await build_retrying(INSTANT, safe_to_repeat=False)(call) == "ok"
+    assert await retried(call.attempt, INSTANT, safe_to_repeat=False) == "ok"
     assert call.calls == 3
 
 
@@ -184,21 +185,21 @@ async def test_unsafe_request_is_not_repeated_after_a_lost_connection() -> None:
     error = ConnectionLostError("dropped after sending")
     call = Flaky(error, error)
     with pytest.raises(ConnectionLostError):
-        await build_retrying(INSTANT, safe_to_repeat=False)(call)
+        await retried(call.attempt, INSTANT, safe_to_repeat=False)
     assert call.calls == 1
 
 
 async def test_validation_error_is_raised_at_once() -> None:
     call = Flaky(ValidationError("bad", code="E016"))
     with pytest.raises(ValidationError):
-        await build_retrying(INSTANT, safe_to_repeat=True)(call)
+        await retried(call.attempt, INSTANT, safe_to_repeat=True)
     assert call.calls == 1
 
 
 async def test_never_policy_makes_one_attempt() -> None:
     call = Flaky(ConnectError("refused"))
     with pytest.raises(ConnectError):
-        await build_retrying(RetryPolicy.never(), safe_to_repeat=True)(call)
+        await retried(call.attempt, RetryPolicy.never(), safe_to_repeat=True)
     assert call.calls == 1
 
 
@@ -207,7 +208,7 @@ async def test_no_retry_whose_wait_would_overshoot_the_budget() -> None:
     policy = RetryPolicy(attempts=5, max_elapsed=10.0, backoff_initial=0, jitter=0)
     started = time.monotonic()
     with pytest.raises(RateLimitedError):
-        await build_retrying(policy, safe_to_repeat=True)(call)
+        await retried(call.attempt, policy, safe_to_repeat=True)
     assert call.calls == 1
     assert time.monotonic() - started < 5.0
 
@@ -217,24 +218,23 @@ async def test_throttling_runs_out_of_time_not_of_attempts() -> None:
     throttled = [RateLimitedError("slow", retry_after=0.01) for _ in range(12)]
     call = Flaky(*throttled)
     policy = RetryPolicy(attempts=3, max_elapsed=5.0, backoff_initial=0, jitter=0)
-    assert await build_retrying(policy, safe_to_repeat=True)(call) == "ok"
+    assert await retried(call.attempt, policy, safe_to_repeat=True) == "ok"
     assert call.calls == 13
 
 
 async def test_a_tls_failure_is_not_retried() -> None:
     call = Flaky(TLSVerificationError("self-signed certificate"))
     with pytest.raises(TLSVerificationError):
-        await build_retrying(INSTANT, safe_to_repeat=True)(call)
+        await retried(call.attempt, INSTANT, safe_to_repeat=True)
     assert call.calls == 1
 
 
 async def test_before_sleep_sees_each_retry() -> None:
     seen: list[tuple[int, str]] = []
 
-    def before_sleep(state: tenacity.RetryCallState) -> None:
-        assert state.outcome is not None
-        seen.append((state.attempt_number, str(state.outcome.exception())))
+    def on_retry(number: int, delay: float, error: BaseException) -> None:
+        seen.append((number, str(error)))
 
     call = Flaky(ConnectError("a"), ConnectError("b"))
-    await build_retrying(INSTANT, safe_to_repeat=True, before_sleep=before_sleep)(call)
+    await retried(call.attempt, INSTANT, safe_to_repeat=True, on_retry=on_retry)
     assert seen == [(1, "a"), (2, "b")]
