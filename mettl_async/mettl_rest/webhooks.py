@@ -31,6 +31,8 @@ From any framework, with the plain callable::
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -54,18 +56,25 @@ def _key(name: str, **more: Any) -> dict[str, Any]:
     return {"key": name, **more}
 
 
+#: Decimal text in ASCII digits, as JSON writes numbers (``float()`` alone would also take
+#: ``"nan"``, ``"inf"``, ``"1_000"`` and digits of other scripts).
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def parse_number(value: Any) -> float:
-    """A number, or a numeric string (``"12.5"``)."""
-    if isinstance(value, bool):
+    """A finite number, or decimal text of one (``"12.5"``): a value a double cannot hold
+    (``"nan"``, ``"inf"``, ``"1e400"``, a 400-digit integer) is refused, not landed as ``inf``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+        raise ValueError(f"not a number: {value[:40]!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a double's range
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {str(value)[:40]!r}")
+    return number
 
 
 def parse_scores(value: Any) -> Any:

@@ -228,6 +228,15 @@ def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> No
         assert [row[1] for row in table[1:]] == ["Complete", "Review"]
 
 
+@pytest.mark.parametrize("field", ["Overall_Score", "Grammar_Score", "Overall_Level", "Reading_Level"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1e400", 10**400, "\u0664"])
+def test_a_number_that_is_not_finite_is_400_naming_the_field(field: str, value: Any) -> None:
+    with pytest.raises(WebhookRejected) as caught:
+        parse(form(GRADED | {field: value}), FORM)
+    assert caught.value.status == 400
+    assert caught.value.reason.startswith(f"{field}: must be ")
+
+
 def parse_or_status(body: bytes) -> Delivery | int:
     """The delivery, or the HTTP status it was refused with; any other exception fails the test."""
     try:
