@@ -8,6 +8,7 @@ import click
 
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
+from ..webhooks.receiver import MAX_BODY
 from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
@@ -43,17 +44,32 @@ def webhooks() -> None:
 @click.option(
     "--no-token", is_flag=True, help="Accept deliveries without a token (only behind your own gateway)."
 )
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=MAX_BODY,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger deliveries are refused (413) without being read whole.",
+)
 @debug_option
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, out: str, fmt: str | None, token: str | None, no_token: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    out: str,
+    fmt: str | None,
+    token: str | None,
+    no_token: bool,
+    max_body: int,
 ) -> None:
     """Serve /mettl and /itep; land every event in --out, upserted on its natural key.
 
     \b
     Register https://your-host/mettl?token=T as a schedule's notification URL,
     and https://your-host/itep?token=T with iTEP. A wrong or missing token is
-    answered 401 and nothing is written.
+    answered 401 and nothing is written, its body unread.
     """
     from aiohttp import web
 
@@ -83,7 +99,9 @@ def serve(
         if not served:
             raise UsageError("no platform declares a webhook source")
         runner = web.AppRunner(
-            application(served, landing, token=token), access_log=None, handle_signals=False
+            application(served, landing, token=token, max_body=max_body),
+            access_log=None,
+            handle_signals=False,
         )
         await runner.setup()
         try:

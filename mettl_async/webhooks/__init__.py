@@ -20,9 +20,11 @@ from .receiver import (
     RecentKeys,
     WebhookRejected,
     WebhookSource,
+    admit,
     receive,
     request_token,
     token_matches,
+    too_large,
 )
 
 #: Modules that declare a ``SOURCE`` (a :class:`WebhookSource`), served by ``mettl-async webhooks serve``.
@@ -42,8 +44,10 @@ __all__ = [
     "RecentKeys",
     "WebhookRejected",
     "WebhookSource",
+    "admit",
     "receive",
     "request_token",
     "sources",
     "token_matches",
+    "too_large",
 ]

@@ -12,37 +12,84 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from aiohttp import web
+from aiohttp import StreamReader, web
 
 from ..harvest.checkpoint import HarvestError
 from ..harvest.kinds import HarvestKind
 from ..harvest.outputs import is_database_url, is_stream, shown
 from ..harvest.sinks import Sink, lock_output, open_sink
 from ..harvest.stream import OutputClosedError
-from .receiver import Callback, Delivery, RecentKeys, WebhookSource, receive, request_token
+from .receiver import (
+    MAX_BODY,
+    Callback,
+    Delivery,
+    RecentKeys,
+    WebhookRejected,
+    WebhookSource,
+    admit,
+    receive,
+    request_token,
+    too_large,
+)
+
+
+async def read_body(content: StreamReader, max_body: int) -> bytes:
+    """The body as it streams in, refused (:class:`WebhookRejected`, 413) as soon as it passes
+    ``max_body`` bytes: never read whole when too large."""
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in content.iter_any():
+        size += len(chunk)
+        refused = too_large(size, max_body)
+        if refused is not None:
+            raise refused
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def refusal(status: int, text: str) -> web.Response:
+    """An answer given before the body was read: the connection is not kept for another request."""
+    response = web.Response(status=status, text=text)
+    response.force_close()
+    return response
 
 
 def aiohttp_handler(
-    source: WebhookSource, callback: Callback, *, token: str | None, recent: RecentKeys | None = None
+    source: WebhookSource,
+    callback: Callback,
+    *,
+    token: str | None,
+    recent: RecentKeys | None = None,
+    max_body: int = MAX_BODY,
 ) -> Any:
     """An aiohttp handler for ``source``: mount it at any path of your own application.
 
-    ``token=None`` accepts deliveries without a shared secret (say so explicitly).
+    ``token=None`` accepts deliveries without a shared secret (say so explicitly). The token
+    and the declared length are checked before the body is read, and the body is read up to
+    ``max_body`` bytes at most (413 beyond).
     """
     seen = recent if recent is not None else RecentKeys()
 
     async def handle(request: web.Request) -> web.Response:
         if request.method != "POST":
             return web.Response(status=405, text="POST only", headers={"Allow": "POST"})
-        body = await request.read()
+        given = request_token(request.query)
+        refused = admit(given, token, request.content_length, max_body)
+        if refused is not None:
+            return refusal(*refused)
+        try:
+            body = await read_body(request.content, max_body)
+        except WebhookRejected as rejected:
+            return refusal(rejected.status, rejected.reason)
         status, text = await receive(
             source,
             body,
             request.content_type,
             callback,
-            token=request_token(request.query),
+            token=given,
             expected_token=token,
             recent=seen,
+            max_body=max_body,
         )
         return web.Response(status=status, text=text)
 
@@ -115,13 +162,12 @@ class Landing:
 
 
 def application(
-    sources: Sequence[WebhookSource], callback: Callback, *, token: str | None
+    sources: Sequence[WebhookSource], callback: Callback, *, token: str | None, max_body: int = MAX_BODY
 ) -> web.Application:
     """An app serving every source at ``/{name}``, with one shared record of recent deliveries."""
-    app = web.Application(client_max_size=2 * 1024 * 1024)
+    app = web.Application()
     recent = RecentKeys()
     for source in sources:
-        app.router.add_route(
-            "*", f"/{source.name}", aiohttp_handler(source, callback, token=token, recent=recent)
-        )
+        handler = aiohttp_handler(source, callback, token=token, recent=recent, max_body=max_body)
+        app.router.add_route("*", f"/{source.name}", handler)
     return app
