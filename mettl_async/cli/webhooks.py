@@ -12,6 +12,9 @@ from ..webhooks.receiver import MAX_BODY
 from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
+#: How much aiohttp reads ahead of a handler, per connection (it pauses at twice this): deliveries
+#: are small, and many senders that stall then hold little (aiohttp's default is 64 KiB).
+READ_BUFFER = 16 * 1024
 
 
 @click.group()
@@ -102,6 +105,7 @@ def serve(
             application(served, landing, token=token, max_body=max_body),
             access_log=None,
             handle_signals=False,
+            read_bufsize=READ_BUFFER,
         )
         await runner.setup()
         try:

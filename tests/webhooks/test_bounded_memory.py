@@ -22,8 +22,9 @@ DECLARED = 1_900_000  # under the 2 MiB the server used to allow
 #: What the server may grow by: what 200 open connections cost (about 5 MiB measured), far from
 #: the 100 MB sent (the server used to keep every body it was sent, and wait for the rest).
 BOUND = 16 * 1024 * 1024
-#: With the right token each connection may hold up to the maximum and aiohttp's read buffer
-#: (2 x 64 KiB) before it is refused (about 8 MiB measured).
+#: With the right token each connection may hold up to the maximum, and what aiohttp read ahead
+#: (at most twice its default 64 KiB buffer; the server asks for less), before it is refused
+#: (5 to 23 MiB measured on a loaded machine).
 MAXIMUM = 16384
 BOUND_AUTHENTICATED = CONNECTIONS * (MAXIMUM + 2 * 65536) + BOUND // 2
 
