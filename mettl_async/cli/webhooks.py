@@ -9,7 +9,7 @@ import click
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
 from ..webhooks.receiver import MAX_BODY
-from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
+from .common import EXIT_BROKEN_PIPE, UsageError, configure_logging, debug_option, is_debug, run
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
 #: How much aiohttp reads ahead of a handler, per connection (it pauses at twice this): deliveries
@@ -77,7 +77,8 @@ def serve(
     from aiohttp import web
 
     from ..webhooks import sources
-    from ..webhooks.server import Landing, application
+    from ..webhooks.landing import Landing
+    from ..webhooks.server import application
 
     if token and no_token:
         raise click.BadParameter("give --token or --no-token, not both", param_hint="--no-token")
@@ -86,6 +87,9 @@ def serve(
             f"a token is required: --token T or ${ENV_TOKEN} "
             "(or --no-token, explicitly, to accept any delivery)"
         )
+
+    if not is_debug(ctx):  # a failed landing (a database down, a full disk) is said as it happens
+        configure_logging(False, warnings=True)
 
     async def go() -> int:
         output_closed = asyncio.Event()

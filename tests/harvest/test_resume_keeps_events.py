@@ -19,7 +19,7 @@ from mettl_async.itep.harvest import RESULTS
 from mettl_async.itep.webhooks import SOURCE
 from mettl_async.testing import SandboxThread
 from mettl_async.webhooks import receive
-from mettl_async.webhooks.server import Landing
+from mettl_async.webhooks.landing import Landing
 from tests.harvest.test_crash_resume import APPLICANTS, content, harvest, sandbox
 from tests.itep.test_itep_webhooks import FORM, GRADED, form
 

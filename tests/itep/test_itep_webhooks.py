@@ -19,7 +19,7 @@ from mettl_async.itep.harvest import RESULT_COLUMNS, RESULTS, rows_of_result
 from mettl_async.itep.results import SectionResult, Stage, parse_result, stage_of
 from mettl_async.itep.webhooks import SOURCE, parse
 from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive, sources
-from mettl_async.webhooks.server import Landing
+from mettl_async.webhooks.landing import Landing
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -213,17 +213,16 @@ async def test_receive_is_idempotent_on_test_id_and_status_and_checks_the_token(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "sqlite"])
-def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> None:
+async def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> None:
     landing = Landing(tmp_path / f"results.{fmt}", fmt)
     try:
         for data in (GRADED, GRADED, GRADED | {"Status": "Review"}):
-            landing(parse(form(data), FORM))
+            await landing(parse(form(data), FORM))
     finally:
         landing.close()
     assert landing.landed == 2
     if fmt == "csv":
-        with open(tmp_path / "results-itep-results.csv", newline="") as f:
-            table = list(csv.reader(f))
+        table = list(csv.reader((tmp_path / "results-itep-results.csv").read_text().splitlines()))
         assert table[0] == list(RESULT_COLUMNS)
         assert [row[1] for row in table[1:]] == ["Complete", "Review"]
 

@@ -30,7 +30,8 @@ from mettl_async.mettl_rest.webhooks import SOURCE, TestFinished, TestGraded, Te
 from mettl_async.testing import SandboxServer
 from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 from mettl_async.webhooks import Delivery, WebhookRejected, sources
-from mettl_async.webhooks.server import Landing, aiohttp_handler, application
+from mettl_async.webhooks.landing import Landing
+from mettl_async.webhooks.server import aiohttp_handler, application
 
 TOKEN = "s3cret-token"
 FINISHED = {

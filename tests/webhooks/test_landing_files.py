@@ -21,7 +21,8 @@ import pytest
 from aiohttp import web
 
 from mettl_async.itep.webhooks import SOURCE
-from mettl_async.webhooks.server import Landing, application
+from mettl_async.webhooks.landing import Landing
+from mettl_async.webhooks.server import application
 from tests.itep.test_itep_webhooks import FORM, GRADED, form
 
 TOKEN = "T"
