@@ -45,7 +45,7 @@ def _error(path: Path, error: OSError) -> HarvestError:
 
 
 class AppendFile:
-    """An output file open for durable appends; :attr:`size` is how much of it is durable."""
+    """An output file open for durable appends; ``size`` is how much of it is durable."""
 
     def __init__(self, path: Path, fd: int, size: int) -> None:
         self.path = path

@@ -15,7 +15,7 @@ Mettl in ``notification_url``, is never put in the record.
 From any framework, with the plain callable::
 
     from mettl_async.mettl_rest.webhooks import SOURCE
-    from mettl_async.webhooks import RecentKeys, receive
+    from mettl_async.webhooks import RecentKeys, receive, request_token
 
     recent = RecentKeys()
 
@@ -24,9 +24,13 @@ From any framework, with the plain callable::
 
     status, text = await receive(
         SOURCE, body, content_type, on_result,
-        token=query.get("token"), expected_token=MY_TOKEN, recent=recent,
+        token=request_token(query), expected_token=MY_TOKEN, recent=recent,
     )
-    # answer Mettl with `status` (401 wrong token, 400 malformed, 500 callback failed)
+    # answer Mettl with `status` (401 wrong token, 400 malformed, 413 too large, 500 callback failed)
+
+Check the token before reading the body where your framework allows
+(:func:`~mettl_async.webhooks.admit`), and read at most
+:data:`~mettl_async.webhooks.receiver.MAX_BODY` bytes of it.
 """
 
 from __future__ import annotations
