@@ -123,16 +123,21 @@ class _PrintableFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-def configure_logging(debug: bool) -> None:
+def configure_logging(debug: bool, *, warnings: bool = False) -> None:
+    """``debug``: every record to stderr. Else, with ``warnings`` (a server that runs for days and
+    answers no one on the terminal), warnings and errors, with their time and level."""
     logger = logging.getLogger("mettl_async")
     for old in [h for h in logger.handlers if isinstance(h, _DebugHandler)]:
         logger.removeHandler(old)
-    if not debug:
+    if not debug and not warnings:
         return
     handler = _DebugHandler(sys.stderr)
     handler.setFormatter(_PrintableFormatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logger.addHandler(handler)
-    logger.setLevel(logging.DEBUG)
+    if debug:
+        logger.setLevel(logging.DEBUG)
+    else:
+        handler.setLevel(logging.WARNING)
 
 
 def debug_option(command: Callable[..., object]) -> Callable[..., object]:

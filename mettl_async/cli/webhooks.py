@@ -8,9 +8,13 @@ import click
 
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
-from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
+from ..webhooks.receiver import MAX_BODY
+from .common import EXIT_BROKEN_PIPE, UsageError, configure_logging, debug_option, is_debug, run
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
+#: How much aiohttp reads ahead of a handler, per connection (it pauses at twice this): deliveries
+#: are small, and many senders that stall then hold little (aiohttp's default is 64 KiB).
+READ_BUFFER = 16 * 1024
 
 
 @click.group()
@@ -43,22 +47,38 @@ def webhooks() -> None:
 @click.option(
     "--no-token", is_flag=True, help="Accept deliveries without a token (only behind your own gateway)."
 )
+@click.option(
+    "--max-body",
+    type=click.IntRange(min=1),
+    default=MAX_BODY,
+    show_default=True,
+    metavar="BYTES",
+    help="Larger deliveries are refused (413) without being read whole.",
+)
 @debug_option
 @click.pass_context
 def serve(
-    ctx: click.Context, host: str, port: int, out: str, fmt: str | None, token: str | None, no_token: bool
+    ctx: click.Context,
+    host: str,
+    port: int,
+    out: str,
+    fmt: str | None,
+    token: str | None,
+    no_token: bool,
+    max_body: int,
 ) -> None:
     """Serve /mettl and /itep; land every event in --out, upserted on its natural key.
 
     \b
     Register https://your-host/mettl?token=T as a schedule's notification URL,
     and https://your-host/itep?token=T with iTEP. A wrong or missing token is
-    answered 401 and nothing is written.
+    answered 401 and nothing is written, its body unread.
     """
     from aiohttp import web
 
     from ..platforms import webhook_sources
-    from ..webhooks.server import Landing, application
+    from ..webhooks.landing import Landing
+    from ..webhooks.server import application
 
     if token and no_token:
         raise click.BadParameter("give --token or --no-token, not both", param_hint="--no-token")
@@ -67,6 +87,9 @@ def serve(
             f"a token is required: --token T or ${ENV_TOKEN} "
             "(or --no-token, explicitly, to accept any delivery)"
         )
+
+    if not is_debug(ctx):  # a failed landing (a database down, a full disk) is said as it happens
+        configure_logging(False, warnings=True)
 
     async def go() -> int:
         output_closed = asyncio.Event()
@@ -83,7 +106,10 @@ def serve(
         if not served:
             raise UsageError("no platform declares a webhook source")
         runner = web.AppRunner(
-            application(served, landing, token=token), access_log=None, handle_signals=False
+            application(served, landing, token=token, max_body=max_body),
+            access_log=None,
+            handle_signals=False,
+            read_bufsize=READ_BUFFER,
         )
         await runner.setup()
         try:

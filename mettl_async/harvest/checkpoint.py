@@ -28,6 +28,9 @@ class Checkpoint:
     records: int
     #: Bytes of output durably written (file formats).
     size: int | None = None
+    #: Complete units after ``size`` are webhook events a receiver landed (file formats): a resume
+    #: keeps them, where it would cut off a page written after the checkpoint.
+    events_follow: bool = False
 
     @property
     def complete(self) -> bool:
@@ -41,6 +44,7 @@ class Checkpoint:
                 "records": self.records,
                 "size": self.size,
                 "complete": self.complete,
+                **({"events_follow": True} if self.events_follow else {}),
             },
             option=orjson.OPT_INDENT_2,
         )
@@ -49,14 +53,17 @@ class Checkpoint:
     def from_json(cls, data: bytes) -> Checkpoint:
         raw = orjson.loads(data)
         following = raw.get("next")
-        records, size = raw["records"], raw.get("size")
+        records, size, events = raw["records"], raw.get("size"), raw.get("events_follow", False)
         if not isinstance(records, int) or records < 0 or not (size is None or isinstance(size, int)):
             raise ValueError("records and size must be non-negative integers")
+        if not isinstance(events, bool):
+            raise ValueError("events_follow must be true or false")
         return cls(
             fingerprint=raw["fingerprint"],
             next=PagePosition.from_dict(following) if following else None,
             records=records,
             size=size,
+            events_follow=events,
         )
 
 

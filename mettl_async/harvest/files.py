@@ -5,7 +5,14 @@ until its first page arrives, then removes the old checkpoint (durably) before
 it truncates the output; every page is fsynced before its checkpoint replaces
 the previous one; a resume checks the output against the checkpoint (present,
 at least as long as the checkpoint says, exactly that long when complete) and
-cuts off what came after it.
+cuts off what came after it, except webhook events a receiver landed there.
+
+Events land in whole units, durably (:mod:`.appending`): a write that fails
+leaves nothing behind, and a torn last unit is cut off before the first event
+is appended. Beside a harvest's checkpoint, the receiver first cuts off a page
+written after it (what a resume would cut off) and marks the checkpoint
+``events_follow``; a resume then keeps the events and moves its checkpoint past
+them before writing on.
 """
 
 from __future__ import annotations
@@ -17,10 +24,13 @@ import io
 import os
 from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
+
+import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.paging_styles import PagePosition
+from .appending import AppendFile, complete_units
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
 from .kinds import HarvestKind
 from .locking import OutputLock
@@ -36,6 +46,9 @@ class FileSink(Sink):
     (``<file>.lock``, see :mod:`.locking`) from opening to :meth:`close` unless ``lock`` is false
     (the caller holds the lock)."""
 
+    #: Whether a unit may hold newlines inside quotes (CSV), for reading units back.
+    quoted = False
+
     def __init__(
         self,
         path: Path,
@@ -49,7 +62,7 @@ class FileSink(Sink):
         super().__init__(kind, fingerprint)
         self.path = path
         self.checkpoint_path = path.with_name(path.name + ".checkpoint.json")
-        self._file: BinaryIO | None = None
+        self._output: AppendFile | None = None
         self._landed: set[bytes] | None = None
         _check_writable(path)
         self._lock = OutputLock.acquire(path) if lock else None
@@ -61,7 +74,7 @@ class FileSink(Sink):
                 self._check_output(checkpoint)
                 self.resumed, self.records = checkpoint, checkpoint.records
                 if not checkpoint.complete:
-                    self._file = self._reopen(checkpoint)
+                    self._output = self._reopen(checkpoint)
         except BaseException:
             self.close()
             raise
@@ -106,28 +119,41 @@ class FileSink(Sink):
                 f"{self.path} is shorter ({actual} bytes) than its checkpoint says ({size} bytes): it was "
                 "changed or cut after the harvest; run without --resume to start over"
             )
-        if checkpoint.complete and actual != size:
+        if checkpoint.complete and actual != size and not checkpoint.events_follow:
             raise HarvestError(
                 f"{self.path} ({actual} bytes) no longer matches its finished harvest ({size} bytes); "
                 "run without --resume to start over"
             )
 
-    def _reopen(self, checkpoint: Checkpoint) -> BinaryIO:
-        handle = open(self.path, "r+b")  # noqa: SIM115  # closed by close()
-        handle.truncate(checkpoint.size or 0)  # drop what was written after the last checkpoint
-        handle.seek(checkpoint.size or 0)
-        return handle
+    def _units_from(self, offset: int) -> Iterator[bytes]:
+        """The complete units of the output from ``offset`` (where a unit begins) on."""
+        with open(self.path, "rb") as f:
+            f.seek(offset)
+            yield from complete_units(f, quoted=self.quoted)
 
-    def _start_fresh(self) -> BinaryIO:
+    def _reopen(self, checkpoint: Checkpoint) -> AppendFile:
+        """The output cut back to its checkpoint, dropping what a killed run wrote after it; but
+        events landed after it stay (whole units), and the checkpoint is moved past them before
+        any page is written, so that the next resume keeps them too."""
+        output = AppendFile.open(self.path, truncate=False)
+        try:
+            size = checkpoint.size or 0
+            if checkpoint.events_follow:
+                size += sum(len(unit) for unit in self._units_from(size))
+            output.cut(size)
+            if checkpoint.events_follow:
+                moved = attrs.evolve(checkpoint, size=size, events_follow=False)
+                write_atomically(self.checkpoint_path, moved.to_json())
+        except BaseException:
+            output.close()
+            raise
+        return output
+
+    def _start_fresh(self) -> AppendFile:
         # The old checkpoint goes first: a crash before the truncation must not leave a
         # "complete" checkpoint beside an output that no longer holds what it says.
         remove_durably(self.checkpoint_path)
-        try:
-            handle = open(self.path, "wb")  # noqa: SIM115  # closed by close()
-        except OSError as error:
-            raise HarvestError(f"cannot write {self.path}: {error.strerror}") from None
-        handle.write(self.header())
-        return handle
+        return AppendFile.open(self.path, truncate=True)
 
     # -- writing ------------------------------------------------------------------------------
 
@@ -141,58 +167,83 @@ class FileSink(Sink):
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
         """``(record index, bytes)`` for each unit of output (a line, a row) of ``records``."""
 
-    @abc.abstractmethod
-    def existing_units(self) -> Iterator[bytes]:
-        """The units already in the file (for landing events without duplicates)."""
-
-    def _sync(self) -> None:
-        assert self._file is not None
-        self._file.flush()
-        os.fsync(self._file.fileno())
+    def canonical(self, unit: bytes) -> bytes:
+        """A unit read back from the file as :meth:`units` would write it (to recognize it)."""
+        return unit
 
     def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        if self._file is None:
+        data = self.encode(records)
+        if self._output is None:
             if self.resumed is not None:
                 raise HarvestError(f"{self.path} is not open for writing (the harvest was complete)")
-            self._file = self._start_fresh()
-        self._file.write(self.encode(records))
-        self._sync()
+            self._output = self._start_fresh()
+            data = self.header() + data
+        self._output.append(data)
         self.records += len(records)
-        checkpoint = Checkpoint(self.fingerprint, following, self.records, self._file.tell())
+        checkpoint = Checkpoint(self.fingerprint, following, self.records, self._output.size)
         write_atomically(self.checkpoint_path, checkpoint.to_json())
 
     def land(self, records: list[Any]) -> int:
+        """Append the units not already in the file; a digest is kept only once its unit is durable,
+        so that after a failed write the redelivery writes it again."""
         if self._landed is None:
-            self._file, self._landed = self._open_for_events()
-        assert self._file is not None
-        fresh: set[int] = set()
-        chunks: list[bytes] = []
+            self._output, self._landed = self._open_for_events()
+        assert self._output is not None
+        fresh: dict[bytes, bytes] = {}
+        records_fresh: set[int] = set()
         for index, unit in self.units(records):
             digest = _digest(unit)
-            if digest not in self._landed:
-                self._landed.add(digest)
-                fresh.add(index)
-                chunks.append(unit)
-        if chunks:
-            self._file.write(b"".join(chunks))
-            self._sync()
-        return len(fresh)
+            if digest not in self._landed and digest not in fresh:
+                fresh[digest] = unit
+                records_fresh.add(index)
+        if fresh:
+            self._output.append(b"".join(fresh.values()))
+            self._landed.update(fresh)
+        return len(records_fresh)
 
-    def _open_for_events(self) -> tuple[BinaryIO, set[bytes]]:
-        landed = {_digest(unit) for unit in self.existing_units()} if self.path.exists() else set()
+    def _open_for_events(self) -> tuple[AppendFile, set[bytes]]:
+        """The output ready for events: after its complete units (their digests, so that none is
+        landed twice), a torn end cut off, the header written into an empty file."""
+        output = AppendFile.open(self.path, truncate=False)
         try:
-            handle = open(self.path, "ab")  # noqa: SIM115  # closed by close()
-        except OSError as error:
-            raise HarvestError(f"cannot write {self.path}: {error.strerror}") from None
-        if handle.tell() == 0:
-            handle.write(self.header())
-        return handle, landed
+            self._make_room_for_events(output)
+            landed: set[bytes] = set()
+            end = 0
+            for unit in self._units_from(0):
+                if end or not self.header():  # the first unit of a file with a header is that
+                    landed.add(_digest(self.canonical(unit)))
+                end += len(unit)
+            if output.size != end:
+                output.cut(end)
+            if end == 0:
+                output.append(self.header())
+        except BaseException:
+            output.close()
+            raise
+        return output, landed
+
+    def _make_room_for_events(self, output: AppendFile) -> None:
+        """Beside a harvest's checkpoint: cut off the page an unfinished harvest wrote after it
+        (never checkpointed; a resume fetches it again), then mark the checkpoint
+        ``events_follow`` so that a resume keeps what is appended from here on."""
+        try:
+            checkpoint = Checkpoint.from_json(self.checkpoint_path.read_bytes())
+        except FileNotFoundError:
+            return
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return  # unreadable: a resume refuses it anyway
+        size = checkpoint.size
+        if checkpoint.events_follow or size is None or output.size < size:
+            return  # marked already, or not an output this checkpoint can be resumed on
+        if not checkpoint.complete:
+            output.cut(size)
+        write_atomically(self.checkpoint_path, attrs.evolve(checkpoint, events_follow=True).to_json())
 
     def close(self) -> None:
         try:
-            if self._file is not None:
-                self._file.close()
-                self._file = None
+            if self._output is not None:
+                self._output.close()
+                self._output = None
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -223,12 +274,6 @@ class JsonlSink(FileSink):
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
         return jsonl_units(records)
-
-    def existing_units(self) -> Iterator[bytes]:
-        with open(self.path, "rb") as f:
-            for line in f:
-                if line.endswith(b"\n"):  # a torn last line is not a record
-                    yield line
 
 
 def _csv_value(value: Any) -> Any:
@@ -264,6 +309,8 @@ def csv_units(kind: HarvestKind, records: list[Any]) -> Iterator[tuple[int, byte
 class CsvSink(FileSink):
     """The kind's documented columns, one row per record (or per nested element)."""
 
+    quoted = True
+
     def header(self) -> bytes:
         return csv_header(self.kind)
 
@@ -273,9 +320,5 @@ class CsvSink(FileSink):
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
         return csv_units(self.kind, records)
 
-    def existing_units(self) -> Iterator[bytes]:
-        with open(self.path, encoding="utf-8", newline="") as f:
-            reader = csv.reader(f)
-            next(reader, None)  # the header
-            for row in reader:
-                yield _csv([row])
+    def canonical(self, unit: bytes) -> bytes:
+        return _csv(list(csv.reader(io.StringIO(unit.decode("utf-8", "replace"), newline=""))))

@@ -14,8 +14,12 @@ character U+0000 in text or jsonb; it lands as U+FFFD.
 
 One writer per harvest: the sink holds a session advisory lock on a hash of
 its table and its harvest's fingerprint while it is open; the server drops it
-when the session ends, however the process ended. A URL's password is never
-shown: messages name the URL with ``***`` in its place.
+when the session ends, however the process ended (so a harvest whose connection
+is lost stops, resumably). A sink that holds no lock (the webhook receiver's:
+events are upserted row by row, several receivers may share a database)
+connects again by itself when its connection is lost, and tries the write once
+more on the new one. A URL's password is never shown: messages name the URL
+with ``***`` in its place.
 """
 
 from __future__ import annotations
@@ -87,8 +91,9 @@ def _message(error: BaseException, url: str) -> str:
     return redact_url(text[0] if text else type(error).__name__, url)
 
 
-def connect(url: str) -> psycopg.Connection[Any]:
-    """An autocommit connection (transactions are explicit), named after this process."""
+def connect(url: str, *, statement_timeout: float | None = None) -> psycopg.Connection[Any]:
+    """An autocommit connection (transactions are explicit), named after this process; each
+    statement limited to ``statement_timeout`` seconds when given (waiting for locks included)."""
     scheme, sep, rest = url.partition("://")
     url = scheme.lower() + sep + rest
     shown = mask_url(url)
@@ -102,9 +107,17 @@ def connect(url: str) -> psycopg.Connection[Any]:
     if "application_name" not in params:  # what a refused writer shows (the server keeps 63 bytes)
         extra["application_name"] = f"pid {os.getpid()}: {command()}"[:63]
     try:
-        return psycopg.connect(url, autocommit=True, **extra)
+        db = psycopg.connect(url, autocommit=True, **extra)
     except psycopg.Error as error:
         raise HarvestError(f"cannot connect to {shown}: {_message(error, url)}") from None
+    if statement_timeout is not None:
+        try:
+            milliseconds = str(max(1, round(statement_timeout * 1000)))
+            db.execute("SELECT set_config('statement_timeout', %s, false)", (milliseconds,))
+        except psycopg.Error as error:
+            db.close()
+            raise HarvestError(f"cannot connect to {shown}: {_message(error, url)}") from None
+    return db
 
 
 _HOLDER = """
@@ -137,33 +150,20 @@ def take_advisory_lock(db: psycopg.Connection[Any], key: int, what: str) -> None
     )
 
 
-class AdvisoryLock:
-    """A session advisory lock on its own connection, for a long-lived writer (``webhooks serve``)."""
-
-    def __init__(self, db: psycopg.Connection[Any]) -> None:
-        self._db = db
-
-    @classmethod
-    def acquire(cls, url: str, purpose: str) -> AdvisoryLock:
-        db = connect(url)
-        try:
-            take_advisory_lock(db, advisory_key(purpose), f"{mask_url(url)} ({purpose})")
-        except BaseException:
-            db.close()
-            raise
-        return cls(db)
-
-    def release(self) -> None:
-        self._db.close()  # the session ends: the server releases its locks
-
-
 class PostgresSink(Sink):
     """Rows upserted on the kind's natural key, checkpoint in the same transaction; the tables are
-    created with the first rows. Holds the harvest's advisory lock while open (unless ``lock`` is
-    false: the caller holds one)."""
+    created with the first rows. Holds the harvest's advisory lock while open; without it
+    (``lock`` false), connects again by itself after losing its connection."""
 
     def __init__(
-        self, url: str, kind: HarvestKind, fingerprint: Mapping[str, Any], *, resume: bool, lock: bool = True
+        self,
+        url: str,
+        kind: HarvestKind,
+        fingerprint: Mapping[str, Any],
+        *,
+        resume: bool,
+        lock: bool = True,
+        statement_timeout: float | None = None,
     ) -> None:
         super().__init__(kind, fingerprint)
         self.url = url
@@ -171,8 +171,11 @@ class PostgresSink(Sink):
         self._harvest = orjson.dumps(self.fingerprint, option=orjson.OPT_SORT_KEYS).decode()
         self._json = JSON_COLUMNS & set(kind.columns)
         self._prepared = False
+        self._reconnects = not lock
+        self._statement_timeout = statement_timeout
+        self._closed = False
         self._build_statements()
-        self._db: psycopg.Connection[Any] | None = connect(url)
+        self._db: psycopg.Connection[Any] | None = connect(url, statement_timeout=statement_timeout)
         try:
             if lock:
                 what = f"{self.where} (table {kind.table}, this harvest)"
@@ -223,9 +226,21 @@ class PostgresSink(Sink):
     ).format(sql.Identifier(CHECKPOINTS))
 
     def _connection(self) -> psycopg.Connection[Any]:
-        if self._db is None:
+        if self._closed:
             raise HarvestError(f"{self.where} is closed")
+        if self._db is None or (self._reconnects and self._lost()):
+            self._drop_connection()
+            self._db = connect(self.url, statement_timeout=self._statement_timeout)
         return self._db
+
+    def _lost(self) -> bool:
+        """Whether the connection was lost (the server restarted, or ended the session)."""
+        return self._db is not None and (self._db.broken or self._db.closed)
+
+    def _drop_connection(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            db.close()
 
     def _read_checkpoint(self) -> None:
         db = self._connection()
@@ -262,7 +277,18 @@ class PostgresSink(Sink):
         return [self._row(row, record) for record in records for row in self.kind.rows(record)]
 
     def _transaction(self, rows: list[tuple[Any, ...]], checkpoint: tuple[Any, ...] | None) -> int:
-        """Upsert ``rows`` and write ``checkpoint`` in one transaction; the count of rows changed."""
+        """Upsert ``rows`` and write ``checkpoint`` in one transaction; the count of rows changed.
+
+        Without a lock to lose, a write that failed because the connection was lost (a server
+        restart) is tried once more on a new connection: upserts are idempotent."""
+        try:
+            return self._write(rows, checkpoint)
+        except HarvestError:
+            if not (self._reconnects and self._lost()):
+                raise
+        return self._write(rows, checkpoint)
+
+    def _write(self, rows: list[tuple[Any, ...]], checkpoint: tuple[Any, ...] | None) -> int:
         db = self._connection()
         changed = 0
         try:
@@ -289,6 +315,5 @@ class PostgresSink(Sink):
         return sum(1 for record in records if self._transaction(self._rows([record]), None))
 
     def close(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            db.close()
+        self._closed = True
+        self._drop_connection()

@@ -18,8 +18,10 @@ kind's natural key (a redelivery is not a second record), without a checkpoint.
 * Streams (:mod:`.stream`): ``-`` and non-regular files, no checkpoint, no resume.
 
 One writer per output (:mod:`.locking`): files and SQLite are locked with
-``flock`` on ``<out>.lock``, PostgreSQL with a session advisory lock; a second
-writer is refused at once, with the other process named.
+``flock`` on ``<out>.lock``, a PostgreSQL harvest with a session advisory lock
+on its table and harvest; a second writer is refused at once, with the other
+process named. Events landed in PostgreSQL take no lock (rows are upserted one
+by one), so receivers and harvests share a database.
 """
 
 from __future__ import annotations
@@ -28,12 +30,13 @@ import abc
 import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
-from .outputs import FORMATS, format_for, is_database_url, is_stream
+from .locking import OutputLock
+from .outputs import FORMATS, format_for, is_database_url, is_stream, shown
 
 __all__ = ["FORMATS", "Sink", "format_for", "lock_output", "open_sink", "row_keys"]
 
@@ -73,13 +76,17 @@ def open_sink(
     resume: bool,
     restart: bool = False,
     lock: bool = True,
+    statement_timeout: float | None = None,
 ) -> Sink:
     """The sink for ``fmt`` at ``target``: continuing a checkpoint (``resume``), or starting afresh.
 
     A fresh JSONL or CSV run refuses to truncate an output whose harvest is
     unfinished unless ``restart`` says so (SQLite and PostgreSQL lose nothing
     on a fresh run). The sink holds the output's lock until it is closed,
-    unless ``lock`` is false because the caller holds it (:func:`lock_output`).
+    unless ``lock`` is false because the caller holds it (:func:`lock_output`)
+    or, for PostgreSQL, needs none (upserting events row by row): such a
+    PostgreSQL sink reconnects by itself after its connection is lost.
+    ``statement_timeout`` (seconds) limits each PostgreSQL statement.
     """
     if fmt == "postgresql" or is_database_url(target):
         if not is_database_url(target):
@@ -87,7 +94,9 @@ def open_sink(
         _require_driver()
         from .postgresql import PostgresSink
 
-        return PostgresSink(str(target), kind, fingerprint, resume=resume, lock=lock)
+        return PostgresSink(
+            str(target), kind, fingerprint, resume=resume, lock=lock, statement_timeout=statement_timeout
+        )
     if is_stream(target):
         from .stream import StreamSink
 
@@ -105,24 +114,14 @@ def open_sink(
     raise HarvestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 
-class Lock(Protocol):
-    """A held lock on an output (:class:`~.locking.OutputLock`, a PostgreSQL advisory lock)."""
-
-    def release(self) -> None: ...
-
-
-def lock_output(target: Path | str, *, purpose: str) -> Lock | None:
-    """Lock a whole output for a long-lived writer (``webhooks serve``): the file's lock, or for a
-    database an advisory lock named by ``purpose``. ``None`` for a stream (nothing to share)."""
+def lock_output(target: Path | str) -> OutputLock | None:
+    """Lock a whole output file for a long-lived writer (``webhooks serve``); ``None`` for a stream
+    (nothing to share). A database is not locked whole: each harvest locks its own table and
+    checkpoint, and events are upserted row by row."""
     if is_database_url(target):
-        _require_driver()
-        from .postgresql import AdvisoryLock
-
-        return AdvisoryLock.acquire(str(target), purpose)
+        raise HarvestError(f"{shown(target)} is a database: it is not locked whole")
     if is_stream(target):
         return None
-    from .locking import OutputLock
-
     return OutputLock.acquire(Path(target))
 
 

@@ -71,7 +71,9 @@ LEVELS = range(0, 7)
 
 _SECTION_KEY = re.compile(r"^([A-Za-z][A-Za-z0-9]*)_(level|score|cefr)$", re.IGNORECASE)
 _TEST_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
-_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$")
+#: Digits in ASCII only: ``\\d`` and ``str.isdigit`` also take the digits of other scripts.
+_NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
+_DIGITS = re.compile(r"\d+", re.ASCII)
 _TOP_KEYS = frozenset(
     {
         "OID",
@@ -157,7 +159,7 @@ def _integer(data: Mapping[str, Any], name: str, allowed: range | None = None) -
     value = _given(data, name)
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and _DIGITS.fullmatch(value.strip()):
         number = int(value.strip())
     elif isinstance(value, int) and not isinstance(value, bool):
         number = value

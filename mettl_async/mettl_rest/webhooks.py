@@ -15,7 +15,7 @@ Mettl in ``notification_url``, is never put in the record.
 From any framework, with the plain callable::
 
     from mettl_async.mettl_rest.webhooks import SOURCE
-    from mettl_async.webhooks import RecentKeys, receive
+    from mettl_async.webhooks import RecentKeys, receive, request_token
 
     recent = RecentKeys()
 
@@ -24,13 +24,19 @@ From any framework, with the plain callable::
 
     status, text = await receive(
         SOURCE, body, content_type, on_result,
-        token=query.get("token"), expected_token=MY_TOKEN, recent=recent,
+        token=request_token(query), expected_token=MY_TOKEN, recent=recent,
     )
-    # answer Mettl with `status` (401 wrong token, 400 malformed, 500 callback failed)
+    # answer Mettl with `status` (401 wrong token, 400 malformed, 413 too large, 500 callback failed)
+
+Check the token before reading the body where your framework allows
+(:func:`~mettl_async.webhooks.admit`), and read at most
+:data:`~mettl_async.webhooks.receiver.MAX_BODY` bytes of it.
 """
 
 from __future__ import annotations
 
+import math
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -54,18 +60,25 @@ def _key(name: str, **more: Any) -> dict[str, Any]:
     return {"key": name, **more}
 
 
+#: Decimal text in ASCII digits, as JSON writes numbers (``float()`` alone would also take
+#: ``"nan"``, ``"inf"``, ``"1_000"`` and digits of other scripts).
+_DECIMAL = re.compile(r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?", re.ASCII)
+
+
 def parse_number(value: Any) -> float:
-    """A number, or a numeric string (``"12.5"``)."""
-    if isinstance(value, bool):
+    """A finite number, or decimal text of one (``"12.5"``): a value a double cannot hold
+    (``"nan"``, ``"inf"``, ``"1e400"``, a 400-digit integer) is refused, not landed as ``inf``."""
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"not a number: {value!r}")
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
-        try:
-            return float(value.strip())
-        except ValueError:
-            pass
-    raise ValueError(f"not a number: {value!r}")
+    if isinstance(value, str) and not _DECIMAL.fullmatch(value.strip()):
+        raise ValueError(f"not a number: {value[:40]!r}")
+    try:
+        number = float(value)
+    except OverflowError:  # an integer beyond a double's range
+        number = math.inf
+    if not math.isfinite(number):
+        raise ValueError(f"not a finite number: {str(value)[:40]!r}")
+    return number
 
 
 def parse_scores(value: Any) -> Any:

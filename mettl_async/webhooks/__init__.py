@@ -19,9 +19,11 @@ from .receiver import (
     RecentKeys,
     WebhookRejected,
     WebhookSource,
+    admit,
     receive,
     request_token,
     token_matches,
+    too_large,
 )
 
 __all__ = [
@@ -31,7 +33,9 @@ __all__ = [
     "RecentKeys",
     "WebhookRejected",
     "WebhookSource",
+    "admit",
     "receive",
     "request_token",
     "token_matches",
+    "too_large",
 ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any
@@ -312,20 +313,18 @@ def test_a_fresh_run_removes_the_old_checkpoint_before_it_truncates(tmp_path: Pa
     sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False, restart=True)
     assert checkpoint.exists()  # untouched until the first page
     seen: list[tuple[bool, int]] = []
-    real_open = open
+    real_open = os.open
 
-    def watching_open(path: Any, mode: str = "r", *args: Any, **kwargs: Any) -> Any:
-        if Path(path) == out and "w" in mode:
+    def watching_open(path: Any, flags: int, *args: Any, **kwargs: Any) -> Any:
+        if Path(path) == out and flags & os.O_TRUNC:
             seen.append((checkpoint.exists(), out.stat().st_size))
-        return real_open(path, mode, *args, **kwargs)
+        return real_open(path, flags, *args, **kwargs)
 
-    import builtins
-
-    builtins.open = watching_open  # type: ignore[assignment]
+    os.open = watching_open
     try:
         sink.write_page(page(0, 1), None)
     finally:
-        builtins.open = real_open  # type: ignore[assignment]
+        os.open = real_open
         sink.close()
     assert seen
     assert seen[0][0] is False  # the checkpoint was gone before the output was truncated

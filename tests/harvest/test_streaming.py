@@ -23,7 +23,7 @@ from mettl_async.harvest import HarvestError, OutputClosedError
 from mettl_async.itep.webhooks import parse
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
-from mettl_async.webhooks.server import Landing
+from mettl_async.webhooks.landing import Landing
 from tests.itep.test_itep_webhooks import FORM, GRADED, form
 
 Factory = Callable[..., SandboxThread]
@@ -202,7 +202,7 @@ async def test_webhooks_serve_lands_events_on_stdout(
     assert process.wait(timeout=30) == 141
 
 
-def test_no_delivery_is_acknowledged_once_the_output_or_the_landing_closed(
+async def test_no_delivery_is_acknowledged_once_the_output_or_the_landing_closed(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     class BrokenPipe(io.BytesIO):
@@ -213,13 +213,13 @@ def test_no_delivery_is_acknowledged_once_the_output_or_the_landing_closed(
     stopped: list[bool] = []
     landing = Landing("-", "jsonl", on_output_closed=lambda: stopped.append(True))
     with pytest.raises(OutputClosedError):
-        landing(parse(form(GRADED), FORM))
+        await landing(parse(form(GRADED), FORM))
     assert stopped == [True]
     with pytest.raises(OutputClosedError):  # another event: refused, not written anywhere
-        landing(parse(form(GRADED | {"Status": "Review"}), FORM))
+        await landing(parse(form(GRADED | {"Status": "Review"}), FORM))
     landing.close()
     to_file = Landing(tmp_path / "e.jsonl", "jsonl")
     to_file.close()
     with pytest.raises(HarvestError, match="is closed"):
-        to_file(parse(form(GRADED), FORM))
+        await to_file(parse(form(GRADED), FORM))
     assert not (tmp_path / "e.jsonl").exists()

@@ -20,7 +20,8 @@ from mettl_async.itep.webhooks import SOURCE
 from mettl_async.testing import SandboxThread
 from mettl_async.testing.itep import ItepSandbox, SandboxConfig
 from mettl_async.webhooks import Delivery
-from mettl_async.webhooks.server import Landing, application
+from mettl_async.webhooks.landing import Landing
+from mettl_async.webhooks.server import application
 from tests.support.redisserver import free_port
 
 
@@ -124,9 +125,9 @@ async def in_process(tmp_path: Path) -> AsyncIterator[tuple[str, Landing, list[D
     seen: list[Delivery] = []
     four = asyncio.Event()
 
-    def land(delivery: Delivery) -> None:
+    async def land(delivery: Delivery) -> None:
         seen.append(delivery)
-        landing(delivery)
+        await landing(delivery)
         if len(seen) >= 4:
             four.set()
 

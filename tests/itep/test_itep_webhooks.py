@@ -20,7 +20,7 @@ from mettl_async.itep.results import SectionResult, Stage, parse_result, stage_o
 from mettl_async.itep.webhooks import SOURCE, parse
 from mettl_async.platforms import webhook_sources
 from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive
-from mettl_async.webhooks.server import Landing
+from mettl_async.webhooks.landing import Landing
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -214,19 +214,27 @@ async def test_receive_is_idempotent_on_test_id_and_status_and_checks_the_token(
 
 
 @pytest.mark.parametrize("fmt", ["csv", "jsonl", "sqlite"])
-def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> None:
+async def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str) -> None:
     landing = Landing(tmp_path / f"results.{fmt}", fmt)
     try:
         for data in (GRADED, GRADED, GRADED | {"Status": "Review"}):
-            landing(parse(form(data), FORM))
+            await landing(parse(form(data), FORM))
     finally:
         landing.close()
     assert landing.landed == 2
     if fmt == "csv":
-        with open(tmp_path / "results-itep-results.csv", newline="") as f:
-            table = list(csv.reader(f))
+        table = list(csv.reader((tmp_path / "results-itep-results.csv").read_text().splitlines()))
         assert table[0] == list(RESULT_COLUMNS)
         assert [row[1] for row in table[1:]] == ["Complete", "Review"]
+
+
+@pytest.mark.parametrize("field", ["Overall_Score", "Grammar_Score", "Overall_Level", "Reading_Level"])
+@pytest.mark.parametrize("value", ["nan", "inf", "-Infinity", "1e400", 10**400, "\u0664"])
+def test_a_number_that_is_not_finite_is_400_naming_the_field(field: str, value: Any) -> None:
+    with pytest.raises(WebhookRejected) as caught:
+        parse(form(GRADED | {field: value}), FORM)
+    assert caught.value.status == 400
+    assert caught.value.reason.startswith(f"{field}: must be ")
 
 
 def parse_or_status(body: bytes) -> Delivery | int:

@@ -30,7 +30,8 @@ from mettl_async.platforms import kinds, webhook_sources
 from mettl_async.testing import SandboxServer
 from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 from mettl_async.webhooks import Delivery, WebhookRejected
-from mettl_async.webhooks.server import Landing, aiohttp_handler, application
+from mettl_async.webhooks.landing import Landing
+from mettl_async.webhooks.server import aiohttp_handler, application
 
 TOKEN = "s3cret-token"
 FINISHED = {
@@ -175,6 +176,36 @@ def test_malformed_bodies_are_400_naming_the_problem(data: bytes, reason: str) -
         parse(data)
     assert caught.value.status == 400
     assert caught.value.reason.startswith(reason), caught.value.reason
+
+
+NON_FINITE = ["nan", "NaN", "inf", "-Infinity", "1e400", " 1e400 ", "-1e999"]
+
+
+@pytest.mark.parametrize("field", ["marks_scored", "max_marks", "percentile", "total_attempt_time"])
+@pytest.mark.parametrize("text", [*NON_FINITE, "\u0661\u0662", "1_000"])
+def test_a_number_that_is_not_finite_decimal_text_is_400_naming_the_field(field: str, text: str) -> None:
+    with pytest.raises(WebhookRejected) as caught:
+        parse(body(GRADED, **{field: text}))
+    assert caught.value.status == 400
+    where = f"TestGraded.{field} ('{field}'): "
+    assert caught.value.reason.startswith((f"{where}not a number", f"{where}not a finite number"))
+
+
+@pytest.mark.parametrize("number", [b"1e400", b"NaN", b"-Infinity", b"1" + b"0" * 400])
+def test_a_json_number_beyond_a_double_is_400(number: bytes) -> None:
+    data = body(GRADED, marks_scored=0).replace(b'"marks_scored":0', b'"marks_scored":' + number)
+    with pytest.raises(WebhookRejected) as caught:
+        parse(data)
+    assert caught.value.status == 400
+    # A number the JSON reader takes (an integer of any size) is refused naming the field;
+    # the forms no JSON reader takes (NaN, 1e400) make the body not JSON.
+    assert caught.value.reason.startswith(("TestGraded.marks_scored ('marks_scored')", "body is not JSON"))
+
+
+def test_finite_numbers_in_text_or_json_are_read() -> None:
+    event = parse(body(GRADED, marks_scored=" 1.25e1 ", max_marks="+20", percentile=-0.5)).event
+    assert isinstance(event, TestGraded)
+    assert (event.marks_scored, event.max_marks, event.percentile) == (12.5, 20.0, -0.5)
 
 
 def test_the_mettl_source_is_served() -> None:

@@ -22,6 +22,8 @@ import socket
 import subprocess
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -114,28 +116,46 @@ class PostgresServer:
             raise RuntimeError(f"initdb failed: {initdb.stderr.decode(errors='replace').strip()}")
         for _ in range(3):  # another free port if the one chosen was taken meanwhile
             self.port = free_port()
-            log = open(self.directory / f"postgres-{self.port}.log", "wb")  # noqa: SIM115
-            with log:
-                self.process = subprocess.Popen(
-                    [
-                        str(self.bindir / "postgres"),
-                        *("-D", str(self.directory / "data"), "-p", str(self.port)),
-                        *("-k", str(self.directory), "-c", "listen_addresses=127.0.0.1"),
-                        *("-c", "fsync=off", "-c", "max_connections=60"),
-                    ],
-                    stdin=subprocess.DEVNULL,
-                    stdout=log,
-                    stderr=log,
-                    cwd=self.directory,
-                    **owner,
-                )
-            deadline = time.monotonic() + START_TIMEOUT
-            while self.process.poll() is None and time.monotonic() < deadline:
-                if accepts(self.port) and self._ready():
-                    return
-                time.sleep(0.05)
-            self._stop_process()
+            if self._launch():
+                return
         raise RuntimeError(f"postgres did not start; see the logs in {self.directory}")
+
+    def _launch(self) -> bool:
+        """Run ``postgres`` on :attr:`port` over the data directory; whether it came up."""
+        assert self.directory is not None
+        log = open(self.directory / f"postgres-{self.port}.log", "ab")  # noqa: SIM115
+        with log:
+            self.process = subprocess.Popen(
+                [
+                    str(self.bindir / "postgres"),
+                    *("-D", str(self.directory / "data"), "-p", str(self.port)),
+                    *("-k", str(self.directory), "-c", "listen_addresses=127.0.0.1"),
+                    *("-c", "fsync=off", "-c", "max_connections=60"),
+                ],
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=log,
+                cwd=self.directory,
+                **self._as_owner(),
+            )
+        deadline = time.monotonic() + START_TIMEOUT
+        while self.process.poll() is None and time.monotonic() < deadline:
+            if accepts(self.port) and self._ready():
+                return True
+            time.sleep(0.05)
+        self._stop_process()
+        return False
+
+    @contextmanager
+    def stopped(self) -> Iterator[None]:
+        """The server down (every session ended, the data kept), then up again on the same port:
+        a restart, as clients see one."""
+        self._stop_process()
+        try:
+            yield
+        finally:
+            if not self._launch():
+                raise RuntimeError(f"postgres did not start again; see the logs in {self.directory}")
 
     def _ready(self) -> bool:
         import psycopg
