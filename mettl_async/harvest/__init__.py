@@ -16,7 +16,8 @@ if TYPE_CHECKING:
     from .locking import OutputBusyError
     from .progress import Progress
     from .runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
-    from .sinks import FORMATS, Sink, format_for, open_sink
+    from .sink import Sink
+    from .sinks import FORMATS, format_for, open_sink
     from .stream import OutputClosedError
 
 _LAZY = {
@@ -29,7 +30,7 @@ _LAZY = {
     "OutputBusyError": ".locking",
     "OutputClosedError": ".stream",
     "Progress": ".progress",
-    "Sink": ".sinks",
+    "Sink": ".sink",
     "format_for": ".sinks",
     "harvest_fingerprint": ".runner",
     "open_sink": ".sinks",

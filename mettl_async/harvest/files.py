@@ -34,7 +34,7 @@ from .appending import AppendFile, complete_units
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
 from .kinds import HarvestKind
 from .locking import OutputLock
-from .sinks import Sink
+from .sink import Sink
 
 
 def _digest(data: bytes) -> bytes:

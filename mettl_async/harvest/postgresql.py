@@ -41,7 +41,7 @@ from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputBusyError, command
 from .outputs import mask_url, redact_url
-from .sinks import Sink
+from .sink import Sink
 
 CHECKPOINTS = "mettl_harvest_checkpoints"
 #: Columns holding JSON (besides ``record``): typed ``jsonb``.

@@ -10,7 +10,7 @@ import attrs
 
 from .kinds import HarvestKind
 from .progress import Progress, count
-from .sinks import Sink
+from .sink import Sink
 
 if TYPE_CHECKING:
     from ..core.paginator import Paginator

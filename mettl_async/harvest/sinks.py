@@ -26,45 +26,18 @@ by one), so receivers and harvests share a database.
 
 from __future__ import annotations
 
-import abc
 import importlib.util
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from ..core.paging_styles import PagePosition
-from .checkpoint import Checkpoint, HarvestError
+from .checkpoint import HarvestError
 from .kinds import HarvestKind
 from .locking import OutputLock
 from .outputs import FORMATS, format_for, is_database_url, is_stream, shown
+from .sink import Sink, row_keys
 
 __all__ = ["FORMATS", "Sink", "format_for", "lock_output", "open_sink", "row_keys"]
-
-
-def row_keys(kind: HarvestKind, record: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:
-    """The natural keys of a record's rows: what makes a landed event the same event."""
-    return tuple(tuple(row[c] for c in kind.key) for row in kind.rows(record))
-
-
-class Sink(abc.ABC):
-    """A destination. ``resumed`` is the checkpoint a resume continues from, if any."""
-
-    def __init__(self, kind: HarvestKind, fingerprint: Mapping[str, Any]) -> None:
-        self.kind = kind
-        self.fingerprint = dict(fingerprint)
-        self.resumed: Checkpoint | None = None
-        self.records = 0
-
-    @abc.abstractmethod
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        """Make ``records`` durable, then record ``following`` as where to continue."""
-
-    @abc.abstractmethod
-    def land(self, records: list[Any]) -> int:
-        """Upsert pushed records on the natural key, durably; return how many were not already there."""
-
-    @abc.abstractmethod
-    def close(self) -> None: ...
 
 
 def open_sink(

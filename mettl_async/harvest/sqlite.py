@@ -14,7 +14,7 @@ from ..core.paging_styles import PagePosition
 from .checkpoint import Checkpoint, HarvestError
 from .kinds import HarvestKind
 from .locking import OutputLock
-from .sinks import Sink
+from .sink import Sink
 
 CHECKPOINTS = "mettl_harvest_checkpoints"
 

@@ -27,7 +27,7 @@ from .checkpoint import HarvestError
 from .files import csv_header, csv_units, jsonl_units
 from .kinds import HarvestKind
 from .outputs import STDOUT, shown
-from .sinks import Sink
+from .sink import Sink
 
 
 class OutputClosedError(HarvestError):

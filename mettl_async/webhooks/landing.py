@@ -24,7 +24,8 @@ from typing import Any
 from ..harvest.checkpoint import HarvestError
 from ..harvest.kinds import HarvestKind
 from ..harvest.outputs import is_database_url, is_stream, shown
-from ..harvest.sinks import Sink, lock_output, open_sink
+from ..harvest.sink import Sink
+from ..harvest.sinks import lock_output, open_sink
 from ..harvest.stream import OutputClosedError
 from .receiver import Delivery
 

@@ -1,0 +1,38 @@
+"""What every output is: a :class:`Sink` (the outputs themselves are :mod:`.files`,
+:mod:`.sqlite`, :mod:`.postgresql` and :mod:`.stream`; :func:`.sinks.open_sink` picks one)."""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Mapping
+from typing import Any
+
+from ..core.paging_styles import PagePosition
+from .checkpoint import Checkpoint
+from .kinds import HarvestKind
+
+
+def row_keys(kind: HarvestKind, record: Mapping[str, Any]) -> tuple[tuple[Any, ...], ...]:
+    """The natural keys of a record's rows: what makes a landed event the same event."""
+    return tuple(tuple(row[c] for c in kind.key) for row in kind.rows(record))
+
+
+class Sink(abc.ABC):
+    """A destination. ``resumed`` is the checkpoint a resume continues from, if any."""
+
+    def __init__(self, kind: HarvestKind, fingerprint: Mapping[str, Any]) -> None:
+        self.kind = kind
+        self.fingerprint = dict(fingerprint)
+        self.resumed: Checkpoint | None = None
+        self.records = 0
+
+    @abc.abstractmethod
+    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
+        """Make ``records`` durable, then record ``following`` as where to continue."""
+
+    @abc.abstractmethod
+    def land(self, records: list[Any]) -> int:
+        """Upsert pushed records on the natural key, durably; return how many were not already there."""
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
