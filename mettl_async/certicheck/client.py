@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..core.account import account_label
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
 from ..core.options import ClientOptions
@@ -33,6 +34,7 @@ class CertiCheckClient(BaseClient):
     reads; should the server refuse a first call's signature and accept it signed as
     section 8.2's Example 1 (without ``subdomain``), the client signs that way from then
     on (:mod:`mettl_async.certicheck.reading`). ``sign_subdomain`` fixes either reading.
+    ``account_name`` labels the rows it harvests (default: the subdomain).
 
     ::
 
@@ -53,6 +55,7 @@ class CertiCheckClient(BaseClient):
         base_url: str | None = None,
         options: ClientOptions | None = None,
         sign_subdomain: bool | None = None,
+        account_name: str | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
@@ -61,6 +64,7 @@ class CertiCheckClient(BaseClient):
         if sign_subdomain is not None and not isinstance(sign_subdomain, bool):
             raise ConfigurationError(f"sign_subdomain must be True, False or None, got {sign_subdomain!r}")
         self.subdomain = subdomain
+        self.account_name = account_label(account_name, subdomain)
         signing = MettlSigning(credentials, base_params={"subdomain": subdomain})
         self._reading = SubdomainReading(signing, sign_subdomain)
         self._connect(

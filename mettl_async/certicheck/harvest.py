@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..core.account import ACCOUNT
 from ..core.errors import InputError
 from ..core.paginator import Paginator
 from ..core.settings import Setting
@@ -22,6 +23,7 @@ if TYPE_CHECKING:
 
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
+    ACCOUNT,
     Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
     Setting(
         "private_key",

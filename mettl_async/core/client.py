@@ -23,6 +23,8 @@ class BaseClient(abc.ABC):
 
     session: Session
     options: ClientOptions
+    #: The account this client reaches, as outputs label its rows (never a secret).
+    account_name: str
     #: Attributes that, with the base URL, name the account the client reaches (never a secret).
     _identity_fields: ClassVar[tuple[str, ...]] = ()
 
@@ -43,7 +45,8 @@ class BaseClient(abc.ABC):
 
     def identity(self) -> dict[str, Any]:
         """What identifies the account this client reaches, for checkpoints: never a secret."""
-        return {"base_url": self.session.base_url} | {f: getattr(self, f) for f in self._identity_fields}
+        fields = {f: getattr(self, f) for f in self._identity_fields}
+        return {"account": self.account_name, "base_url": self.session.base_url} | fields
 
     def with_options(self, **changes: Any) -> Self:
         """This client with some options changed (any field of :class:`ClientOptions`).

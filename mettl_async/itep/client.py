@@ -7,6 +7,7 @@ from typing import Any
 
 from yarl import URL
 
+from ..core.account import account_label, key_label
 from ..core.checks import split_http_url
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
@@ -63,10 +64,12 @@ class ItepClient(BaseClient):
         signature_encoding: str | SignatureEncoding | None = None,
         environ: Mapping[str, str] | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         self.settings = ItepSettings.resolve(
             url, api_key, signature_header, signature_encoding, environ=environ
         )
+        self.account_name = account_label(account_name, key_label(self.settings.api_key))
         base_url, self._path = split_url(self.settings.url)
         self._connect(base_url, ItepSigning.from_settings(self.settings), decode_fulfillment, options)
 

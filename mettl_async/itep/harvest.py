@@ -15,6 +15,7 @@ from typing import Any
 
 import attrs
 
+from ..core.account import ACCOUNT
 from ..core.errors import ConfigurationError
 from ..core.paginator import Paginator
 from ..core.settings import Setting
@@ -25,6 +26,7 @@ from .results import KNOWN_SECTIONS, ItepResult, parse_result
 
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
+    ACCOUNT,
     Setting("url", "--url", ENV_FULFILLMENT_URL, "iTEP fulfillment endpoint URL (no default)."),
     Setting(
         "api_key",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 
+from ..core.account import account_label, key_label
 from ..core.client import BaseClient
 from ..core.errors import ConfigurationError
 from ..core.options import ClientOptions
@@ -26,7 +27,8 @@ class MettlClient(BaseClient):
 
     ``white_label_path`` fixes Update White Label's path (by default the
     two-L spelling is tried first and the one-L spelling after a "no such
-    endpoint"; the one that works is remembered). Everything else is a
+    endpoint"; the one that works is remembered). ``account_name`` labels the rows it harvests
+    (default: ``key-`` and a hash of the public key, never the key). Everything else is a
     :class:`~mettl_async.core.options.ClientOptions`.
 
     ::
@@ -48,8 +50,10 @@ class MettlClient(BaseClient):
         base_url: str | None = None,
         white_label_path: str | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         credentials = Credentials.resolve(public_key, private_key)
+        self.account_name = account_label(account_name, key_label(credentials.public_key))
         try:
             url, version = resolve_base_url(
                 base_url or os.environ.get(ENV_API_BASE_URL),

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..core.account import ACCOUNT
 from ..core.errors import InputError
 from ..core.paginator import Paginator
 from ..core.settings import Setting
@@ -31,6 +32,7 @@ if TYPE_CHECKING:
 
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
+    ACCOUNT,
     Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
     Setting(
         "private_key",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ..core.account import account_label, key_label
 from ..core.client import BaseClient
 from ..core.options import ClientOptions
 from .auth import ProctorExamCredentials, ProctorExamSigning
@@ -21,8 +22,9 @@ class ProctorExamClient(BaseClient):
 
     Every attempt is signed afresh with a new nonce from the options' ``uniqueness``
     store (by default the process-wide store, whose nonces differ between processes
-    too; pass a shared store when many processes or hosts use one key). Everything
-    else is a :class:`~mettl_async.core.options.ClientOptions`.
+    too; pass a shared store when many processes or hosts use one key). ``account_name``
+    labels the rows it harvests (default: ``key-`` and a hash of the token, never the
+    token). Everything else is a :class:`~mettl_async.core.options.ClientOptions`.
 
     ::
 
@@ -39,8 +41,10 @@ class ProctorExamClient(BaseClient):
         tenant: str | None = None,
         base_url: str | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         credentials = ProctorExamCredentials.resolve(api_token, secret_key)
+        self.account_name = account_label(account_name, key_label(credentials.api_token))
         self._connect(resolve_base_url(tenant, base_url), ProctorExamSigning(credentials), decode, options)
 
     def _bind(self) -> None:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
+from ..core.account import ACCOUNT
 from ..core.paginator import Paginator
 from ..core.settings import Setting
 from ..harvest.columns import layout
@@ -23,6 +24,7 @@ if TYPE_CHECKING:
 
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
+    ACCOUNT,
     Setting(
         "proctorexam_base_url",
         "--proctorexam-base-url",

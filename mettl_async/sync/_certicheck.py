@@ -40,6 +40,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         base_url: str | None = None,
         options: ClientOptions | None = None,
         sign_subdomain: bool | None = None,
+        account_name: str | None = None,
     ) -> None:
         aio = _client.CertiCheckClient(
             public_key,
@@ -48,6 +49,7 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
             base_url=base_url,
             options=options,
             sign_subdomain=sign_subdomain,
+            account_name=account_name,
         )
         super().__init__(aio)
 
@@ -58,6 +60,11 @@ class CertiCheckClient(SyncClient[_client.CertiCheckClient]):
         self.results = ResultsService(self._portal, self._aio.results)
         self.slots = SlotsService(self._portal, self._aio.slots)
         self.tests = TestsService(self._portal, self._aio.tests)
+
+    @property
+    def account_name(self) -> str:
+        """The async client's ``account_name``."""
+        return self._aio.account_name
 
     @property
     def subdomain(self) -> str:

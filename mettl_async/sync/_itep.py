@@ -38,6 +38,7 @@ class ItepClient(SyncClient[_client.ItepClient]):
         signature_encoding: str | SignatureEncoding | None = None,
         environ: Mapping[str, str] | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         aio = _client.ItepClient(
             api_key,
@@ -46,11 +47,17 @@ class ItepClient(SyncClient[_client.ItepClient]):
             signature_encoding=signature_encoding,
             environ=environ,
             options=options,
+            account_name=account_name,
         )
         super().__init__(aio)
 
     def _bind(self) -> None:
         self.fulfillment = FulfillmentService(self._portal, self._aio.fulfillment)
+
+    @property
+    def account_name(self) -> str:
+        """The async client's ``account_name``."""
+        return self._aio.account_name
 
     @property
     def settings(self) -> ItepSettings:

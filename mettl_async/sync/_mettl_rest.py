@@ -34,6 +34,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
         base_url: str | None = None,
         white_label_path: str | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         aio = _client.MettlClient(
             public_key,
@@ -42,6 +43,7 @@ class MettlClient(SyncClient[_client.MettlClient]):
             base_url=base_url,
             white_label_path=white_label_path,
             options=options,
+            account_name=account_name,
         )
         super().__init__(aio)
 
@@ -50,6 +52,11 @@ class MettlClient(SyncClient[_client.MettlClient]):
         self.assessments = AssessmentsService(self._portal, self._aio.assessments)
         self.schedules = SchedulesService(self._portal, self._aio.schedules)
         self.candidates = CandidatesService(self._portal, self._aio.candidates)
+
+    @property
+    def account_name(self) -> str:
+        """The async client's ``account_name``."""
+        return self._aio.account_name
 
     @property
     def api_version(self) -> str:

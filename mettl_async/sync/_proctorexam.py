@@ -34,9 +34,15 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
         tenant: str | None = None,
         base_url: str | None = None,
         options: ClientOptions | None = None,
+        account_name: str | None = None,
     ) -> None:
         aio = _client.ProctorExamClient(
-            api_token, secret_key, tenant=tenant, base_url=base_url, options=options
+            api_token,
+            secret_key,
+            tenant=tenant,
+            base_url=base_url,
+            options=options,
+            account_name=account_name,
         )
         super().__init__(aio)
 
@@ -47,6 +53,11 @@ class ProctorExamClient(SyncClient[_client.ProctorExamClient]):
         self.student_sessions = StudentSessionsService(self._portal, self._aio.student_sessions)
         self.attachments = AttachmentsService(self._portal, self._aio.attachments)
         self.documents = DocumentsService(self._portal, self._aio.documents)
+
+    @property
+    def account_name(self) -> str:
+        """The async client's ``account_name``."""
+        return self._aio.account_name
 
 
 __all__ = ["ProctorExamClient"]

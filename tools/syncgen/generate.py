@@ -202,7 +202,9 @@ class Module:
         # Public attributes the async client sets in __init__, passed on with the types its
         # class body annotates (one not annotated stops the generator, so none is forgotten).
         found = init_attributes(client) - PRIVATE
-        declared = vars(client).get("__annotations__", {})
+        declared: dict[str, object] = {}
+        for klass in reversed(client.__mro__):
+            declared |= vars(klass).get("__annotations__", {})
         missing = sorted(found - set(declared))
         if missing:
             raise GenerationError(
