@@ -13,11 +13,16 @@ its type, and how it lands (``metadata``):
 * ``json``: keep a nested object as JSON text in one column instead of inlining it.
 * ``normalize``: a function applied to the value as sent (a key that must compare alike).
 
-Values are the API's as sent (epoch milliseconds stay numbers); objects and lists in a
-value column become JSON text. A list of objects named by the kind's ``explode`` gives one
-row per element, its fields inlined. Keys no column names go to the ``extra`` column as
-JSON, by the object they came from, and an object (or list) that arrived in another shape
-is kept whole there: a row loses nothing.
+Flat rows (:meth:`Layout.rows`: CSV, the tables' views) hold the API's values as sent (epoch
+milliseconds stay numbers); objects and lists in a value column become JSON text. A list of
+objects named by the kind's ``explode`` gives one row per element, its fields inlined. Keys no
+column names go to the ``extra`` column as JSON, by the object they came from, and an object (or
+list) that arrived in another shape is kept whole there: a row loses nothing.
+
+Typed rows (:meth:`Layout.split`: the SQLite and PostgreSQL tables) hold each value read into its
+column's type by the field's own reader (:mod:`.cells`), the record's row apart from one row per
+element of the exploded list (a child table); a value that does not fit its type stays in
+``extra``, where an unknown key would be.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.records import Record, wire_key
+from .cells import Misfit, Reader, companion, read_cell
 
 Row = dict[str, Any]
 
@@ -56,6 +62,42 @@ class Column:
     #: Whether the value comes from the exploded element rather than the record.
     element: bool = False
     normalize: Callable[[Any], Any] | None = attrs.field(default=None, eq=False, repr=False)
+    #: The field's own reader (``metadata={"parse": …}``), else its type's (:mod:`.cells`).
+    read: Reader | None = attrs.field(default=None, eq=False, repr=False)
+    #: Where ``extra`` keeps a value that does not fit: its object's label (``applicant``…).
+    label: str = ""
+
+    def sent(self, source: Mapping[str, Any]) -> Any:
+        """The value as sent (normalized when the field says so)."""
+        value = _dig(source, self.path)
+        if value is not None and self.normalize is not None:
+            return self.normalize(value)
+        return value
+
+
+@attrs.frozen
+class Children:
+    """The child table of a layout: a row per element of the exploded list."""
+
+    #: The list's field name (``certificates``, ``slots``): the child table's suffix.
+    name: str
+    #: The column holding the element's position (the declared index, else ``_index``).
+    index: str
+    #: The element's columns (with their types), ``extra`` last.
+    types: Mapping[str, str]
+
+
+@attrs.frozen
+class Split:
+    """A record as typed rows: its own, and one per element of its exploded list (``extra`` in each
+    is that flat row's, so the view's ``extra`` is the child's, else the record's)."""
+
+    parent: Row
+    children: list[Row]
+    #: The record's own columns' values as sent (its key is read from them).
+    sent: Row
+    #: ``(column, reason)`` for each value that did not fit its column (kept in ``extra``).
+    misfits: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -110,6 +152,8 @@ class Layout:
     #: The wire key of the list that gives a row per element, and the index column, if any.
     explode: str | None = None
     index: str | None = None
+    #: The child table (the exploded list's), if any.
+    children: Children | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -120,9 +164,40 @@ class Layout:
         return (*names, *(c.name for c in self.columns if c.element), "extra")
 
     @property
+    def label(self) -> str:
+        """What ``extra`` calls the record's own unnamed keys."""
+        return next(p.label for p in self.parts if not p.element and not p.path)
+
+    @property
     def types(self) -> dict[str, str]:
         found = {c.name: c.type for c in self.columns}
         return {name: found.get(name, "integer" if name == self.index else "json") for name in self.names}
+
+    def split(self, record: Mapping[str, Any]) -> Split:
+        """The record's typed rows: its own (``extra``: the record's unnamed keys) and one per
+        element of the exploded list (``extra``: the flat row's); a value that does not fit its
+        column is ``None`` there and kept in ``extra``, under its object's label."""
+        misfits: list[tuple[str, str]] = []
+        unfit: dict[str, dict[str, Any]] = {}
+        parent: Row = {}
+        sent: Row = {}
+        for column in self.columns:
+            if not column.element:
+                sent[column.name] = value = column.sent(record)
+                _put(parent, column, value, misfits, unfit)
+        parent["extra"] = _json(_extra_parts(self.parts, record, {}), unfit)
+        children: list[Row] = []
+        if self.explode is not None and self.children is not None:
+            listed = record.get(self.explode)
+            for position, element in enumerate(listed if listed and _is_objects(listed) else ()):
+                child: Row = {self.children.index: position}
+                own: dict[str, dict[str, Any]] = {}
+                for column in self.columns:
+                    if column.element:
+                        _put(child, column, column.sent(element), misfits, own)
+                child["extra"] = _json(_extra_parts(self.parts, record, element), unfit, own)
+                children.append(child)
+        return Split(parent, children, sent, tuple(misfits))
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         """The record's rows (one, or one per element of the exploded list)."""
@@ -131,16 +206,13 @@ class Layout:
         for index, element in enumerate(elements):
             row: Row = {}
             for column in self.columns:
-                source = (element or {}) if column.element else record
-                value = _dig(source, column.path)
-                if value is not None and column.normalize is not None:
-                    value = column.normalize(value)
-                elif value is not None and column.type == "json" and not isinstance(value, str):
+                value = column.sent((element or {}) if column.element else record)
+                if value is not None and column.type == "json" and not isinstance(value, str):
                     value = dumps(value).decode()  # a nested value in one column: its JSON text
                 row[column.name] = value
             if self.index:
                 row[self.index] = index if element is not None else 0
-            row["extra"] = _extra(self.parts, record, element or {})
+            row["extra"] = _json(_extra_parts(self.parts, record, element or {}))
             rows.append(row)
         return [{name: row[name] for name in self.names} for row in rows]
 
@@ -159,12 +231,14 @@ def layout(
     columns: list[Column] = []
     parts: list[Part] = []
     exploded: str | None = None
+    children: Children | None = None
     for field in _fields(model):
         if field.name == explode:
             listed = _listed_record(_bare(field.type))
             if listed is None:
                 raise TypeError(f"{model.__name__}.{field.name} is not a list of records: cannot explode it")
             exploded = wire_key(field)
+            children = Children(field.name, index or "_index", {})
             prefix = str(field.metadata.get("prefix", ""))
             _collect(listed, (), prefix, element or field.name, columns, parts, element=True)
     _collect(model, (), "", label, columns, parts, element=False, skip=explode)
@@ -176,7 +250,10 @@ def layout(
         raise TypeError(f"{model.__name__}: two fields make the column {twice[0]!r}; declare a column name")
     # The record's objects first, then the element's, as ``extra`` has always listed them.
     ordered = sorted(parts, key=lambda p: p.element)
-    return Layout(tuple(columns), tuple(ordered), exploded, index)
+    if children is not None:
+        types = {c.name: c.type for c in columns if c.element}
+        children = attrs.evolve(children, types={children.index: "integer", **types, "extra": "json"})
+    return Layout(tuple(columns), tuple(ordered), exploded, index, children)
 
 
 def _fields(model: type[Record]) -> list[attrs.Attribute[Any]]:
@@ -217,7 +294,8 @@ def _collect(
             )
             continue
         name = _column_name(prefix, str(meta.get("column") or field.name))
-        columns.append(Column(name, (*path, key), column_type(field.type), element, meta.get("normalize")))
+        made = Column(name, (*path, key), column_type(field.type), element, meta.get("normalize"))
+        columns.append(attrs.evolve(made, read=meta.get("parse"), label=label))
 
 
 def _dig(source: Mapping[str, Any], path: tuple[str, ...]) -> Any:
@@ -239,7 +317,34 @@ def _objects_of(value: Any) -> list[Mapping[str, Any] | None]:
     return list(value) if value and _is_objects(value) else [None]
 
 
-def _extra(parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[str, Any]) -> str | None:
+def _put(
+    row: Row, column: Column, value: Any, misfits: list[tuple[str, str]], unfit: dict[str, dict[str, Any]]
+) -> None:
+    """Put ``value`` read into ``column``'s type in ``row`` (a time's text beside it); a value that
+    does not fit goes to ``unfit`` (for ``extra``), and its column to ``misfits``."""
+    cell = read_cell(column.type, value, column.read)
+    if cell.value.__class__ is Misfit:
+        row[column.name] = None
+        misfits.append((column.name, cell.value.reason))
+        unfit.setdefault(column.label, {})[column.path[-1]] = value
+    else:
+        row[column.name] = cell.value
+    if column.type == "timestamp":
+        row[companion(column.name)] = cell.text
+
+
+def _json(*found: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """``extra`` as JSON text: the unnamed keys (and values that did not fit) by object label."""
+    merged: dict[str, dict[str, Any]] = {}
+    for parts in found:
+        for label, values in parts.items():
+            merged.setdefault(label, {}).update(values)
+    return dumps(merged).decode() if merged else None
+
+
+def _extra_parts(
+    parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for part in parts:
         source = _dig(element if part.element else record, part.path)
@@ -256,4 +361,4 @@ def _extra(parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[
                 unnamed[key] = value
         if unnamed:
             found[part.label] = unnamed
-    return dumps(found).decode() if found else None
+    return found
