@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 
+from ..core.errors import InputError
 from ..core.options import DEFAULT_MAX_RESPONSE_BYTES
 from ..core.settings import Setting
 from ..harvest.kinds import Filter, HarvestKind
@@ -18,6 +19,7 @@ from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
+from ..harvest.threaded import SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
 from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
 
@@ -83,8 +85,20 @@ def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 def _epilog() -> str:
     return (
-        "Kinds: " + "; ".join(f"{k.name} ({platform_of(k).title}): {k.help}" for k in kinds().values()) + "."
+        "Kinds: "
+        + "; ".join(f"{k.name} ({platform_of(k).title}): {k.help}" for k in kinds().values())
+        + ". --columns KIND lists a kind's tables and columns with their types."
     )
+
+
+def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from ..harvest.reference import columns_text
+
+    chosen = kinds()[value]
+    click.echo(columns_text(chosen, platform_of(chosen).title))
+    ctx.exit()
 
 
 @click.command(epilog=_epilog())
@@ -129,6 +143,21 @@ def _epilog() -> str:
     help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
     "(a smaller --page-size may help).",
 )
+@click.option(
+    "--changes-out",
+    metavar="FILE|-",
+    help="SQLite and PostgreSQL: once the run is complete, write what it found new, changed or gone "
+    "(a JSONL line each, with the change, the account, the key and the record) to FILE, or - for stdout.",
+)
+@click.option(
+    "--columns",
+    type=click.Choice(list(kinds())),
+    metavar="KIND",
+    is_eager=True,
+    expose_value=False,
+    callback=_show_columns,
+    help="List KIND's tables and columns with their types, and exit.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="No progress display.")
 @kind_options
 @debug_option
@@ -146,14 +175,17 @@ def harvest(
     page_size: int | None,
     timeout: float,
     max_response_bytes: int,
+    changes_out: str | None,
     quiet: bool,
     **values: Any,
 ) -> None:
     """Write every record of KIND to --out.
 
     \b
-    JSONL keeps each record exactly as the API returned it; CSV, SQLite and
-    PostgreSQL hold flat documented columns (nested lists become one row each).
+    JSONL keeps each record exactly as the API returned it; CSV holds the account
+    and the documented columns (nested lists become one row each); SQLite and
+    PostgreSQL hold typed tables, a row per record and per nested element, with
+    each run's new, changed and gone records (--columns KIND lists them).
     Ctrl-C keeps everything fetched; --resume continues where a run stopped.
     --out - writes JSONL to stdout (messages go to stderr), for a pipe:
     mettl-async harvest results --out - | jq .email
@@ -193,6 +225,7 @@ def harvest(
                 restart=restart,
                 page_size=page_size,
                 quiet=quiet,
+                changes_out=changes_out,
             )
 
     run(go, debug=is_debug(ctx))
@@ -209,6 +242,7 @@ async def harvest_to(
     page_size: int | None,
     quiet: bool,
     restart: bool = False,
+    changes_out: str | None = None,
 ) -> int:
     """Harvest into ``out`` (a file, ``-``, a PostgreSQL URL) with a progress display and a summary.
 
@@ -225,15 +259,27 @@ async def harvest_to(
             f"--resume needs a checkpoint, and {where} is a stream (stdout, a pipe or a device), which "
             "keeps none: write to a file or a database to be able to resume"
         )
+    if changes_out is not None and fmt not in ("sqlite", "postgresql"):
+        raise InputError(
+            "--changes-out", f"needs an output that keeps runs (SQLite or PostgreSQL); {where} is {fmt}"
+        )
     paginator = kind.open(client, filters, page_size or kind.default_page_size)
     account = {"platform": platform_of(kind).name, **client.identity()}
     fingerprint = harvest_fingerprint(kind, filters, account, fmt)
     set_command(f"mettl-async harvest {kind.name} --out {where}")
-    sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
+    account_name = client.account_name
+    output = SinkThread(
+        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name)
+    )
+    try:
+        sink = await output.open()
+    except BaseException:
+        await output.aclose()
+        raise
     progress = open_progress(sys.stderr, quiet=quiet)
     stop_listening = client.events.subscribe(progress.on_event)
     try:
-        summary = await run_harvest(paginator, sink, progress, client.stats)
+        summary = await run_harvest(paginator, output, progress, client.stats, changes_to=changes_out)
     except OutputClosedError:
         return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head`): nothing to say
     except BaseException:
@@ -244,7 +290,7 @@ async def harvest_to(
         raise
     finally:
         stop_listening()
-    click.echo(_finished(summary, where), err=streaming)
+    click.echo(_finished(summary, where), err=streaming or changes_out == "-")
     return 0
 
 
