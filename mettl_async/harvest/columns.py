@@ -37,7 +37,7 @@ import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.records import Record, wire_key
-from .cells import Misfit, Reader, companion, read_cell
+from .cells import Cell, Misfit, Reader, companion, converter
 
 Row = dict[str, Any]
 
@@ -66,10 +66,18 @@ class Column:
     read: Reader | None = attrs.field(default=None, eq=False, repr=False)
     #: Where ``extra`` keeps a value that does not fit: its object's label (``applicant``…).
     label: str = ""
+    #: The value read into the column's type (:func:`.cells.converter`).
+    convert: Callable[[Any], Any] = attrs.field(init=False, eq=False, repr=False)
+    #: The key of a value at the top of its object (most are), else ``None``.
+    _key: str | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "convert", converter(self.type, self.read))
+        object.__setattr__(self, "_key", self.path[0] if len(self.path) == 1 else None)
 
     def sent(self, source: Mapping[str, Any]) -> Any:
         """The value as sent (normalized when the field says so)."""
-        value = _dig(source, self.path)
+        value = source.get(self._key) if self._key is not None else _dig(source, self.path)
         if value is not None and self.normalize is not None:
             return self.normalize(value)
         return value
@@ -154,6 +162,14 @@ class Layout:
     index: str | None = None
     #: The child table (the exploded list's), if any.
     children: Children | None = None
+    #: The columns and objects of the record itself, and of an element (derived: read millions of times).
+    _own: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _element: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name, element in (("_own", False), ("_element", True)):
+            columns = tuple(c for c in self.columns if c.element is element)
+            object.__setattr__(self, name, (columns, tuple(p for p in self.parts if p.element is element)))
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -181,21 +197,22 @@ class Layout:
         unfit: dict[str, dict[str, Any]] = {}
         parent: Row = {}
         sent: Row = {}
-        for column in self.columns:
-            if not column.element:
-                sent[column.name] = value = column.sent(record)
-                _put(parent, column, value, misfits, unfit)
-        parent["extra"] = _json(_extra_parts(self.parts, record, {}), unfit)
+        columns, parts = self._own
+        for column in columns:
+            sent[column.name] = value = column.sent(record)
+            _put(parent, column, value, misfits, unfit)
+        unnamed = _extra_parts(parts, record, {})
+        parent["extra"] = _json(unnamed, unfit)
         children: list[Row] = []
         if self.explode is not None and self.children is not None:
             listed = record.get(self.explode)
+            columns, parts = self._element
             for position, element in enumerate(listed if listed and _is_objects(listed) else ()):
                 child: Row = {self.children.index: position}
                 own: dict[str, dict[str, Any]] = {}
-                for column in self.columns:
-                    if column.element:
-                        _put(child, column, column.sent(element), misfits, own)
-                child["extra"] = _json(_extra_parts(self.parts, record, element), unfit, own)
+                for column in columns:
+                    _put(child, column, column.sent(element), misfits, own)
+                child["extra"] = _json(unnamed, _extra_parts(parts, record, element), unfit, own)
                 children.append(child)
         return Split(parent, children, sent, tuple(misfits))
 
@@ -301,14 +318,16 @@ def _collect(
 def _dig(source: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = source
     for key in path:
-        if not isinstance(value, Mapping):
+        if value.__class__ is not dict and not isinstance(value, Mapping):
             return None
         value = value.get(key)
     return value
 
 
 def _is_objects(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, Mapping) for item in value)
+    return isinstance(value, list) and all(
+        item.__class__ is dict or isinstance(item, Mapping) for item in value
+    )
 
 
 def _objects_of(value: Any) -> list[Mapping[str, Any] | None]:
@@ -322,15 +341,17 @@ def _put(
 ) -> None:
     """Put ``value`` read into ``column``'s type in ``row`` (a time's text beside it); a value that
     does not fit goes to ``unfit`` (for ``extra``), and its column to ``misfits``."""
-    cell = read_cell(column.type, value, column.read)
-    if cell.value.__class__ is Misfit:
-        row[column.name] = None
-        misfits.append((column.name, cell.value.reason))
-        unfit.setdefault(column.label, {})[column.path[-1]] = value
-    else:
-        row[column.name] = cell.value
+    text = None
+    read = None if value is None else column.convert(value)
+    if read.__class__ is Cell:
+        read, text = read.value, read.text
+        if read.__class__ is Misfit:
+            misfits.append((column.name, read.reason))
+            unfit.setdefault(column.label, {})[column.path[-1]] = value
+            read = None
+    row[column.name] = read
     if column.type == "timestamp":
-        row[companion(column.name)] = cell.text
+        row[companion(column.name)] = text
 
 
 def _json(*found: Mapping[str, Mapping[str, Any]]) -> str | None:
@@ -348,7 +369,7 @@ def _extra_parts(
     found: dict[str, dict[str, Any]] = {}
     for part in parts:
         source = _dig(element if part.element else record, part.path)
-        if not isinstance(source, Mapping):
+        if source.__class__ is not dict and not isinstance(source, Mapping):
             continue
         unnamed = {k: v for k, v in source.items() if k not in part.known}
         for key in part.objects:
