@@ -19,6 +19,7 @@ extensions = [
     "myst_parser",  # Markdown pages (index, NOTES.md)
     "sphinx_click",  # the mettl-async command, from its click definitions
     "apidocs",  # whole packages, offline cross-references, coverage check
+    "kindcolumns",  # each harvest kind's tables and columns, with their types
 ]
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "_ext"]

@@ -3,7 +3,7 @@
 Pure functions. Each column type has one reader, the client's own (:mod:`mettl_async.core.readers`),
 unless its field declares another (``metadata={"parse": …}``: the REST API's RFC 1123 times, a form
 sent as JSON text): a column holds what the model would read, and a value the model would refuse
-does not fit (:data:`MISFIT`; the row keeps it in ``extra``).
+does not fit (a :class:`Misfit`; the row keeps it in ``extra``).
 
 Times: epoch milliseconds, RFC 1123 and ISO texts with an offset are instants (aware, UTC). The
 documents' other texts are not: ``"Jan 14, 2019 1:00:00 AM"`` is in the account's time zone, which

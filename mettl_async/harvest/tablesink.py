@@ -3,7 +3,7 @@
 A page is one transaction: its records classified against the table (:mod:`.changes`), the new,
 changed and re-laid-out ones written (record row, child rows), the unchanged ones marked seen,
 the checkpoint and the run's counters; on the last page also the gone marks and the columns to
-promote (:mod:`.schema`). The first transaction makes or grows the tables (:meth:`_prepare`),
+promote (:mod:`.schema`). A transaction before the first page's makes or grows the tables,
 taking the schema lock only when there is something to change, and upgrades a table an earlier
 version made (the flat table the view now replaces), keeping every record it held.
 

@@ -292,3 +292,48 @@ def test_columns_lists_a_kinds_tables_with_their_types() -> None:
     assert "table slot_windows_records: a row per record; key account, _key" in result.stdout
     assert "table slot_windows_slots: a row per element of slots; key account, _key, _index" in result.stdout
     assert "timestamptz" in result.stdout
+
+
+def page_of(start: int, count: int) -> list[dict[str, Any]]:
+    return [
+        {"email": f"a{i}@x.org", "certificates": [{"certificationName": "c"}]}
+        for i in range(start, start + count)
+    ]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_run_is_recorded_interrupted_and_continued_by_its_resume(
+    request: pytest.FixtureRequest, tmp_path: Path, fmt: str
+) -> None:
+    from mettl_async.harvest import open_sink
+    from mettl_async.webhooks.landing import Landing
+
+    out = new_output(request, tmp_path, fmt, "r")
+    results = kinds()["results"]
+    fingerprint = {"kind": "results", "account": "acme"}
+    sink = open_sink(out, fmt, results, fingerprint, resume=False)
+    sink.write_page(page_of(0, 2), PagePosition(offset=2, limit=2))
+    sink.close()  # stopped (Ctrl-C, an error) before the end
+    runs = "SELECT run_id, status, pages, records, \"new\" FROM mettl_harvest_runs WHERE account = 'acme'"
+    ((run, status, *counts),) = query(out, runs)
+    assert (status, counts) == ("interrupted", [1, 2, 2])
+    resumed = open_sink(out, fmt, results, fingerprint, resume=True)
+    resumed.write_page(page_of(2, 1), None)
+    resumed.close()
+    assert query(out, runs) == [(run, "complete", 2, 3, 3)]  # the same run, continued
+
+    async def land() -> None:
+        landing = Landing(out, fmt, account="acme")
+        try:
+            from mettl_async.itep.webhooks import parse
+            from tests.itep.test_itep_webhooks import FORM, GRADED, form
+
+            await landing(parse(form(GRADED), FORM))
+        finally:
+            landing.close()
+
+    asyncio.run(land())
+    received = query(
+        out, "SELECT status, records, \"new\" FROM mettl_harvest_runs WHERE kind = 'itep-results'"
+    )
+    assert received == [("closed", 1, 1)]  # a receiver's deliveries are a run of their own
