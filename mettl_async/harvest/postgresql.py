@@ -139,8 +139,20 @@ WHERE t.account = %s AND t._run_id = %s GROUP BY 1, 2
 """
 
 
-def _text(value: Any) -> Any:
+def text_value(value: Any) -> Any:
+    """A text column's value, U+0000 replaced by U+FFFD."""
     return value.replace("\x00", _REPLACEMENT) if value.__class__ is str and "\x00" in value else value
+
+
+def json_value(value: Any, *, encoded: bool) -> str | None:
+    """A value for a ``jsonb`` column, as JSON text. ``encoded``: ``value`` is JSON text already."""
+    if value is None:
+        return None
+    return _nul_free(value if encoded and isinstance(value, str) else dumps(value).decode())
+
+
+def _json_text(value: Any) -> str | None:
+    return json_value(value, encoded=True)
 
 
 class PostgresSink(LoadingSink):
@@ -282,8 +294,8 @@ class PostgresSink(LoadingSink):
 
     def _convert(self, kind: str) -> Convert | None:
         if kind == "json":
-            return _nul_free
-        return _text if kind == "text" else None
+            return _json_text
+        return text_value if kind == "text" else None
 
     def close(self) -> None:
         if not self._closed and self._db is not None and not self._lost():
