@@ -37,6 +37,8 @@ READERS: dict[str, Reader] = {
 }
 #: What SQLite's and PostgreSQL's integers hold.
 INT64 = range(-(2**63), 2**63)
+#: Epoch milliseconds of the year 10000, which a datetime cannot hold.
+_YEAR_10000 = 253402300800000
 #: A trailing zone abbreviation (``IST``, ``PST``): several zones share most of them.
 _ZONE_NAME = re.compile(r"^(.*\d)\s+([A-Z]{2,5})$")
 
@@ -119,7 +121,7 @@ def converter(kind: str, read: Reader | None = None) -> Callable[[Any], Any]:
         return lambda v: v if v is True or v is False else slow(v)
     if kind == "timestamp":  # epoch milliseconds from 1970 to 9999, as the model reads them
         return lambda v: (
-            datetime.fromtimestamp(v / 1000, UTC) if v.__class__ is int and 0 <= v < 253402300800000 else slow(v)
+            datetime.fromtimestamp(v / 1000, UTC) if v.__class__ is int and 0 <= v < _YEAR_10000 else slow(v)
         )
     if kind == "json":
         return lambda v: _json_text(v, slow)
