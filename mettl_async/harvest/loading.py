@@ -244,6 +244,7 @@ class LoadingSink(TableSink):
                 list(dict.fromkeys(keys)),
             )
         }
+        existed = set(stored)  # only these can have child rows to replace
         tally = Tally()
         chosen: dict[str, tuple[int, str, Change, bool]] = {}
         for index, (record, key) in enumerate(zip(records, keys, strict=True)):
@@ -256,7 +257,11 @@ class LoadingSink(TableSink):
             chosen[key] = (index, hashed, first[2] if first else change, rewrite or bool(first and first[3]))
             stored[key] = Stored(hashed, False, self._digest)
         at = self._at(now)
-        parents, children, seen = [], [], []
+        parents: list[tuple[Any, ...]] = []
+        children: list[tuple[Any, ...]] = []
+        seen: list[str] = []
+        bind_parent = self._binder(made.records)
+        bind_child = self._binder(made.children) if made.children else bind_parent
         for key, (index, hashed, change, rewrite) in chosen.items():
             if not rewrite:
                 seen.append(key)
@@ -276,12 +281,18 @@ class LoadingSink(TableSink):
                 run_id,
                 None,
             )
-            parents.append((*row.values(), dumps(record).decode(), *meta))
-            children += [
+            text = dumps(record).decode()
+            rows = [
                 (self.account, key, *child.values(), None if adopting else at, run_id)
                 for child in split.children
             ]
-        self._write_rows(made, parents, children)
+            if self._binds(text):
+                parents.append(bind_parent((*row.values(), text, *meta)))
+                children += map(bind_child, rows)
+            else:
+                parents.append((*row.values(), text, *meta))
+                children += rows
+        self._write_rows(made, parents, children, [row[1] for row in parents if row[1] in existed])
         if seen:
             self._for_keys(
                 self._sql(
@@ -295,29 +306,36 @@ class LoadingSink(TableSink):
         return tally
 
     def _write_rows(
-        self, made: Design, parents: list[tuple[Any, ...]], children: list[tuple[Any, ...]]
+        self,
+        made: Design,
+        parents: list[tuple[Any, ...]],
+        children: list[tuple[Any, ...]],
+        replaced: list[str],
     ) -> None:
-        self._load(made.records, self._converted(made.records, parents))
-        if made.children is not None and parents:
-            self._for_keys(
-                self._sql(f'DELETE FROM {quote(made.children.name)} WHERE "account" = ? AND {{keys}}'),  # noqa: S608
-                (self.account,),
-                [row[1] for row in parents],
-            )
-            self._load(made.children, self._converted(made.children, children))
+        """The records' rows upserted; the child rows of the ``replaced`` ones deleted, then the new
+        child rows written (a record's elements are replaced whole: it may have fewer now)."""
+        self._load(made.records, parents)
+        if made.children is not None:
+            if replaced:
+                self._for_keys(
+                    self._sql(f'DELETE FROM {quote(made.children.name)} WHERE "account" = ? AND {{keys}}'),  # noqa: S608
+                    (self.account,),
+                    replaced,
+                )
+            self._load(made.children, children)
 
-    def _converted(self, table: Table, rows: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def _binder(self, table: Table) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """``row -> row`` as the dialect binds it (:meth:`_convert` for each column that needs it)."""
         bound = self._bound(table)
-        if not bound:
-            return rows
-        out = []
-        for row in rows:
+
+        def bind(row: tuple[Any, ...]) -> tuple[Any, ...]:
             values = list(row)
             for i, convert in bound:
                 if values[i] is not None:
                     values[i] = convert(values[i])
-            out.append(tuple(values))
-        return out
+            return tuple(values)
+
+        return bind
 
     def _warn(self, misfits: tuple[tuple[str, str], ...]) -> None:
         for column, reason in misfits:

@@ -135,7 +135,7 @@ SELECT e.key, CASE jsonb_typeof(e.value)
   WHEN 'number' THEN CASE WHEN e.value::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'number' END
   WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'boolean' WHEN 'null' THEN 'null' ELSE 'json' END
 FROM {} t, jsonb_each(CASE WHEN jsonb_typeof(t.extra -> %s) = 'object' THEN t.extra -> %s END) e
-WHERE t.account = %s AND t._run_id = %s GROUP BY 1, 2
+WHERE t.account = %s AND t._run_id = %s AND t._gone_at IS NULL GROUP BY 1, 2
 """
 
 
@@ -291,6 +291,10 @@ class PostgresSink(LoadingSink):
         for key, kind in self._query(_EXTRA_TYPES.format(records), (label, label, self.account, run_id)):
             found.setdefault(key, set()).add(kind)
         return found
+
+    def _binds(self, record_json: str) -> bool:
+        # Only U+0000 needs changing, and a record holding one has it escaped in its JSON text.
+        return "\\u0000" in record_json
 
     def _convert(self, kind: str) -> Convert | None:
         if kind == "json":

@@ -121,7 +121,8 @@ class SqliteSink(LoadingSink):
         found: dict[str, set[str]] = {}
         rows = self._query(
             f"SELECT e.key, e.type FROM {records} t, json_each(t.extra, ?) e "  # noqa: S608
-            "WHERE t.account = ? AND t._run_id = ? AND json_type(t.extra, ?) = 'object' GROUP BY 1, 2",
+            "WHERE t.account = ? AND t._run_id = ? AND t._gone_at IS NULL "
+            "AND json_type(t.extra, ?) = 'object' GROUP BY 1, 2",
             (path, self.account, run_id, path),
         )
         for key, kind in rows:

@@ -192,12 +192,10 @@ class Design:
         return (self.records, self.children) if self.children else (self.records,)
 
     def indexes(self) -> list[str]:
-        """The indexes beside the primary keys: the natural key's columns (per account), and the
-        run that last saw each record (gone marks and change feeds read it)."""
-        return [
-            self.records.index("natural", (ACCOUNT, *self.natural)),
-            self.records.index("run", ("_run_id",)),
-        ]
+        """The index beside the primary keys: the natural key's columns, per account (what queries
+        look records up by). Not the run that last saw a record: every run rewrites it, and only
+        the end of a run reads it (gone marks, the change feed), once."""
+        return [self.records.index("natural", (ACCOUNT, *self.natural))]
 
 
 def records_table_name(kind: HarvestKind) -> str:

@@ -112,11 +112,15 @@ class TableSink(Sink):
 
     @abc.abstractmethod
     def _extra_types(self, label: str, run_id: str) -> dict[str, set[str]]:
-        """The keys under ``label`` in ``extra`` of the records the run saw, with their JSON types."""
+        """The keys under ``label`` in ``extra`` of the records the run saw listed, with their JSON types."""
 
     @abc.abstractmethod
     def _convert(self, kind: str) -> Convert | None:
         """How a typed value of column type ``kind`` is bound (``None``: as it is)."""
+
+    def _binds(self, record_json: str) -> bool:
+        """Whether the rows of a record (``record_json``: its JSON text) need :meth:`_convert`."""
+        return True
 
     @abc.abstractmethod
     def _store(
@@ -204,13 +208,11 @@ class TableSink(Sink):
     def _plan(self) -> Plan:
         """What the database lacks: its tables and columns, the view, the schema versions."""
         plan = Plan()
+        kept = {table.name: self._columns_of(table.name) for table in META}
         for table in META:
-            present = self._columns_of(table.name)
-            plan.grow(table, present, self.dialect)
-            if table is VERSIONS:
-                recorded = bool(present)
+            plan.grow(table, kept[table.name], self.dialect)
         names = design(self.kind).tables
-        versions = self._versions(names) if recorded else {}
+        versions = self._versions(names) if kept[VERSIONS.name] else {}
         made = design(self.kind, promoted_of(versions.get(names[0], (0, None))[1]))
         self._design = made
         self._digest = layout_digest([c for t in made.tables_of() for c in t.columns])
