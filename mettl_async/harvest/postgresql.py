@@ -222,8 +222,12 @@ class PostgresSink(LoadingSink):
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        with self._errors(), self._connection().transaction():
-            yield
+        try:
+            with self._errors(), self._connection().transaction():
+                yield
+        except BaseException:
+            self._staged.clear()  # a temporary table made in the transaction went with it
+            raise
 
     def _attempt(self, write: Callable[[], int]) -> int:
         """Without a lock to lose, a write that failed because the connection was lost (a server
@@ -268,17 +272,16 @@ class PostgresSink(LoadingSink):
                 cursor.executemany(table.upsert(POSTGRESQL).encode(), rows)
                 return
             stage = quote(f"mettl_stage_{table.name}"[:63])
-            if table.name not in self._staged:  # a temporary table per session, emptied after each use
+            if table.name not in self._staged:  # a temporary table per session, emptied by each commit
                 defined = ", ".join(f"{quote(n)} {POSTGRESQL.types[t]}" for n, t in table.columns.items())
                 cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}".encode())
-                cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({defined})".encode())
+                cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({defined}) ON COMMIT DELETE ROWS".encode())
                 self._staged.add(table.name)
             names = ", ".join(map(quote, table.columns))
             with cursor.copy(f"COPY {stage} ({names}) FROM STDIN".encode()) as copy:
                 for row in rows:
                     copy.write_row(row)
             cursor.execute(table.upsert(POSTGRESQL, source=stage).encode())
-            cursor.execute(f"DELETE FROM {stage}".encode())  # noqa: S608
 
     def _for_keys(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[tuple[Any, ...]]:
         # The keys as one JSON text: binding a list of 500 texts costs more than the statement.

@@ -344,3 +344,29 @@ def test_a_lost_connection_stops_the_harvest_resumably(postgres_url: str) -> Non
     resumed.close()
     with psycopg.connect(postgres_url) as db:
         assert db.execute("SELECT count(*) FROM results").fetchone() == (6,)
+
+
+def test_a_write_that_failed_leaves_the_next_one_able_to_land(postgres_url: str) -> None:
+    """The first write's transaction made the temporary table it loads through; when it fails, the
+    table goes with it, and the next write (a redelivery, say) makes it again."""
+    results = kinds()["results"]
+    assert results.split is not None
+    split = results.split
+
+    def rows(record: Any) -> Split:
+        made = split(record)
+        if record.get("poison"):
+            made.parent["extra"] = "{not json"
+        return made
+
+    sink = open_sink(
+        postgres_url, "postgresql", attrs.evolve(results, split=rows), {}, resume=False, lock=False
+    )
+    try:
+        with pytest.raises(HarvestError, match="invalid input syntax for type json"):
+            sink.land(page(0, 1, poison=True))
+        assert sink.land(page(0, 1)) == 1
+    finally:
+        sink.close()
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT email FROM results").fetchall() == [("a0@x.com",)]
