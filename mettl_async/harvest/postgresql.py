@@ -182,12 +182,15 @@ class PostgresSink(LoadingSink):
         self._statement_timeout = statement_timeout
         self._closed = False
         self._staged: set[str] = set()
+        #: The advisory lock this sink holds, if any.
+        self._held: int | None = None
         self._db: psycopg.Connection[Any] | None = connect(url, statement_timeout=statement_timeout)
         try:
             with self._errors("cannot read"):
                 if lock:
                     what = f"{self.where} (table {kind.table}, this harvest)"
                     take_advisory_lock(self._db, advisory_key(kind.table, self._harvest), what)
+                    self._held = advisory_key(kind.table, self._harvest)
                 if resume:
                     self._read_checkpoint()
         except BaseException:
@@ -307,5 +310,10 @@ class PostgresSink(LoadingSink):
     def close(self) -> None:
         if not self._closed and self._db is not None and not self._lost():
             self.end()
+            if self._held is not None:
+                # Let go now: the server frees a session's locks only once its backend has ended
+                # (after dropping its temporary tables), and the next run may be starting already.
+                with contextlib.suppress(psycopg.Error):
+                    self._db.execute("SELECT pg_advisory_unlock(%s)", (self._held,))
         self._closed = True
         self._drop_connection()

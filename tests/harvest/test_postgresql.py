@@ -127,7 +127,8 @@ def test_a_rerun_does_not_duplicate_and_a_finished_harvest_resumes_as_done(
     sandbox: SandboxThread, postgres_url: str
 ) -> None:
     for _ in range(2):
-        assert cli(sandbox, "harvest", "results", "--out", postgres_url, "--page-size", "40").exit_code == 0
+        result = cli(sandbox, "harvest", "results", "--out", postgres_url, "--page-size", "40")
+        assert result.exit_code == 0, result.output
     with psycopg.connect(postgres_url) as db:
         total, distinct = db.execute(
             "SELECT count(*), count(DISTINCT (account, email, certificate_index)) FROM results"
