@@ -24,6 +24,7 @@ from ..core.auth import AuthScheme, Signed, Stamp
 from ..core.checks import check_utf8
 from ..core.errors import ConfigurationError, InputError
 from ..core.request import Request, to_wire
+from ..core.settings import Setting
 
 SIGNATURE_PARAM = "asgn"
 ENV_PUBLIC_KEY = "METTL_PUBLIC_KEY"
@@ -51,6 +52,19 @@ def sign(text: str, private_key: str, algorithm: Algorithm = Algorithm.HMAC_SHA2
 
 def _mask(value: str) -> str:
     return f"…{value[-4:]}" if len(value) > 8 else "…"
+
+
+#: The key pair both Mettl APIs take, as options and environment variables.
+KEYS = (
+    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
+    Setting(
+        "private_key",
+        "--private-key",
+        ENV_PRIVATE_KEY,
+        "Mettl API private key (prefer the environment variable: options show in process lists).",
+        secret=True,
+    ),
+)
 
 
 @attrs.frozen(repr=False)
