@@ -6,16 +6,15 @@ import email
 import email.policy
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ...mettl_rest.uploads import COVER, FAVICON, LOGO, ImageRule, image_type
 from ..kit import SandboxError
+from .catalog import add_assessment
 from .params import invalid, json_object, json_param
-
-if TYPE_CHECKING:
-    from .server import MettlRestSandbox
+from .state import MettlRestAccount
 
 SUCCESS = {"status": "SUCCESS"}
 _HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
@@ -23,7 +22,7 @@ _COLOURS = ("headerBackgroundColor", "headerFontColor", "buttonColor", "buttonFo
 _WHITE_LABEL_KEYS = (*_COLOURS, "customTestUrl")
 
 
-def get_account(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_account(sandbox: MettlRestAccount, request: web.Request) -> Any:
     return {"status": "SUCCESS", "accountInfo": sandbox.world.account}
 
 
@@ -61,7 +60,7 @@ def _stored(rule: ImageRule, upload: tuple[str, bytes]) -> str:
     return f"https://sandbox.mettl.example/static/{rule.field}-{digest}.{kind}"
 
 
-async def update_white_label(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+async def update_white_label(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """``wl`` and ``sn`` in the query, ``fav`` and ``cov`` as multipart files."""
     if not sandbox.config.white_label_allowed:
         raise SandboxError("E403", "API key is not allowed to access this API")
@@ -91,7 +90,7 @@ async def update_white_label(sandbox: MettlRestSandbox, request: web.Request) ->
     return SUCCESS
 
 
-async def upload_logo(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+async def upload_logo(sandbox: MettlRestAccount, request: web.Request) -> Any:
     files = await _files(request)
     if "logo" not in files:
         raise SandboxError("E016", "Mandatory Parameter Missing: logo")
@@ -101,17 +100,15 @@ async def upload_logo(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return SUCCESS
 
 
-def get_pbts(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_pbts(sandbox: MettlRestAccount, request: web.Request) -> Any:
     return {"status": "SUCCESS", "pbts": sandbox.world.pbts}
 
 
-def add_pbts(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def add_pbts(sandbox: MettlRestAccount, request: web.Request) -> Any:
     ids = json_param(request, "pbts")
     library = {p["id"]: p for p in sandbox.world.pbts}
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and i in library for i in ids):
         raise invalid("pbts")
-    from .catalog import add_assessment
-
     for pbt_id in ids:
         pbt = library[pbt_id]
         sections = [

@@ -5,17 +5,15 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
 from .catalog import schedule_of
 from .params import choice, flag, json_object, page_params, paging_links, version
+from .state import MettlRestAccount
 from .world import CandidateRow, ScheduleRow
-
-if TYPE_CHECKING:
-    from .server import MettlRestSandbox
 
 _EMAIL = re.compile(r"^[^@\s/?#%]+@[^@\s/?#%]+\.[^@\s/?#%]+$")
 MAX_PER_CALL = 20
@@ -34,7 +32,7 @@ def candidate_of(schedule: ScheduleRow, email: str) -> CandidateRow:
     return row
 
 
-def _closed(sandbox: MettlRestSandbox, schedule: ScheduleRow) -> bool:
+def _closed(sandbox: MettlRestAccount, schedule: ScheduleRow) -> bool:
     """A Fixed schedule whose window has closed (times read as UTC)."""
     window = schedule.settings.get("scheduleWindow") or {}
     if schedule.settings.get("scheduleType") != "Fixed" or not window.get("closeTime"):
@@ -44,7 +42,7 @@ def _closed(sandbox: MettlRestSandbox, schedule: ScheduleRow) -> bool:
     return closes.timestamp() < sandbox.now()
 
 
-def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def register(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """``rd``: ``registrationDetails`` (at most 20), ``optionalParams`` (``email`` + ``context_data``)."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     rd = json_object(request, "rd")
@@ -96,7 +94,7 @@ def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS", "registrationStatus": statuses}
 
 
-def list_results(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def list_results(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """Offset paging; the next link keeps the first request's optional parameters."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     limit, offset = page_params(request)
@@ -115,7 +113,7 @@ def list_results(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     }
 
 
-def get_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_result(sandbox: MettlRestAccount, request: web.Request) -> Any:
     schedule = schedule_of(sandbox, request.match_info["key"])
     for name in ("ir", "rs", "qr"):
         flag(request, name)
@@ -123,7 +121,7 @@ def get_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS", "candidate": sandbox.world.result_record(schedule, row, account_wide=False)}
 
 
-def delete_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def delete_result(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """Only a completed or expired test's result can go; one in progress stays (E005)."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     row = candidate_of(schedule, request.match_info["email"])
@@ -135,7 +133,7 @@ def delete_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS"}
 
 
-def results_of_candidate(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def results_of_candidate(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """v3 pages by ``limit``/``offset``; v1 and v2 answer everything and refuse paging parameters."""
     email = _email(request.match_info["email"])
     flag(request, "qr")

@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
 from ..kit import SandboxError
 from .params import choice, invalid, json_object, missing, page_params, paging_links
+from .state import MettlRestAccount
 from .world import AssessmentRow, ScheduleRow
-
-if TYPE_CHECKING:
-    from .server import MettlRestSandbox
 
 SUCCESS = {"status": "SUCCESS"}
 _SETTINGS = (
@@ -33,7 +31,7 @@ _NOTIFICATIONS = (
 _SORTS = ("createdAt", "testTaken", "name")
 
 
-def _sort_key(sandbox: MettlRestSandbox, sort: str) -> Callable[[AssessmentRow], tuple[Any, ...]]:
+def _sort_key(sandbox: MettlRestAccount, sort: str) -> Callable[[AssessmentRow], tuple[Any, ...]]:
     if sort == "testTaken":
         return lambda a: (sandbox.world.test_taken(a), a.id)
     if sort == "name":
@@ -41,7 +39,7 @@ def _sort_key(sandbox: MettlRestSandbox, sort: str) -> Callable[[AssessmentRow],
     return lambda a: (a.created_at, a.id)
 
 
-def assessment_of(sandbox: MettlRestSandbox, value: str) -> AssessmentRow:
+def assessment_of(sandbox: MettlRestAccount, value: str) -> AssessmentRow:
     try:
         row = sandbox.world.assessments.get(int(value))
     except ValueError:
@@ -51,7 +49,7 @@ def assessment_of(sandbox: MettlRestSandbox, value: str) -> AssessmentRow:
     return row
 
 
-def schedule_of(sandbox: MettlRestSandbox, key: str) -> ScheduleRow:
+def schedule_of(sandbox: MettlRestAccount, key: str) -> ScheduleRow:
     row = sandbox.world.schedules.get(key)
     if row is None:
         raise SandboxError("E002", "Invalid Access Key")
@@ -61,7 +59,7 @@ def schedule_of(sandbox: MettlRestSandbox, key: str) -> ScheduleRow:
 # -- assessments -------------------------------------------------------------------------------
 
 
-def list_assessments(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def list_assessments(sandbox: MettlRestAccount, request: web.Request) -> Any:
     limit, offset = page_params(request)
     sort = choice(request, "sort", _SORTS) or "createdAt"
     order = choice(request, "sort_order", ("asc", "desc")) or "desc"
@@ -74,12 +72,12 @@ def list_assessments(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     }
 
 
-def get_assessment(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_assessment(sandbox: MettlRestAccount, request: web.Request) -> Any:
     row = assessment_of(sandbox, request.match_info["assessment_id"])
     return {"status": "SUCCESS", "assessment": sandbox.world.assessment_record(row)}
 
 
-def add_assessment(sandbox: MettlRestSandbox, spec: dict[str, Any]) -> AssessmentRow:
+def add_assessment(sandbox: MettlRestAccount, spec: dict[str, Any]) -> AssessmentRow:
     """An assessment from an ``assessments`` JSON: a unique name, a duration or timed sections."""
     name = spec.get("name")
     if not isinstance(name, str) or not name.strip():
@@ -124,14 +122,14 @@ def add_assessment(sandbox: MettlRestSandbox, spec: dict[str, Any]) -> Assessmen
     return row
 
 
-def create_assessment(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def create_assessment(sandbox: MettlRestAccount, request: web.Request) -> Any:
     spec = json_object(request, "assessments")
     assert spec is not None
     row = add_assessment(sandbox, spec)
     return {"status": "SUCCESS", "assessmentId": row.id}
 
 
-def edit_assessment(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def edit_assessment(sandbox: MettlRestAccount, request: web.Request) -> Any:
     row = assessment_of(sandbox, request.match_info["assessment_id"])
     settings = json_object(request, "as")
     assert settings is not None
@@ -145,14 +143,14 @@ def edit_assessment(sandbox: MettlRestSandbox, request: web.Request) -> Any:
 # -- schedules ---------------------------------------------------------------------------------
 
 
-def list_schedules(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def list_schedules(sandbox: MettlRestAccount, request: web.Request) -> Any:
     limit, offset = page_params(request)
     rows = list(sandbox.world.schedules.values())
     page = [sandbox.world.schedule_record(s) for s in rows[offset : offset + limit]]
     return {"status": "SUCCESS", "schedules": page, "paging": paging_links(request, limit, offset, len(rows))}
 
 
-def schedules_of_assessment(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def schedules_of_assessment(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """``filter``: ``{"status": "Active"|"Expired", "name": "part of the name"}``."""
     row = assessment_of(sandbox, request.match_info["assessment_id"])
     wanted = json_object(request, "filter", required=False) or {}
@@ -167,7 +165,7 @@ def schedules_of_assessment(sandbox: MettlRestSandbox, request: web.Request) -> 
     return {"status": "SUCCESS", "schedules": [sandbox.world.schedule_record(s) for s in found]}
 
 
-def get_schedule(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_schedule(sandbox: MettlRestAccount, request: web.Request) -> Any:
     row = schedule_of(sandbox, request.match_info["key"])
     return {"status": "SUCCESS", "schedule": sandbox.world.schedule_record(row)}
 
@@ -202,7 +200,7 @@ def _checked_settings(sc: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return settings
 
 
-def create_schedule(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def create_schedule(sandbox: MettlRestAccount, request: web.Request) -> Any:
     assessment = assessment_of(sandbox, request.match_info["assessment_id"])
     sc = json_object(request, "sc")
     assert sc is not None
@@ -226,7 +224,7 @@ def create_schedule(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS", "createdSchedule": created}
 
 
-def edit_schedule(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def edit_schedule(sandbox: MettlRestAccount, request: web.Request) -> Any:
     row = schedule_of(sandbox, request.match_info["key"])
     sc = json_object(request, "sc")
     assert sc is not None

@@ -16,17 +16,15 @@ import collections
 import random
 import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import attrs
 import orjson
 
 from ..kit import SandboxError
+from .config import MettlRestConfig
 from .world import CandidateRow, RestWorld, ScheduleRow, finish, gmt
-
-if TYPE_CHECKING:
-    from .server import MettlRestConfig
 
 EVENT_TYPES = {"started": "TEST_STARTED", "finished": "TEST_FINISHED", "graded": "TEST_GRADED"}
 URL_KEYS = {

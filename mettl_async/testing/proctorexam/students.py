@@ -4,20 +4,19 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from .server import Invalid, Reply, bool_param, int_param, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .answers import Invalid, Reply, not_found
+from .params import bool_param, int_param, params_of, text_param
+from .state import Endpoint, ProctorExamAccount
 
 SESSION_FIELDS = ("name", "email", "individual_info", "external_id")
 _GENERATED_EMAIL = re.compile(r"^student(\d+)@example\.com$")
 
 
-def _session(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _session(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     session_id = int(request.match_info["id"])
     record = sandbox.world.sessions.get(session_id)
     if record is None:
@@ -25,7 +24,7 @@ def _session(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any
     return record
 
 
-def _email_taken(sandbox: ProctorExamSandbox, exam_id: int, email: str) -> bool:
+def _email_taken(sandbox: ProctorExamAccount, exam_id: int, email: str) -> bool:
     sessions = sandbox.world.sessions
     generated = _GENERATED_EMAIL.match(email.lower())
     if generated and sessions.exam_of(int(generated.group(1))) == exam_id:
@@ -38,7 +37,7 @@ def _email_taken(sandbox: ProctorExamSandbox, exam_id: int, email: str) -> bool:
     )
 
 
-async def list_all(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_all(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sessions = sandbox.world.sessions
     ids = sessions.all
     return sandbox.page(
@@ -46,7 +45,7 @@ async def list_all(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
     )
 
 
-async def list_of_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_of_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = sandbox.exam(int(request.match_info["exam_id"]))
     sessions = sandbox.world.sessions
     ids = sessions.of_exam(exam["id"])
@@ -55,7 +54,7 @@ async def list_of_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any
     )
 
 
-async def show(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def show(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     return {"student_session": _session(sandbox, request)}
 
 
@@ -77,7 +76,7 @@ def _values(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
-async def create(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = sandbox.exam(int(request.match_info["exam_id"]))
     values = _values(params_of(request), creating=True)
     if _email_taken(sandbox, exam["id"], values["email"]):
@@ -86,7 +85,7 @@ async def create(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
     return Reply({"student_session": record}, status=201)
 
 
-async def update(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     values = _values(params_of(request), creating=False)
     changed_email = "email" in values and values["email"] != record["email"]
@@ -95,13 +94,13 @@ async def update(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
     return {"student_session": sandbox.world.sessions.update(record["id"], values, sandbox.moment())}
 
 
-async def delete(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     sandbox.world.sessions.delete(record["id"])
     return Reply(None, status=204)
 
 
-async def assign_proctor(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def assign_proctor(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     proctor_id = int_param(params_of(request), "proctor_id")
     proctor = sandbox.world.users.get(proctor_id)
@@ -118,7 +117,7 @@ async def assign_proctor(sandbox: ProctorExamSandbox, request: web.Request) -> A
     return {"proctor_id": proctor_id, "active_proctoring_sessions": sandbox.world.proctoring[proctor_id]}
 
 
-async def reviewable(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def reviewable(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     return {"reviewable": record["status"] == "exam_finished", "student_session": record}
 

@@ -3,19 +3,18 @@ documents (``exam_content``, optionally a ``file`` part)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import SandboxError
+from .answers import Reply, not_found
+from .params import FILES, params_of, text_param
 from .records import stamp
-from .server import FILES, Reply, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .state import Endpoint, ProctorExamAccount
 
 
-def _exam_id(sandbox: ProctorExamSandbox, request: web.Request) -> int:
+def _exam_id(sandbox: ProctorExamAccount, request: web.Request) -> int:
     return int(sandbox.exam(int(request.match_info["exam_id"]))["id"])
 
 
@@ -28,17 +27,17 @@ def _file(request: web.Request, field: str, *, required: bool) -> tuple[str, str
 
 
 def _listing(
-    sandbox: ProctorExamSandbox, request: web.Request, rows: list[dict[str, Any]], key: str
+    sandbox: ProctorExamAccount, request: web.Request, rows: list[dict[str, Any]], key: str
 ) -> Reply:
     return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], key)
 
 
-async def list_attachments(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_attachments(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.attachments(_exam_id(sandbox, request)).values())
     return _listing(sandbox, request, rows, "attachments")
 
 
-def _attachment(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _attachment(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     attachment_id = int(request.match_info["id"])
     found = sandbox.world.attachments(_exam_id(sandbox, request)).get(attachment_id)
     if found is None:
@@ -46,11 +45,11 @@ def _attachment(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, 
     return found
 
 
-async def show_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def show_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     return {"attachment": _attachment(sandbox, request)}
 
 
-async def create_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam_id = _exam_id(sandbox, request)
     upload = _file(request, "document", required=True)
     assert upload is not None
@@ -72,18 +71,18 @@ async def create_attachment(sandbox: ProctorExamSandbox, request: web.Request) -
     return Reply({"attachment": record}, status=201)
 
 
-async def delete_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _attachment(sandbox, request)
     del sandbox.world.attachments(record["exam_id"])[record["id"]]
     return Reply(None, status=204)
 
 
-async def list_documents(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_documents(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.documents(_exam_id(sandbox, request)).values())
     return _listing(sandbox, request, rows, "documents")
 
 
-def _document(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _document(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     document_id = int(request.match_info["id"])
     found = sandbox.world.documents(_exam_id(sandbox, request)).get(document_id)
     if found is None:
@@ -91,11 +90,11 @@ def _document(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, An
     return found
 
 
-async def show_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def show_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     return {"document": _document(sandbox, request)}
 
 
-async def create_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam_id = _exam_id(sandbox, request)
     content = text_param(params_of(request), "exam_content", required=True)
     upload = _file(request, "file", required=False)
@@ -120,14 +119,14 @@ async def create_document(sandbox: ProctorExamSandbox, request: web.Request) -> 
     return Reply({"document": record}, status=201)
 
 
-async def update_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _document(sandbox, request)
     record["exam_content"] = text_param(params_of(request), "exam_content", required=True)
     record["updated_at"] = stamp(sandbox.moment())
     return {"document": record}
 
 
-async def delete_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _document(sandbox, request)
     del sandbox.world.documents(record["exam_id"])[record["id"]]
     return Reply(None, status=204)
