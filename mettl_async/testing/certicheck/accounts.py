@@ -13,9 +13,11 @@ from urllib.parse import quote
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
+from ..shapes import OMIT
 from .formats import TIMEZONES
 from .params import json_param, number
 from .rows import ApplicantRow
+from .shapes import ACCOUNT_INFO, REGISTERED, REGISTRATION_FIELD, TIMEZONE
 from .state import CertiCheckAccount, applicant_of
 
 MAX_PER_CALL = 20
@@ -23,7 +25,10 @@ _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
 async def get_all_timezones(sandbox: CertiCheckAccount, request: web.Request) -> Any:
-    return {"status": "SUCCESS", "timezones": TIMEZONES}
+    timezones = [
+        TIMEZONE.make(id=t.timezone_id, tzid=t.tzid, name=t.name, difference=t.difference) for t in TIMEZONES
+    ]
+    return {"status": "SUCCESS", "timezones": timezones}
 
 
 async def set_admin_timezone(sandbox: CertiCheckAccount, request: web.Request) -> Any:
@@ -31,7 +36,7 @@ async def set_admin_timezone(sandbox: CertiCheckAccount, request: web.Request) -
     tzid = data.get("tzid") if isinstance(data, dict) else None
     if not tzid:
         raise SandboxError("E102", "Bad Request, Please provide time zone id.")
-    if tzid not in {t["tzid"] for t in TIMEZONES}:
+    if tzid not in {t.tzid for t in TIMEZONES}:
         raise SandboxError("E103", "Please provide a valid time zone id.")
     if sandbox.world.timezone is not None:
         raise SandboxError("E104", "Sorry, time zone is already set for this account.")
@@ -41,17 +46,17 @@ async def set_admin_timezone(sandbox: CertiCheckAccount, request: web.Request) -
 
 async def get_account(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     fields = [
-        {"name": "Email Address", "type": "TextBox", "required": True},
-        {"name": "First Name", "type": "TextBox", "required": True},
-        {"name": "Last Name", "type": "TextBox", "required": False},
-        {"name": "Date of birth", "type": "Calendar", "required": False, "validate": False},
+        REGISTRATION_FIELD.make(name="Email Address", type="TextBox", required=True),
+        REGISTRATION_FIELD.make(name="First Name", type="TextBox", required=True),
+        REGISTRATION_FIELD.make(name="Last Name", type="TextBox", required=False),
+        REGISTRATION_FIELD.make(name="Date of birth", type="Calendar", required=False, validate=False),
     ]
-    info = {
-        "email": "john.doe@nextbigapp.com",
-        "username": "John Doe",
-        "termsAndConditionUrl": "http://joedoe.com/terms-and-conditions",
-        "applicatnRegistrationFields": fields,
-    }
+    info = ACCOUNT_INFO.make(
+        email="john.doe@nextbigapp.com",
+        username="John Doe",
+        terms_and_condition_url="http://joedoe.com/terms-and-conditions",
+        registration_fields=fields,
+    )
     return {"status": "SUCCESS", "accountInfo": info}
 
 
@@ -136,10 +141,9 @@ async def register_applicants(sandbox: CertiCheckAccount, request: web.Request) 
         else:
             existing = applicants.row(index)
             shown = existing.status
-        record: dict[str, Any] = {"email": existing.email, "status": shown}
-        if shown in ("Activation Pending", "PENDING"):
-            record = {"activationUrl": _activation_url(sandbox, existing.email), **record}
-        out.append(record)
+        pending = shown in ("Activation Pending", "PENDING")
+        activation = _activation_url(sandbox, existing.email) if pending else OMIT
+        out.append(REGISTERED.make(email=existing.email, status=shown, activation_url=activation))
     return {"applicants": out, "status": "SUCCESS"}
 
 

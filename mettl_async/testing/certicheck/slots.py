@@ -10,9 +10,10 @@ from typing import Any
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
-from .formats import TIMEZONES, mettl_time
+from .formats import TIMEZONE_BY_ID, mettl_time
 from .params import json_param, number, page_params
 from .rows import BookingRow, SlotRow, WindowRow
+from .shapes import SLOT_DETAILS, TEST
 from .state import CertiCheckAccount, applicant_of, assessment_of
 
 _SLOT_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]{3}), (\d{2}|\d{4})$")
@@ -107,15 +108,15 @@ async def get_slot_details(sandbox: CertiCheckAccount, request: web.Request) -> 
     window, slot = found
     limit, offset = page_params(request)
     candidates = sandbox.world.slot_candidates(slot_id)
-    details = {
-        "clientId": 413,
-        "slotWindowId": window.window_id,
-        "slotWindowName": window.name,
-        "fromTime": mettl_time(slot.starts),
-        "toTime": mettl_time(slot.ends),
-        "enrolledCount": len(candidates),
-        "candidateDetailsList": candidates[offset : offset + limit],
-    }
+    details = SLOT_DETAILS.make(
+        client_id=413,
+        slot_window_id=window.window_id,
+        slot_window_name=window.name,
+        from_time=mettl_time(slot.starts),
+        to_time=mettl_time(slot.ends),
+        enrolled_count=len(candidates),
+        candidates=candidates[offset : offset + limit],
+    )
     return {"slotDetails": details, "status": "SUCCESS"}
 
 
@@ -136,7 +137,7 @@ def _book(sandbox: CertiCheckAccount, sga: dict[str, Any]) -> None:
     if timezone is None:
         raise SandboxError("E033", "Time Zone cannot be null")
     timezone_id = number(timezone, "E115", "Provided Timezone Id is not valid")
-    if timezone_id not in {t["id"] for t in TIMEZONES}:
+    if timezone_id not in TIMEZONE_BY_ID:
         raise SandboxError("E115", "Provided Timezone Id is not valid")
     slot_id = number(sga.get("slotId"), "E035", "Slot Id cannot be Null or cannot have alphabets")
     if sga.get("certificateAssessmentId") is None:
@@ -211,7 +212,7 @@ async def get_tests(sandbox: CertiCheckAccount, request: web.Request) -> Any:
             "previous": "https://previous" if offset > 0 else None,
             "next": "https://next" if offset + limit < len(tests) else None,
         },
-        "tests": [{"testId": t.test_id, "testName": t.name, "status": status} for t in page],
+        "tests": [TEST.make(test_id=t.test_id, test_name=t.name, status=status) for t in page],
     }
 
 
