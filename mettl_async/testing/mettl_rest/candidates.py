@@ -12,6 +12,7 @@ from aiohttp import web
 from ..kit import PARAMS, SandboxError
 from .catalog import schedule_of
 from .params import choice, flag, json_object, page_params, paging_links, version
+from .shapes import REGISTRATION_STATUS, SCHEDULE, SCHEDULE_WINDOW
 from .state import MettlRestAccount
 from .world import CandidateRow, ScheduleRow
 
@@ -34,10 +35,11 @@ def candidate_of(schedule: ScheduleRow, email: str) -> CandidateRow:
 
 def _closed(sandbox: MettlRestAccount, schedule: ScheduleRow) -> bool:
     """A Fixed schedule whose window has closed (times read as UTC)."""
-    window = schedule.settings.get("scheduleWindow") or {}
-    if schedule.settings.get("scheduleType") != "Fixed" or not window.get("closeTime"):
+    window = schedule.settings.get(SCHEDULE.key("schedule_window")) or {}
+    close_time = window.get(SCHEDULE_WINDOW.key("close_time"))
+    if schedule.settings.get(SCHEDULE.key("schedule_type")) != "Fixed" or not close_time:
         return False
-    closes = datetime.fromisoformat(str(window["closeTime"]))
+    closes = datetime.fromisoformat(str(close_time))
     closes = closes if closes.tzinfo else closes.replace(tzinfo=UTC)
     return closes.timestamp() < sandbox.now()
 
@@ -69,10 +71,12 @@ def register(sandbox: MettlRestAccount, request: web.Request) -> Any:
         if not isinstance(email, str) or not email.strip():
             raise SandboxError("E003", "Mandatory parameter (Email Address) for registration not supplied")
         if not _EMAIL.match(email.strip()):
-            statuses.append({"email": email, "status": "Failed", "message": "Invalid Email"})
+            statuses.append(REGISTRATION_STATUS.make(email=email, status="Failed", message="Invalid Email"))
             continue
         if email.lower() in schedule.candidates:
-            statuses.append({"email": email, "status": "Failed", "message": "Already Registered"})
+            statuses.append(
+                REGISTRATION_STATUS.make(email=email, status="Failed", message="Already Registered")
+            )
             continue
         fields = {k: str(v) for k, v in detail.items() if k != "Email Address"}
         row = CandidateRow(email=email.strip(), fields=fields, instance_id=sandbox.world.new_id())
@@ -81,12 +85,9 @@ def register(sandbox: MettlRestAccount, request: web.Request) -> Any:
         sandbox.registrations += 1
         registered.append(row)
         statuses.append(
-            {
-                "email": row.email,
-                "status": "Success",
-                "url": f"{schedule.url}?i={row.instance_id}",
-                "message": None,
-            }
+            REGISTRATION_STATUS.make(
+                email=row.email, status="Success", url=f"{schedule.url}?i={row.instance_id}", message=None
+            )
         )
     if sandbox.config.auto_complete is not None:
         for row in registered:
