@@ -10,7 +10,8 @@ from aiohttp import web
 from .answers import FORBIDDEN, Invalid, Reply, not_found
 from .params import bool_param, int_param, params_of, text_param
 from .records import USER_LIST_KEYS, institute_record, stamp, token_text, user_summary
-from .state import Endpoint, ProctorExamAccount
+from .shapes import INSTITUTE, USER
+from .state import Endpoint, ProctorExamAccount, listing
 
 #: The institute of a sandbox API user that is not a superuser.
 HOME_INSTITUTE = 1
@@ -40,11 +41,11 @@ def _institute(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, A
 async def list_institutes(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sandbox.require_superuser()
     rows = list(sandbox.world.institutes.values())
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "institutes")
+    return listing(sandbox, request, rows, "institutes", INSTITUTE)
 
 
 async def show_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"institute": _institute(sandbox, request)}
+    return {"institute": INSTITUTE.record(_institute(sandbox, request))}
 
 
 async def create_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -63,7 +64,7 @@ async def create_institute(sandbox: ProctorExamAccount, request: web.Request) ->
         "updated_at": now,
     }
     sandbox.world.institutes[institute_id] = record
-    return Reply({"institute": record}, status=201)
+    return Reply({"institute": INSTITUTE.record(record)}, status=201)
 
 
 async def update_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -74,7 +75,7 @@ async def update_institute(sandbox: ProctorExamAccount, request: web.Request) ->
         if field in params:
             institute[field] = text_param(params, field, required=field == "name")
     institute["updated_at"] = stamp(sandbox.moment())
-    return {"institute": institute}
+    return {"institute": INSTITUTE.record(institute)}
 
 
 async def delete_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -115,11 +116,11 @@ def _check_email_free(sandbox: ProctorExamAccount, email: str, user_id: int | No
 async def list_users(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     institute_id = _institute_of_users(sandbox, request)
     rows = [user_summary(u) for u in sandbox.world.users_of(institute_id)]
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "users")
+    return listing(sandbox, request, rows, "users", USER)
 
 
 async def show_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"user": _user(sandbox, request)}
+    return {"user": USER.record(_user(sandbox, request))}
 
 
 async def create_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -150,7 +151,7 @@ async def create_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
         "institute_name": institute["name"],
     }
     sandbox.world.users[user_id] = record
-    return Reply({"user": record}, status=201)
+    return Reply({"user": USER.record(record)}, status=201)
 
 
 async def update_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -172,7 +173,7 @@ async def update_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     if user.get("report_frequency") not in ("day", "week", "month"):
         raise Invalid("report_frequency", "is not included in the list")
     user["updated_at"] = stamp(sandbox.moment())
-    return {"user": user}
+    return {"user": USER.record(user)}
 
 
 async def delete_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:

@@ -18,7 +18,8 @@ from ..kit import SandboxError
 from .answers import Invalid, Reply, not_found
 from .params import bool_param, int_param, params_of, text_param
 from .records import exam_record, stamp
-from .state import Endpoint, ProctorExamAccount
+from .shapes import EXAM, USER
+from .state import Endpoint, ProctorExamAccount, listing
 
 STATUSES = ("draft", "open", "closed", "deleted")
 EXAM_FIELDS = ("name", "type", "start_time", "end_time", "restrictions", "exam_language")
@@ -119,13 +120,14 @@ async def list_exams(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     if status is not None and status not in STATUSES:
         raise SandboxError("invalid_param", f"status has to be one of {','.join(STATUSES)}", 422)
     keep = matcher(_json(params, "filter"))
-    rows = [
-        e
+    # ``filter`` and ``sort`` name an exam's keys as the API shows them: they apply to the records.
+    records = [
+        EXAM.record(e)
         for e in sandbox.world.exams.values()
-        if (e["status"] == status if status else e["status"] != "deleted") and keep(e)
+        if e["status"] == status or (not status and e["status"] != "deleted")
     ]
-    rows = ordered(rows, _json(params, "sort"))
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "exams")
+    records = ordered([r for r in records if keep(r)], _json(params, "sort"))
+    return listing(sandbox, request, records, "exams", None)
 
 
 def _exam(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
@@ -133,7 +135,7 @@ def _exam(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
 
 
 async def show_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"exam": _exam(sandbox, request)}
+    return {"exam": EXAM.record(_exam(sandbox, request))}
 
 
 def _apply(record: dict[str, Any], params: dict[str, Any]) -> None:
@@ -169,14 +171,14 @@ async def create_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     }
     _apply(record, params)
     sandbox.world.exams[exam_id] = record
-    return Reply({"exam": record}, status=201)
+    return Reply({"exam": EXAM.record(record)}, status=201)
 
 
 async def update_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = _exam(sandbox, request)
     _apply(exam, params_of(request))
     exam["updated_at"] = stamp(sandbox.moment())
-    return {"exam": exam}
+    return {"exam": EXAM.record(exam)}
 
 
 async def delete_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -200,7 +202,7 @@ async def add_comanager(sandbox: ProctorExamAccount, request: web.Request) -> An
     if user["institute_id"] != exam["institute_id"]:
         raise Invalid("comanager_id", "must belong to the exam's institute")
     sandbox.world.comanagers.setdefault(exam["id"], set()).add(user["id"])
-    return {"comanager": user}
+    return {"comanager": USER.record(user)}
 
 
 async def remove_comanager(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -209,7 +211,7 @@ async def remove_comanager(sandbox: ProctorExamAccount, request: web.Request) ->
     if user["id"] not in managers:
         raise Invalid("comanager_id", "is not a co-manager of this exam")
     managers.discard(user["id"])
-    return {"comanager": user}
+    return {"comanager": USER.record(user)}
 
 
 ROUTES: list[tuple[str, str, Endpoint]] = [

@@ -24,6 +24,7 @@ from aiohttp import web
 from ...proctorexam.config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from ..faults import Fault, FaultConfig
 from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
+from ..shapes import Shape
 from . import admin, exams, students, uploads
 from .answers import FORBIDDEN, Invalid, Reply, not_found
 from .config import ProctorExamSandboxConfig
@@ -147,9 +148,16 @@ class ProctorExamSandbox(PlatformSandbox):
         return datetime.fromtimestamp(self.now(), CET)
 
     def page(
-        self, request: web.Request, total: int, fetch: Callable[[int, int], list[Any]], key: str
+        self,
+        request: web.Request,
+        total: int,
+        fetch: Callable[[int, int], list[dict[str, Any]]],
+        key: str,
+        shape: Shape | None,
     ) -> Reply:
-        """One page of a list of ``total`` records, with the ``X-Pagination-*`` headers."""
+        """One page of a list of ``total`` records under ``key``, with the ``X-Pagination-*``
+        headers: ``fetch(offset, limit)`` gives them by field name, sent as ``shape`` writes them
+        (``None``: they are records already)."""
         params = params_of(request)
         page = int_param(params, "page", default=1)
         limit = min(int_param(params, "limit", default=MAX_LIMIT), MAX_LIMIT)
@@ -157,6 +165,8 @@ class ProctorExamSandbox(PlatformSandbox):
             raise SandboxError("invalid_param", "page and limit must be at least 1", 422)
         offset = (page - 1) * limit
         records = fetch(offset, limit) if offset < total else []
+        if shape is not None:
+            records = [shape.record(r) for r in records]
         headers = {
             "X-Pagination-Item-Count": str(total + self.config.misreport_item_count),
             "X-Pagination-Page-Count": str(math.ceil(total / limit)),

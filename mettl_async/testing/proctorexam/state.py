@@ -13,6 +13,7 @@ from typing import Any, Protocol
 
 from aiohttp import web
 
+from ..shapes import Shape
 from .answers import Reply
 from .config import ProctorExamSandboxConfig
 from .world import World
@@ -29,9 +30,16 @@ class ProctorExamAccount(Protocol):
         ...
 
     def page(
-        self, request: web.Request, total: int, fetch: Callable[[int, int], list[Any]], key: str
+        self,
+        request: web.Request,
+        total: int,
+        fetch: Callable[[int, int], list[dict[str, Any]]],
+        key: str,
+        shape: Shape | None,
     ) -> Reply:
-        """One page of a list of ``total`` records, with the ``X-Pagination-*`` headers."""
+        """One page of a list of ``total`` records under ``key``, with the ``X-Pagination-*``
+        headers: ``fetch(offset, limit)`` gives them by field name, sent as ``shape`` writes them
+        (``None``: they are records already)."""
         ...
 
     def exam(self, exam_id: int) -> dict[str, Any]:
@@ -45,3 +53,14 @@ class ProctorExamAccount(Protocol):
 
 #: An endpoint: the sandbox and the request in, what to answer out.
 Endpoint = Callable[[ProctorExamAccount, web.Request], Any]
+
+
+def listing(
+    sandbox: ProctorExamAccount,
+    request: web.Request,
+    rows: list[dict[str, Any]],
+    key: str,
+    shape: Shape | None,
+) -> Reply:
+    """One page of ``rows`` (held in full: institutes, users, exams, files)."""
+    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], key, shape)

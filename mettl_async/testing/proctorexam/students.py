@@ -10,6 +10,7 @@ from aiohttp import web
 
 from .answers import Invalid, Reply, not_found
 from .params import bool_param, int_param, params_of, text_param
+from .shapes import PROCTOR_ASSIGNMENT, REVIEWABLE, SESSION
 from .state import Endpoint, ProctorExamAccount
 
 SESSION_FIELDS = ("name", "email", "individual_info", "external_id")
@@ -41,7 +42,7 @@ async def list_all(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sessions = sandbox.world.sessions
     ids = sessions.all
     return sandbox.page(
-        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students"
+        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students", SESSION
     )
 
 
@@ -50,12 +51,12 @@ async def list_of_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any
     sessions = sandbox.world.sessions
     ids = sessions.of_exam(exam["id"])
     return sandbox.page(
-        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students"
+        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students", SESSION
     )
 
 
 async def show(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"student_session": _session(sandbox, request)}
+    return {"student_session": SESSION.record(_session(sandbox, request))}
 
 
 def _values(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -82,7 +83,7 @@ async def create(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     if _email_taken(sandbox, exam["id"], values["email"]):
         raise Invalid("email", "already in use")
     record = sandbox.world.sessions.create(exam["id"], values, sandbox.moment())
-    return Reply({"student_session": record}, status=201)
+    return Reply({"student_session": SESSION.record(record)}, status=201)
 
 
 async def update(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -91,7 +92,8 @@ async def update(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     changed_email = "email" in values and values["email"] != record["email"]
     if changed_email and _email_taken(sandbox, record["exam_id"], values["email"]):
         raise Invalid("email", "already in use")
-    return {"student_session": sandbox.world.sessions.update(record["id"], values, sandbox.moment())}
+    updated = sandbox.world.sessions.update(record["id"], values, sandbox.moment())
+    return {"student_session": SESSION.record(updated)}
 
 
 async def delete(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -114,12 +116,16 @@ async def assign_proctor(sandbox: ProctorExamAccount, request: web.Request) -> A
             sandbox.world.proctoring[previous] -= 1
         sandbox.world.proctoring[proctor_id] = sandbox.world.proctoring.get(proctor_id, 0) + 1
         sandbox.world.sessions.update(record["id"], {"proctor_id": proctor_id}, sandbox.moment())
-    return {"proctor_id": proctor_id, "active_proctoring_sessions": sandbox.world.proctoring[proctor_id]}
+    return PROCTOR_ASSIGNMENT.make(
+        proctor_id=proctor_id, active_proctoring_sessions=sandbox.world.proctoring[proctor_id]
+    )
 
 
 async def reviewable(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
-    return {"reviewable": record["status"] == "exam_finished", "student_session": record}
+    return REVIEWABLE.make(
+        reviewable=record["status"] == "exam_finished", student_session=SESSION.record(record)
+    )
 
 
 ROUTES: list[tuple[str, str, Endpoint]] = [

@@ -11,7 +11,8 @@ from ..kit import SandboxError
 from .answers import Reply, not_found
 from .params import FILES, params_of, text_param
 from .records import stamp
-from .state import Endpoint, ProctorExamAccount
+from .shapes import ATTACHMENT, DOCUMENT
+from .state import Endpoint, ProctorExamAccount, listing
 
 
 def _exam_id(sandbox: ProctorExamAccount, request: web.Request) -> int:
@@ -26,15 +27,9 @@ def _file(request: web.Request, field: str, *, required: bool) -> tuple[str, str
     return found
 
 
-def _listing(
-    sandbox: ProctorExamAccount, request: web.Request, rows: list[dict[str, Any]], key: str
-) -> Reply:
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], key)
-
-
 async def list_attachments(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.attachments(_exam_id(sandbox, request)).values())
-    return _listing(sandbox, request, rows, "attachments")
+    return listing(sandbox, request, rows, "attachments", ATTACHMENT)
 
 
 def _attachment(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
@@ -46,7 +41,7 @@ def _attachment(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, 
 
 
 async def show_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"attachment": _attachment(sandbox, request)}
+    return {"attachment": ATTACHMENT.record(_attachment(sandbox, request))}
 
 
 async def create_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -68,7 +63,7 @@ async def create_attachment(sandbox: ProctorExamAccount, request: web.Request) -
         "placeholder": f"{int(now.timestamp())}_{filename}",
     }
     sandbox.world.attachments(exam_id)[attachment_id] = record
-    return Reply({"attachment": record}, status=201)
+    return Reply({"attachment": ATTACHMENT.record(record)}, status=201)
 
 
 async def delete_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -79,7 +74,7 @@ async def delete_attachment(sandbox: ProctorExamAccount, request: web.Request) -
 
 async def list_documents(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.documents(_exam_id(sandbox, request)).values())
-    return _listing(sandbox, request, rows, "documents")
+    return listing(sandbox, request, rows, "documents", DOCUMENT)
 
 
 def _document(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
@@ -91,7 +86,7 @@ def _document(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, An
 
 
 async def show_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
-    return {"document": _document(sandbox, request)}
+    return {"document": DOCUMENT.record(_document(sandbox, request))}
 
 
 async def create_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
@@ -116,14 +111,14 @@ async def create_document(sandbox: ProctorExamAccount, request: web.Request) -> 
     exam = sandbox.world.exams[exam_id]
     if exam["status"] == "draft":  # documents open an exam (the platform's status page says so)
         exam["status"] = "open"
-    return Reply({"document": record}, status=201)
+    return Reply({"document": DOCUMENT.record(record)}, status=201)
 
 
 async def update_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _document(sandbox, request)
     record["exam_content"] = text_param(params_of(request), "exam_content", required=True)
     record["updated_at"] = stamp(sandbox.moment())
-    return {"document": record}
+    return {"document": DOCUMENT.record(record)}
 
 
 async def delete_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
