@@ -206,7 +206,9 @@ class RestWorld:
         self, schedule: ScheduleRow, row: CandidateRow, *, account_wide: bool
     ) -> dict[str, Any]:
         overall, detailed = STATUS_TEXT[row.status]
-        report = f"https://tests.mettl.com/report/{schedule.access_key}/{row.instance_id}"
+        report = (
+            f"https://tests.mettl.com/report/{schedule.access_key}/{row.instance_id}" if row.graded else ""
+        )
         status = TEST_STATUS.make(
             status=row.status,
             overall_status=overall,
@@ -215,8 +217,8 @@ class RestWorld:
             end_time=gmt(row.ended_at) if row.ended_at else None,
             completion_mode=row.completion_mode,
             result=row.result if row.graded else None,
-            pdf_report=f"{report}.pdf" if row.graded else None,
-            html_report=f"{report}.html" if row.graded else None,
+            pdf_report=f"{report}.pdf" if report else None,
+            html_report=f"{report}.html" if report else None,
         )
         details = {"Email Address": row.email, **row.fields}
         if not account_wide:
