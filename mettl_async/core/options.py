@@ -117,7 +117,7 @@ class ClientOptions:
     * ``sleep``: how the client waits (a retry's backoff, a 429's pause, the next second of a
       single-use signature, the rate limiter's pacing). With a ``clock`` of your own, that clock
       also measures the waits and the retry policy's ``max_elapsed``: a test gives both from one
-      :class:`mettl_async.testing.FakeClock` and its waits take no real time.
+      :class:`~mettl_async.testing.clock.FakeClock` and its waits take no real time.
     """
 
     rate: float | None = attrs.field(default=None, validator=_rate("rate"))

@@ -1,10 +1,11 @@
 """A clock that moves only when something waits on it, for tests of code that waits.
 
 Give one clock to both sides of a test: the sandbox's config (``clock=fake.time``) and the
-client (``clock=fake.time, sleep=fake.sleep``, see :class:`mettl_async.ClientOptions`). A
-retry's backoff, a 429's pause, the next second of a single-use signature and the rate
-limiter's pacing then move the shared time on instead of taking real time, and each wait is
-recorded in :attr:`FakeClock.slept`, for the test to check what was waited.
+client (``clock=fake.time, sleep=fake.sleep``, see
+:class:`~mettl_async.core.options.ClientOptions`). A retry's backoff, a 429's pause, the next
+second of a single-use signature and the rate limiter's pacing then move the shared time on
+instead of taking real time, and each wait is recorded in :attr:`FakeClock.slept`, for the
+test to check what was waited.
 """
 
 from __future__ import annotations
