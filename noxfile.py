@@ -22,8 +22,10 @@ HERE = Path(__file__).parent
 #: The package with the extras its tests need (the shared budget's Redis, the PostgreSQL output).
 PACKAGE = ".[redis,postgresql]"
 TEST_TOOLS = ("-r", "requirements/test.txt")
-#: Workers for the suite: one per core (2 on the project's machines; see the README).
-PARALLEL = ("-n", "auto")
+#: Workers for the suite: one per core (2 on the project's machines; see the README). worksteal: a
+#: worker that runs out of tests takes some of another's, so no core idles while one long test file
+#: (crash-resume processes, hypothesis properties) finishes on the other.
+PARALLEL = ("-n", "auto", "--dist", "worksteal")
 _FLOOR = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*>=\s*([^,;\s]+)\s*$")
 
 

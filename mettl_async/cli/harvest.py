@@ -10,6 +10,7 @@ from typing import Any
 import click
 
 from ..core.options import DEFAULT_MAX_RESPONSE_BYTES
+from ..core.retry import RetryPolicy
 from ..core.settings import Setting
 from ..harvest.kinds import Filter, HarvestKind
 from ..harvest.locking import set_command
@@ -122,6 +123,14 @@ def _epilog() -> str:
     help="Seconds a request may take before it is retried.",
 )
 @click.option(
+    "--attempts",
+    type=click.IntRange(min=1),
+    default=RetryPolicy().attempts,
+    show_default=True,
+    help="Tries per request for failures another try may cure (a refused connection, a lost one, "
+    "a 5xx), with growing waits between them; 1: report the first failure at once.",
+)
+@click.option(
     "--max-response-bytes",
     type=click.IntRange(min=1),
     default=DEFAULT_MAX_RESPONSE_BYTES,
@@ -145,6 +154,7 @@ def harvest(
     concurrency: int,
     page_size: int | None,
     timeout: float,
+    attempts: int,
     max_response_bytes: int,
     quiet: bool,
     **values: Any,
@@ -179,7 +189,11 @@ def harvest(
         from ..core.options import ClientOptions
 
         options = ClientOptions(
-            rate=rate, concurrency=concurrency, timeout=timeout, max_response_bytes=max_response_bytes
+            rate=rate,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+            retry=RetryPolicy(attempts=attempts),
         )
         client = where_from.connect(settings, options)
         async with client:

@@ -57,6 +57,13 @@ Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 LARGE_BODY = 512 * 1024
 
 
+def _fake_time(options: ClientOptions) -> dict[str, Any]:
+    """The limiter's clock and sleep when the options bring their own (else the event loop's)."""
+    if options.clock is time.time and options.sleep is asyncio.sleep:
+        return {}
+    return {"clock": options.timer, "sleep": options.sleep}
+
+
 class Session:
     """Authenticated requests to one API base URL, for every platform."""
 
@@ -68,7 +75,7 @@ class Session:
         self.options = options
         try:
             self.limiter: Limiter = options.limiter or RateLimiter(
-                options.rate, options.burst, ceiling=options.rate_ceiling
+                options.rate, options.burst, ceiling=options.rate_ceiling, **_fake_time(options)
             )
         except ValueError as error:
             raise ConfigurationError(str(error)) from None
@@ -80,7 +87,7 @@ class Session:
         self.events.subscribe(self.stats.record)
         self.events.subscribe(log_event)
         self.stamper = Stamper(
-            auth, self.base_url, options.clock, options.uniqueness or LOCAL, self.events.emit
+            auth, self.base_url, options.clock, options.uniqueness or LOCAL, self.events.emit, options.sleep
         )
         self.redactor = Redactor(auth.secrets())
         #: What belongs to the event loop in use (connections, concurrency cap, coalescing):
@@ -183,6 +190,8 @@ class Session:
             safe_to_repeat=request.safe_to_repeat,
             http_resends=not self._owns_http,
             on_retry=on_retry,
+            sleep=options.sleep,
+            timer=options.timer,
         )
 
     async def _attempt_with_clock(self, request: Request, options: ClientOptions, number: int) -> Response:

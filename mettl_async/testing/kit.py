@@ -198,7 +198,7 @@ class PlatformSandbox(abc.ABC):
             elif seen.fault is not None and seen.fault is not Fault.CUT:
                 return self.fault_response(request, seen.fault)
             if self.limiter is not None:
-                wait = self.limiter.try_reserve(asyncio.get_running_loop().time())
+                wait = self.limiter.try_reserve(self.now())  # the sandbox's clock: a test's may be fake
                 if wait > 0:
                     return self.rate_limited(seen, wait)
             result = await handler(request)

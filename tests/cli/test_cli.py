@@ -231,9 +231,23 @@ def test_wrong_key_exits_3_with_the_e_code_and_no_traceback(sandbox: SandboxThre
 
 def test_unreachable_network_exits_4(sandbox: SandboxThread, tmp_path: Path, closed_port: int) -> None:
     url = f"http://127.0.0.1:{closed_port}/api/v2"
-    result = cli(sandbox, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env={"METTL_BASE_URL": url})
+    out = str(tmp_path / "t.jsonl")
+    # One attempt: the default five wait 0.5 + 1 + 2 + 4 s (and jitter) before saying the same.
+    result = cli(sandbox, "harvest", "tests", "--out", out, "--attempts", "1", env={"METTL_BASE_URL": url})
     assert result.exit_code == 4
     assert "network unreachable" in result.stderr
+
+
+def test_attempts_bounds_the_tries_of_each_request(
+    certicheck_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    faults = FaultConfig(rate=1.0, kinds="e000")
+    faulty = certicheck_sandbox_factory(SandboxConfig(applicants=20, faults=faults))
+    out = str(tmp_path / "t.jsonl")
+    result = cli(faulty, "harvest", "tests", "--out", out, "--attempts", "2")
+    assert result.exit_code == 1
+    assert "E000" in result.stderr
+    assert len(faulty.sandbox.requests) == 2  # the first try and one more
 
 
 def test_api_error_exits_1_with_code_and_message(sandbox: SandboxThread, tmp_path: Path) -> None:
