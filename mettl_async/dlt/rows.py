@@ -9,10 +9,12 @@ Pure functions; dlt is not imported here. The rows are those every SQL output wr
   milliseconds as UTC; ``Jan 14, 2019 1:00:00 AM``, which names no zone, as that wall-clock
   time; ISO 8601 as given); ``json`` cells (JSON text) are decoded, so the destination holds
   the value, not a string of it.
-* A value the column's type cannot hold is kept, never dropped: a cell that is not a date, or
-  JSON text that is not JSON, is left as sent and dlt puts it in its variant column
-  (``<column>__v_text``); an integer beyond 64 bits (a ``bigint`` cannot hold it, and dlt
-  would read its text back into one) is written there as its decimal text by this module.
+* A value the column's type cannot hold is kept, never dropped, as text in the column's variant
+  (``<column>__v_text``, dlt's name for it): a cell that is not a date is left as sent and
+  dlt puts it there; an integer beyond 64 bits (a ``bigint`` cannot hold it, and dlt would
+  read its text back into one), and in a ``json`` column anything but an object or a list
+  (dlt's ``json`` takes only those) or JSON holding such an integer, are put there by this
+  module, as the cell's text.
 * dlt makes primary key columns ``NOT NULL`` and merges on ``=``, which never matches a NULL:
   a row whose key has an empty part (an applicant without certificates) would fail the load or
   be added again on every run. So the primary key is ``account`` and ``natural_key``, the
@@ -98,14 +100,17 @@ def _read(reader: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _json(value: Any) -> Any:
+    """An object or a list, decoded; anything else (a number, text, JSON text holding either) is
+    kept as text: dlt's ``json`` columns take objects and lists only."""
     if not isinstance(value, str):
-        return value
+        return Unfit(dumps(value).decode())
     if may_hold_long_integer(value):
         return Unfit(value)  # dlt reads JSON integers beyond 64 bits as floats: keep the text exact
     try:
-        return orjson.loads(value)
+        decoded = orjson.loads(value)
     except orjson.JSONDecodeError:
-        return value  # text as the API sent it, not JSON: for dlt's variant column
+        return Unfit(value)  # text as the API sent it, not JSON
+    return decoded if isinstance(decoded, dict | list) else Unfit(value)
 
 
 #: How a cell of each declared type becomes the value its dlt column takes.
