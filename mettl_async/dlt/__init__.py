@@ -151,12 +151,13 @@ def mettl_source(
     """
     if isinstance(client, str):
         entry = platform(client)
+        chosen = _chosen(entry, kinds)
         account_client, owned = entry.connect(settings or {}, options), True
     else:
         if settings is not None or options is not None:
             raise ConfigurationError("settings and options go with a platform's name; a client has its own")
         entry, account_client, owned = _platform_of(client), client, False
-    chosen = _chosen(entry, kinds)
+        chosen = _chosen(entry, kinds)
     given = dict(filters or {})
     _check_filters(chosen, given)
     opened = _opened(account_client, chosen, given, page_size, kinds is None)

@@ -10,11 +10,12 @@ Pure functions; dlt is not imported here. The rows are those every SQL output wr
   time; ISO 8601 as given); ``json`` cells (JSON text) are decoded, so the destination holds
   the value, not a string of it.
 * A value the column's type cannot hold is kept, never dropped, as text in the column's variant
-  (``<column>__v_text``, dlt's name for it): a cell that is not a date is left as sent and
-  dlt puts it there; an integer beyond 64 bits (a ``bigint`` cannot hold it, and dlt would
-  read its text back into one), and in a ``json`` column anything but an object or a list
-  (dlt's ``json`` takes only those) or JSON holding such an integer, are put there by this
-  module, as the cell's text.
+  (``<column>__v_text``, dlt's name for it), the column left NULL: a date that is not one,
+  a value of another type (text where a number was declared), an integer beyond 64 bits (a
+  ``bigint`` cannot hold it, and dlt would read its text back into one), and in a ``json``
+  column anything but an object or a list (dlt's ``json`` takes only those) or JSON holding
+  such an integer. A number or a boolean where text was declared is its JSON text, in the
+  column. So dlt never has to guess: every cell is of its column's type, or NULL.
 * dlt makes primary key columns ``NOT NULL`` and merges on ``=``, which never matches a NULL:
   a row whose key has an empty part (an applicant without certificates) would fail the load or
   be added again on every run. So the primary key is ``account`` and ``natural_key``, the
@@ -82,11 +83,28 @@ class Unfit:
     def __init__(self, text: str) -> None:
         self.text = text
 
+    @classmethod
+    def of(cls, value: Any) -> Unfit:
+        """``value`` as text: a string as it is, anything else as its JSON."""
+        return cls(value if isinstance(value, str) else dumps(value).decode())
+
 
 def _integer(value: Any) -> Any:
-    if value.__class__ is int and value not in _BIGINT:
-        return Unfit(str(value))
-    return value
+    return value if value.__class__ is int and value in _BIGINT else Unfit.of(value)
+
+
+def _number(value: Any) -> Any:
+    return value if value.__class__ in (int, float) else Unfit.of(value)
+
+
+def _boolean(value: Any) -> Any:
+    return value if value.__class__ is bool else Unfit.of(value)
+
+
+def _text(value: Any) -> Any:
+    """Text; a number or a boolean where text was declared, as its JSON text (as the PostgreSQL
+    output writes it)."""
+    return value if value.__class__ is str else dumps(value).decode()
 
 
 def _read(reader: Callable[[Any], Any]) -> Callable[[Any], Any]:
@@ -94,7 +112,7 @@ def _read(reader: Callable[[Any], Any]) -> Callable[[Any], Any]:
         try:
             return reader(value)
         except ValueError:
-            return value  # not a date: as sent, for dlt's variant column
+            return Unfit.of(value)
 
     return read
 
@@ -103,7 +121,7 @@ def _json(value: Any) -> Any:
     """An object or a list, decoded; anything else (a number, text, JSON text holding either) is
     kept as text: dlt's ``json`` columns take objects and lists only."""
     if not isinstance(value, str):
-        return Unfit(dumps(value).decode())
+        return Unfit.of(value)
     if may_hold_long_integer(value):
         return Unfit(value)  # dlt reads JSON integers beyond 64 bits as floats: keep the text exact
     try:
@@ -116,6 +134,9 @@ def _json(value: Any) -> Any:
 #: How a cell of each declared type becomes the value its dlt column takes.
 _CELLS: dict[str, Callable[[Any], Any]] = {
     "integer": _integer,
+    "number": _number,
+    "boolean": _boolean,
+    "text": _text,
     "timestamp": _read(parse_datetime),
     "date": _read(parse_date),
     "json": _json,
@@ -125,10 +146,7 @@ _CELLS: dict[str, Callable[[Any], Any]] = {
 def typed_cell(kind_of_column: str, value: Any) -> Any:
     """``value`` (a cell as :meth:`HarvestKind.rows` writes it) as its dlt column takes it, or
     :class:`Unfit` when the column cannot hold it exactly."""
-    if value is None:
-        return None
-    convert = _CELLS.get(kind_of_column)
-    return value if convert is None else convert(value)
+    return None if value is None else _CELLS[kind_of_column](value)
 
 
 def dlt_row(kind: HarvestKind, account: str, row: Row) -> Row:

@@ -119,3 +119,16 @@ def test_a_failed_run_is_rolled_back_and_the_next_continues_from_the_last_commit
     loading.run(source(server))
     assert offsets(server, before) == [40, 60, 80]
     assert destination_rows(loading, RESULTS) == clean(server, tmp_path)
+    assert_no_secret_in(tmp_path, server)
+
+
+def assert_no_secret_in(where: Path, server: SandboxThread) -> None:
+    """dlt's working files (state, traces of the failed run, load packages) and the destination
+    hold neither key."""
+    config: Any = server.sandbox.config
+    secrets = [config.private_key.encode(), config.public_key.encode()]
+    files = [path for path in where.rglob("*") if path.is_file()]
+    assert any(path.suffix == ".duckdb" for path in files)
+    for path in files:
+        data = path.read_bytes()
+        assert not any(secret in data for secret in secrets), path
