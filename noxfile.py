@@ -1,6 +1,6 @@
-"""Sessions: tests (in parallel), floors (the suite at the oldest declared versions), lint (ruff),
-typecheck (mypy --strict), docs (the reference), generate (the synchronous facade), soak (long
-proofs), bench (benchmarks).
+"""Sessions: tests (in parallel), floors (the suite at the oldest declared versions), dlt (the dlt
+source end to end, with dlt and DuckDB), lint (ruff), typecheck (mypy --strict), docs (the
+reference), generate (the synchronous facade), soak (long proofs), bench (benchmarks).
 
 The tools each session needs are in requirements/*.txt, not in the package's extras: they are
 development only and stay out of the published metadata.
@@ -73,7 +73,17 @@ def dlt(session: nox.Session) -> None:
     PostgreSQL server the run starts. A session of its own: dlt and DuckDB are heavy to install,
     and the README's test command (``tests``) skips these tests without them."""
     session.install("-e", WITH_DLT, "-r", "requirements/dlt.txt")
-    session.run("pytest", *PARALLEL, "tests/dlt", *session.posargs)
+    # tests/dlt, and the README's blocks that need dlt (their ids end with -dlt); no usage reports
+    session.run(
+        "pytest",
+        *PARALLEL,
+        "tests/dlt",
+        "tests/cli/test_readme.py",
+        "-k",
+        "dlt",
+        *session.posargs,
+        env={"RUNTIME__DLTHUB_TELEMETRY": "false"},
+    )
 
 
 @nox.session

@@ -5,6 +5,7 @@ until :func:`mettl_source` is called. Three lines load every list of an account:
 
     import dlt
     from mettl_async.dlt import mettl_source
+
     dlt.pipeline("mettl", destination="duckdb").run(mettl_source("certicheck"))
 
 ``mettl_source`` takes a client (any platform's async client) or a platform's name, whose
