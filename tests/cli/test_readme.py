@@ -12,6 +12,11 @@ How a README block is run (the conventions a README writer relies on):
   The reason is required; the test reports each skipped block and its reason (the "README
   blocks not run" section at the end of the pytest run, and as a skip). A marker with any
   other directive, or followed by no block, fails the test.
+* **A block that needs an extra** says which modules on the line before it
+  (``<!-- readme-test: needs dlt duckdb -->``): it runs where they import, and is skipped,
+  saying so, where they do not (``python -m nox -s dlt`` runs such blocks; their test ids
+  end with the modules' names). dlt keeps its pipelines in the block's directory and sends no
+  usage reports there.
 * **Where.** Each block runs in a fresh temporary directory holding ``favicon.png``,
   ``favicon.ico``, ``logo.png``, ``logo.jpg``, ``cover.jpg``, ``cover.png``, ``cover.gif``
   (real images, built byte by byte) and ``instructions.pdf``. Blocks share nothing but the
@@ -61,6 +66,7 @@ from tests.support.readme_blocks import (
     Block,
     all_sandboxes,
     failure_report,
+    missing,
     parse,
     prepare,
     run_block,
@@ -95,6 +101,11 @@ def test_readme_blocks_follow_the_conventions() -> None:
 def test_readme_block_runs(block: Block, sandboxes: SandboxThread, workdir: Path) -> None:
     if block.skip is not None:
         pytest.skip(f"README.md line {block.fence_line} (```{block.lang}): {block.skip}")
+    if missing(block):
+        pytest.skip(
+            f"README.md line {block.fence_line} (```{block.lang}): needs {', '.join(missing(block))} "
+            "(python -m nox -s dlt runs it)"
+        )
     outcome, problems = run_block(block, workdir, sandbox_environment(sandboxes))
     assert not problems, f"README.md line {block.fence_line}: " + "; ".join(problems)
     if outcome.returncode != 0:

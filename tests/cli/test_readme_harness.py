@@ -3,6 +3,7 @@ conventions told in tests/cli/test_readme.py, and fails where a README block wou
 
 from __future__ import annotations
 
+import importlib.util
 import socket
 import sys
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ from tests.support.readme_blocks import (
     base_environment,
     console_to_shell,
     failure_report,
+    missing,
     numbered,
     parse,
     prepare,
@@ -95,6 +97,16 @@ def test_parse_finds_blocks_languages_lines_and_skips() -> None:
 def test_parse_refuses_what_would_leave_a_block_untested(text: str, problem: str) -> None:
     _, problems = parse(text)
     assert any(found.startswith(problem) for found in problems), problems
+
+
+def test_a_needs_marker_names_the_modules_a_block_runs_with() -> None:
+    blocks, problems = parse("<!-- readme-test: needs dlt duckdb -->\n```python\nimport dlt\n```\n")
+    assert not problems
+    assert blocks[0].needs == ("dlt", "duckdb")
+    assert blocks[0].skip is None
+    assert blocks[0].id == "L2-python-dlt-duckdb"
+    assert missing(blocks[0]) == [m for m in ("dlt", "duckdb") if importlib.util.find_spec(m) is None]
+    assert missing(Block("python", 2, 3, "", needs=("no_such_module_here", "os"))) == ["no_such_module_here"]
 
 
 def test_a_skip_marker_may_stand_above_blank_lines_and_covers_unknown_languages() -> None:

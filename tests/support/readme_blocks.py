@@ -7,6 +7,7 @@ themselves are told in tests/cli/test_readme.py's docstring.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -33,6 +34,8 @@ SHOWN = ("text", "json", "jsonl", "csv", "toml", "ini", "yaml", "sql", "diff", "
 
 MARKER = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<directive>.*?)\s*-->\s*$")
 SKIP = re.compile(r"^skip\s*\((?P<reason>.*\S.*)\)$")
+#: ``needs dlt duckdb``: run only where those modules import (an extra's), else skipped saying so.
+NEEDS = re.compile(r"^needs((?:\s+[A-Za-z_][\w.]*)+)$")
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 #: ``export A=… B=…``: the reader's own values, which the sandbox's stand in for.
 EXPORT = re.compile(r"^\s*export\s+(?P<assignments>(?:[A-Za-z_]\w*=\S*\s*)+)(?:#.*)?$")
@@ -54,6 +57,8 @@ class Block:
     first_line: int
     code: str
     skip: str | None = None
+    #: Modules the block needs (``needs …``): where one does not import, the block is skipped.
+    needs: tuple[str, ...] = ()
 
     @property
     def runnable(self) -> bool:
@@ -61,7 +66,7 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"L{self.fence_line}-{self.lang}"
+        return f"L{self.fence_line}-{self.lang}" + "".join(f"-{module}" for module in self.needs)
 
 
 def parse(text: str) -> tuple[list[Block], list[str]]:
@@ -92,14 +97,17 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
                 for raw in lines[index + 1 : end]
             ]
             skip = None
+            needs: tuple[str, ...] = ()
             if pending:
-                found = SKIP.match(pending[1])
+                found, needed = SKIP.match(pending[1]), NEEDS.match(pending[1])
                 if found:
                     skip = found.group("reason").strip()
+                elif needed:
+                    needs = tuple(needed.group(1).split())
                 else:
                     problems.append(
                         f"line {pending[0]}: unknown readme-test directive {pending[1]!r} "
-                        "(the one there is: skip (reason))"
+                        "(those there are: skip (reason), needs MODULE…)"
                     )
                 pending = None
             lang = lang.lower()
@@ -110,7 +118,7 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
                     f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
                     f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
                 )
-            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip))
+            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip, needs))
             index = end
         elif line.strip() and pending:
             problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
@@ -314,11 +322,19 @@ def sandbox_environment(server: SandboxThread) -> dict[str, str]:
     }
 
 
+def missing(block: Block) -> list[str]:
+    """The modules a block needs that do not import here."""
+    return [module for module in block.needs if importlib.util.find_spec(module) is None]
+
+
 def base_environment(provided: Mapping[str, str], python: Path) -> dict[str, str]:
-    """This process's environment without the caller's platform settings, plus ``provided``."""
+    """This process's environment without the caller's platform settings, plus ``provided``.
+    dlt (the dlt block) keeps its pipelines in the block's directory, not the home directory,
+    and sends no usage reports."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(OWNED_PREFIXES)}
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     env.update(provided)
     return env
 
@@ -326,6 +342,7 @@ def base_environment(provided: Mapping[str, str], python: Path) -> dict[str, str
 def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Outcome, list[str]]:
     """Run one block as the conventions say; the outcome and the problems found before running."""
     env = base_environment(provided, Path(sys.executable))
+    env["DLT_DATA_DIR"] = str(cwd / ".dlt")
     scripts = cwd.parent
     if block.lang in PYTHON:
         script = scripts / f"readme_L{block.fence_line}.py"
