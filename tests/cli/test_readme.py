@@ -43,6 +43,10 @@ How a README block is run (the conventions a README writer relies on):
   has printed its first line (it does so once it listens), and the server is stopped when the
   block ends. Give it a ``--port`` of its own (the sandbox above uses a free port); a line
   ending with ``&`` is left to the shell. Whatever a block leaves running is stopped with it.
+* **What it prints.** An ```output block right after a run block (blank lines between allowed)
+  is what that block prints: each of its non-blank lines must be a line of the block's output
+  (stdout and stderr), in that order, other lines allowed between; ``…`` in a line stands for any
+  text (a time, an id). Without one, a block is held only to its exit status.
 * **Time.** A block may take 120 seconds.
 
 A failing block fails its test with the block's README line, its exit status and its output.
@@ -66,6 +70,7 @@ from tests.support.readme_blocks import (
     run_block,
     sandbox_environment,
 )
+from tests.support.readme_output import missing_output
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 BLOCKS, PROBLEMS = parse(README.read_text(encoding="utf-8"))
@@ -99,3 +104,9 @@ def test_readme_block_runs(block: Block, sandboxes: SandboxThread, workdir: Path
     assert not problems, f"README.md line {block.fence_line}: " + "; ".join(problems)
     if outcome.returncode != 0:
         pytest.fail(failure_report(block, outcome), pytrace=False)
+    if block.expected is not None:
+        missing = missing_output(block.expected, outcome.output)
+        assert not missing, (
+            f"README.md line {block.fence_line}: the ```output block below it says it prints "
+            f"{missing!r}, which it did not; its output:\n{outcome.output}"
+        )

@@ -27,6 +27,7 @@ from tests.support.readme_blocks import (
     sandbox_environment,
     shell_script,
 )
+from tests.support.readme_output import missing_output
 
 README = """# Title
 
@@ -101,6 +102,26 @@ def test_a_skip_marker_may_stand_above_blank_lines_and_covers_unknown_languages(
     blocks, problems = parse("<!-- readme-test: skip (Windows) -->\n\n```powershell\ndir\n```\n")
     assert problems == []
     assert blocks[0].skip == "Windows"
+
+
+def test_an_output_block_right_after_a_run_block_is_what_it_prints() -> None:
+    text = "```python\nprint(1)\n```\n\n```output\n1\n```\n\n```sh\necho\n```\nprose\n```output\nx\n```\n"
+    blocks, problems = parse(text)
+    assert problems == []
+    assert [(b.lang, b.expected) for b in blocks] == [
+        ("python", "1\n"),
+        ("output", None),
+        ("sh", None),  # prose between: the output block is shown, not compared
+        ("output", None),
+    ]
+
+
+def test_expected_output_lines_are_found_in_order_with_an_ellipsis_for_any_text() -> None:
+    printed = "a@example.com 7 None\n(200, 'received')\nharvested 10 records in 0.2 s\n"
+    assert missing_output("(200, 'received')\n\nharvested 10 records in … s\n", printed) == []
+    assert missing_output("(200, 'received')\na@example.com 7 None\n", printed) == ["a@example.com 7 None"]
+    assert missing_output("(400, …)\n", printed) == ["(400, …)"]
+    assert missing_output("received\n", printed) == ["received"]  # whole lines, not parts
 
 
 def test_console_runs_only_prompted_lines_and_keeps_line_numbers() -> None:

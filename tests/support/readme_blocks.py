@@ -14,7 +14,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mettl_async.testing import SandboxThread
@@ -54,6 +54,8 @@ class Block:
     first_line: int
     code: str
     skip: str | None = None
+    #: The ```output block right after it (blank lines between allowed): what it must print.
+    expected: str | None = None
 
     @property
     def runnable(self) -> bool:
@@ -70,6 +72,7 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
     blocks: list[Block] = []
     problems: list[str] = []
     pending: tuple[int, str] | None = None  # a marker waiting for its block: (line, directive)
+    closed = -1  # index of the line that closed the last block
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -110,7 +113,12 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
                     f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
                     f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
                 )
-            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip))
+            code = "\n".join(body) + "\n"
+            follows = blocks and not any(line.strip() for line in lines[closed + 1 : index])
+            if lang == "output" and follows and blocks[-1].runnable:
+                blocks[-1] = replace(blocks[-1], expected=code)
+            blocks.append(Block(lang, number, number + 1, code, skip))
+            closed = end
             index = end
         elif line.strip() and pending:
             problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
