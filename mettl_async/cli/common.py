@@ -123,9 +123,10 @@ class _PrintableFormatter(logging.Formatter):
         return super().formatMessage(record)
 
 
-def configure_logging(debug: bool, *, warnings: bool = False) -> None:
+def configure_logging(debug: bool, *, warnings: bool = False, info: tuple[str, ...] = ()) -> None:
     """``debug``: every record to stderr. Else, with ``warnings`` (a server that runs for days and
-    answers no one on the terminal), warnings and errors, with their time and level."""
+    answers no one on the terminal), warnings and errors, with their time and level, and the INFO
+    records of the loggers named in ``info`` (the server's line per delivery)."""
     logger = logging.getLogger("mettl_async")
     for old in [h for h in logger.handlers if isinstance(h, _DebugHandler)]:
         logger.removeHandler(old)
@@ -136,8 +137,10 @@ def configure_logging(debug: bool, *, warnings: bool = False) -> None:
     logger.addHandler(handler)
     if debug:
         logger.setLevel(logging.DEBUG)
-    else:
-        handler.setLevel(logging.WARNING)
+        return
+    for name in info:
+        logging.getLogger(name).setLevel(logging.INFO)
+    handler.addFilter(lambda record: record.levelno >= logging.WARNING or record.name in info)
 
 
 def debug_option(command: Callable[..., object]) -> Callable[..., object]:
