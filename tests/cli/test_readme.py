@@ -1,4 +1,5 @@
-"""Every code block of README.md runs against the sandboxes, so the README cannot drift.
+"""Every code block of README.md (and of the reference's front page, docs/index.md) runs against
+the sandboxes, so neither can drift.
 
 How a README block is run (the conventions a README writer relies on):
 
@@ -72,8 +73,12 @@ from tests.support.readme_blocks import (
 )
 from tests.support.readme_output import missing_output
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-BLOCKS, PROBLEMS = parse(README.read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parents[2]
+BLOCKS, PROBLEMS = [], []
+for _name in ("README.md", "docs/index.md"):
+    _found, _problems = parse((ROOT / _name).read_text(encoding="utf-8"), _name)
+    BLOCKS += _found
+    PROBLEMS += [f"{_name}: {problem}" for problem in _problems]
 RUNNABLE = [block for block in BLOCKS if block.runnable]
 
 
@@ -91,7 +96,7 @@ def workdir(tmp_path: Path) -> Path:
 
 def test_readme_blocks_follow_the_conventions() -> None:
     """Every block has a language the test knows, every marker belongs to a block."""
-    assert not PROBLEMS, "README.md: " + "; ".join(PROBLEMS)
+    assert not PROBLEMS, "; ".join(PROBLEMS)
     assert RUNNABLE, "README.md has no runnable code block: is the parser broken?"
 
 
@@ -99,14 +104,14 @@ def test_readme_blocks_follow_the_conventions() -> None:
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.id for block in RUNNABLE])
 def test_readme_block_runs(block: Block, sandboxes: SandboxThread, workdir: Path) -> None:
     if block.skip is not None:
-        pytest.skip(f"README.md line {block.fence_line} (```{block.lang}): {block.skip}")
+        pytest.skip(f"{block.source} line {block.fence_line} (```{block.lang}): {block.skip}")
     outcome, problems = run_block(block, workdir, sandbox_environment(sandboxes))
-    assert not problems, f"README.md line {block.fence_line}: " + "; ".join(problems)
+    assert not problems, f"{block.source} line {block.fence_line}: " + "; ".join(problems)
     if outcome.returncode != 0:
         pytest.fail(failure_report(block, outcome), pytrace=False)
     if block.expected is not None:
         missing = missing_output(block.expected, outcome.output)
         assert not missing, (
-            f"README.md line {block.fence_line}: the ```output block below it says it prints "
+            f"{block.source} line {block.fence_line}: the ```output block below it says it prints "
             f"{missing!r}, which it did not; its output:\n{outcome.output}"
         )

@@ -56,6 +56,8 @@ class Block:
     skip: str | None = None
     #: The ```output block right after it (blank lines between allowed): what it must print.
     expected: str | None = None
+    #: The file it is in, as messages name it.
+    source: str = "README.md"
 
     @property
     def runnable(self) -> bool:
@@ -63,11 +65,13 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"L{self.fence_line}-{self.lang}"
+        where = "" if self.source == "README.md" else self.source.replace("/", "-") + "-"
+        return f"{where}L{self.fence_line}-{self.lang}"
 
 
-def parse(text: str) -> tuple[list[Block], list[str]]:
-    """Every fenced block of a Markdown text, and the problems found with blocks and markers."""
+def parse(text: str, source: str = "README.md") -> tuple[list[Block], list[str]]:
+    """Every fenced block of a Markdown text, and the problems found with blocks and markers. A
+    block whose language is in braces (```{toctree}) is a MyST directive: shown, not run."""
     lines = text.splitlines()
     blocks: list[Block] = []
     problems: list[str] = []
@@ -108,7 +112,7 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
             lang = lang.lower()
             if not lang:
                 problems.append(f"line {number}: code block without a language (```text if it is not code)")
-            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and skip is None:
+            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and not lang.startswith("{") and skip is None:
                 problems.append(
                     f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
                     f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
@@ -117,7 +121,7 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
             follows = blocks and not any(line.strip() for line in lines[closed + 1 : index])
             if lang == "output" and follows and blocks[-1].runnable:
                 blocks[-1] = replace(blocks[-1], expected=code)
-            blocks.append(Block(lang, number, number + 1, code, skip))
+            blocks.append(Block(lang, number, number + 1, code, skip, source=source))
             closed = end
             index = end
         elif line.strip() and pending:
@@ -349,7 +353,7 @@ def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Out
     env.update(READMETEST_LOGS=str(logs), READMETEST_READY=str(int(READY_SECONDS)))
     first = (
         f"set -e -o pipefail; . {scripts / 'helpers.sh'}; "
-        "trap 'echo \"README.md line $LINENO: exit status $?\" >&2' ERR"
+        f"trap 'echo \"{block.source} line $LINENO: exit status $?\" >&2' ERR"
     )
     script = scripts / f"readme_L{block.fence_line}.sh"
     script.write_text(numbered(code, block.first_line, first), encoding="utf-8")
@@ -365,6 +369,6 @@ def failure_report(block: Block, outcome: Outcome) -> str:
     """The message of a failed block: where it is, how it ended, what it printed."""
     ended = "timed out" if outcome.returncode is None else f"exit status {outcome.returncode}"
     return (
-        f"README.md line {block.fence_line}: ```{block.lang} block failed ({ended}); "
+        f"{block.source} line {block.fence_line}: ```{block.lang} block failed ({ended}); "
         f"its output:\n{outcome.output.rstrip() or '(none)'}"
     )
