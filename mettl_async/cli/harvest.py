@@ -19,7 +19,7 @@ from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, s
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
 from ..platforms import PLATFORMS, kinds, platform_of
-from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
+from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, run, spelling
 
 OUT_HELP = (
     "Output: a file (.jsonl, .csv, .sqlite/.db), - for JSONL on stdout, or postgresql://user@host/db. "
@@ -88,7 +88,7 @@ def _epilog() -> str:
 
 
 @click.command(epilog=_epilog())
-@click.argument("kind", type=click.Choice(list(kinds())))
+@click.argument("kind", type=Choice(list(kinds())), metavar="KIND")
 @click.option("--out", "-o", "out", metavar="FILE|-|URL", required=True, help=OUT_HELP)
 @click.option(
     "--format",
@@ -195,7 +195,8 @@ def harvest(
                 quiet=quiet,
             )
 
-    run(go, debug=is_debug(ctx))
+    # errors name the options typed (--page-size, --private-key), not the library's arguments
+    run(go, debug=is_debug(ctx), spelled=spelling(ctx, {s.keyword: s.name for s in where_from.settings}))
 
 
 async def harvest_to(

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..platforms import PLATFORMS, Platform, kinds
-from .common import debug_option, is_debug, run
+from .common import Choice, debug_option, is_debug, run
 
 #: The platforms whose lists the sandbox serves (iTEP pushes: ``mettl-async itep sandbox``).
 PULLED = tuple(entry for entry in PLATFORMS if entry.kinds)
@@ -77,7 +77,7 @@ def sandbox(
 )
 @click.option(
     "--api",
-    type=click.Choice([entry.name for entry in PULLED] + ["all"]),
+    type=Choice([entry.name for entry in PULLED] + ["all"]),
     default="all",
     show_default=True,
     help="Which platform to show (its main list), or all of them in turn.",
@@ -86,7 +86,7 @@ def sandbox(
     "--out",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("mettl-demo.jsonl"),
+    default="mettl-demo.jsonl",  # text: --help (and the reference) shows it as typed
     show_default=True,
     help="Output of the first platform; with several, the others go beside it "
     "(mettl-demo-mettl_rest.jsonl, mettl-demo-proctorexam.jsonl).",

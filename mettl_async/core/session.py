@@ -44,7 +44,7 @@ from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
-from .responses import Response
+from .responses import Response, request_id
 from .retry import retried
 from .session_log import log_event
 from .stamping import Stamper
@@ -170,7 +170,11 @@ class Session:
         options = options or self.options
 
         async def attempt(number: int) -> Response:
-            response = await self._attempt_with_clock(request, options, number)
+            try:
+                response = await self._attempt_with_clock(request, options, number)
+            except ApiError as error:
+                error.attempts = number
+                raise
             return response if number == 1 else attrs.evolve(response, attempts=number)
 
         def on_retry(number: int, delay: float, error: BaseException) -> None:
@@ -216,6 +220,7 @@ class Session:
             payload = self.decode(status, headers, body, request.expect)
         except ApiError as error:
             error.scrub(self.redactor.with_secrets(signed.secrets))
+            error.sent_as(wire.method, self._shown(signed), headers, request_id(headers))
             if isinstance(error, RateLimitedError):
                 self.limiter.throttled(error.retry_after)
                 self._throttled(request, error.retry_after)

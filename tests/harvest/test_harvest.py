@@ -157,8 +157,11 @@ def test_resume_of_another_harvest_is_refused(tmp_path: Path) -> None:
     sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 1), PagePosition(offset=1, limit=1))
     sink.close()
-    with pytest.raises(HarvestError, match="another harvest"):
+    with pytest.raises(HarvestError, match="another harvest") as refused:
         open_sink(out, "jsonl", kinds()["results"], FINGERPRINT | {"subdomain": "other"}, resume=True)
+    # said as text, not a Python dict
+    assert f"subdomain {FINGERPRINT['subdomain']} (this run: other)" in str(refused.value)
+    assert "{" not in str(refused.value)
 
 
 def test_resume_refuses_an_output_shorter_than_its_checkpoint(tmp_path: Path) -> None:
