@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -82,9 +83,21 @@ def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _epilog() -> str:
-    return (
-        "Kinds: " + "; ".join(f"{k.name} ({platform_of(k).title}): {k.help}" for k in kinds().values()) + "."
-    )
+    """Every kind with its table, natural key and columns (laid out here, unbroken at hyphens:
+    click would rewrap ``slot-windows`` as ``slot-`` and ``windows``)."""
+    paragraphs = [
+        "Kinds, and the table and columns each has in CSV, SQLite and PostgreSQL (SQLite and "
+        "PostgreSQL add a record column with the whole record; JSONL keeps each record as sent):"
+    ]
+    for kind in kinds().values():
+        text = (
+            f"{kind.name} ({platform_of(kind).title}): {kind.help}. Table {kind.table}, "
+            f"key {', '.join(kind.key)}; columns {', '.join(kind.columns)}."
+        )
+        paragraphs.append(
+            "\b\n" + textwrap.fill(text, width=94, break_on_hyphens=False, subsequent_indent="  ")
+        )
+    return "\n\n".join(paragraphs)
 
 
 @click.command(epilog=_epilog())
@@ -129,7 +142,7 @@ def _epilog() -> str:
     help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
     "(a smaller --page-size may help).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@click.option("--quiet", "-q", is_flag=True, help="Nothing on success: no progress display, no summary.")
 @kind_options
 @debug_option
 @click.pass_context
@@ -245,7 +258,8 @@ async def harvest_to(
         raise
     finally:
         stop_listening()
-    click.echo(_finished(summary, where), err=streaming)
+    if not quiet:  # --quiet: nothing at all on success (errors are still said)
+        click.echo(_finished(summary, where), err=streaming)
     return 0
 
 
