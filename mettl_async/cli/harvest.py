@@ -230,7 +230,7 @@ async def harvest_to(
     run that stops after writing says what it kept. Writing to a stream, the
     messages go to stderr; a reader that goes away ends the run with 141.
     """
-    from .progress import open_progress  # rich, loaded only when a harvest runs
+    from .progress import fold, open_progress  # rich, loaded only when a harvest runs
 
     fmt = format_for(out, fmt)
     where, streaming = shown(out), is_stream(out)
@@ -254,12 +254,13 @@ async def harvest_to(
         if sink.records:
             stopped = summarize(sink, progress, complete=False).line(where)
             hint = "" if streaming else "; re-run with --resume to continue"
-            click.echo(f"{stopped}{hint}", err=True)
+            click.echo(fold(f"{stopped}{hint}", sys.stderr), err=True)
         raise
     finally:
         stop_listening()
     if not quiet:  # --quiet: nothing at all on success (errors are still said)
-        click.echo(_finished(summary, where), err=streaming)
+        said = _finished(summary, where) + rows_note(kind, fmt)
+        click.echo(fold(said, sys.stderr if streaming else sys.stdout), err=streaming)
     return 0
 
 
@@ -267,3 +268,10 @@ def _finished(summary: HarvestSummary, where: str) -> str:
     if summary.pages == 0 and summary.resumed_at:
         return f"already complete: {count(summary.records, 'record', 'records')} in {where}"
     return summary.line(where)
+
+
+def rows_note(kind: HarvestKind, fmt: str) -> str:
+    """What a summary's record count means in a table, when a record is several rows there."""
+    if kind.row_per is None or fmt == "jsonl":
+        return ""
+    return f" (records as the API sends them; {kind.table} has a row per {kind.row_per} of each)"

@@ -94,15 +94,23 @@ def raise_for_status(status: int, headers: Mapping[str, str], body: bytes) -> No
             http_status=status,
             body=body,
         )
+    text = status_text(status, body)
     if status >= 500:
-        raise ServerError(
-            f"server error: {snippet(body) or 'empty body'}", http_status=status, body=body, retryable=True
-        )
+        raise ServerError(text or "server error (empty body)", http_status=status, body=body, retryable=True)
     error = _STATUS_ERRORS.get(status, ApiError)
-    text = snippet(body)
-    if text.startswith(f"{status}: "):  # aiohttp's and others' default page: "404: Not Found"
-        text = text[len(f"{status}: ") :]
     raise error(text or "client error", http_status=status, body=body)
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.S | re.I)
+
+
+def status_text(status: int, body: bytes) -> str:
+    """What an error page says beyond its status: an HTML page's title (``502 Bad Gateway``),
+    else a snippet of the body, without the status number it repeats (``Bad Gateway``; aiohttp's
+    ``404: Not Found``)."""
+    title = _TITLE.search(body[:4096])
+    text = snippet(title.group(1)) if title else snippet(body)
+    return re.sub(rf"^{status}\b:?\s*", "", text)
 
 
 def no_such_path(error: ApiError) -> bool:

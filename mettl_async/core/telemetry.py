@@ -236,7 +236,9 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, ConnectError):
         detail = _detail(error)
         found = _CANNOT_CONNECT.match(detail)
-        return f"cannot connect to {found[1]}: {found[2]}" if found else f"cannot connect: {detail}"
+        if found:
+            return f"cannot connect to {found[1]}: {found[2]}"
+        return detail if detail.startswith("cannot connect") else f"cannot connect: {detail}"
     if isinstance(error, ConnectionLostError):
         return f"connection lost: {_detail(error)}"
     if isinstance(error, RequestTimeoutError):

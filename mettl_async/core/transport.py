@@ -82,7 +82,9 @@ def transport_error(exc: BaseException, method: str, shown_url: str) -> Transpor
         )
     if kind is ConnectError and isinstance(getattr(exc, "os_error", None), ConnectionRefusedError):
         where = f"{getattr(exc, 'host', '?')}:{getattr(exc, 'port', '?')}"
-        return ConnectError(f"{request_line}: connection refused: nothing listens on {where}")
+        return ConnectError(
+            f"{request_line}: cannot connect to {where}: connection refused (nothing listens there)"
+        )
     if kind is TLSVerificationError:
         return TLSVerificationError(
             f"{method} {shown_url}: {type(exc).__name__}: TLS verification failed ({detail})"
