@@ -165,7 +165,36 @@ class Shared:
     url: str
 
 
-SessionEvent = RequestDone | RetryScheduled | Throttled | WaitingForSecond | ClockCorrected | Shared
+@attrs.frozen
+class CallStarted:
+    """A call began: its attempts, retries and waits follow, told in the same task (a tracer
+    opens its span here: :mod:`mettl_async.otel`)."""
+
+    method: str
+    url: str
+
+
+@attrs.frozen
+class CallEnded:
+    """A call ended after ``attempts`` attempts: answered (``error`` is ``None``) or with the
+    exception it raised (an API error, a transport error, a cancellation)."""
+
+    method: str
+    url: str
+    attempts: int
+    error: BaseException | None = None
+
+
+SessionEvent = (
+    CallStarted
+    | RequestDone
+    | RetryScheduled
+    | Throttled
+    | WaitingForSecond
+    | ClockCorrected
+    | Shared
+    | CallEnded
+)
 Listener = Callable[[SessionEvent], None]
 
 
