@@ -1,4 +1,4 @@
-"""One exception hierarchy for every platform and every failure::
+r"""One exception hierarchy for every platform and every failure::
 
     MettlError
     ├── InputError              bad input, raised before anything is sent (names the field and the rule)
@@ -74,7 +74,8 @@ class ConfigurationError(MettlError):
 
 def missing_settings(missing: Sequence[tuple[str, str | None]], what: str = "") -> ConfigurationError:
     """The error for settings given neither as arguments nor in the environment:
-    ``missing private_key (argument or $METTL_PRIVATE_KEY)``; ``what`` names whose (``iTEP ``)."""
+    ``missing private_key (argument or $METTL_PRIVATE_KEY)``; ``what`` names whose, with a space
+    after it (``"iTEP "``)."""
     named = [
         f"{name} (argument or ${variable})" if variable else f"{name} (argument)"
         for name, variable in missing

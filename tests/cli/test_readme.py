@@ -44,6 +44,8 @@ How a README block is run (the conventions a README writer relies on):
   has printed its first line (it does so once it listens), and the server is stopped when the
   block ends. Give it a ``--port`` of its own (the sandbox above uses a free port); a line
   ending with ``&`` is left to the shell. Whatever a block leaves running is stopped with it.
+  In a ``sh`` block (pasted by a reader into one shell), a server with lines after it must end
+  with ``&`` or say ``# in another terminal``: else the reader's shell would wait on it.
 * **What it prints.** An ```output block right after a run block (blank lines between allowed)
   is what that block prints: each of its non-blank lines must be a line of the block's output
   (stdout and stderr), in that order, other lines allowed between; ``…`` in a line stands for any

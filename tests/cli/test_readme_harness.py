@@ -152,6 +152,22 @@ def test_serving_commands_go_to_the_background_unless_the_line_says_so() -> None
     assert lines[2:] == ["mettl-async itep sandbox &", "mettl-async harvest results --out r.jsonl"]
 
 
+def test_a_pasted_block_must_put_its_servers_in_the_background() -> None:
+    foreground = (
+        "mettl-async webhooks serve --port 8291 --out e.sqlite --token T\nmettl-async itep fulfill X\n"
+    )
+    _, problems = shell_script(foreground, set(), pasted=True)
+    assert problems
+    assert "end the line with &" in problems[0]
+    for fine in (
+        foreground.replace("T\n", "T &\n", 1),
+        foreground.replace("T\n", "T  # in another terminal\n", 1),
+        "mettl-async sandbox --port 8181\n",  # nothing after it: the reader stops it
+    ):
+        assert shell_script(fine, set(), pasted=True)[1] == []
+    assert shell_script(foreground, set())[1] == []  # a console session shows each prompt
+
+
 def test_numbered_puts_code_on_its_readme_lines() -> None:
     assert numbered("a\nb\n", 4, "first").splitlines() == ["first", "", "", "a", "b"]
 

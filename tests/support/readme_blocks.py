@@ -155,17 +155,21 @@ def console_to_shell(code: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
+def shell_script(code: str, provided: Iterable[str], *, pasted: bool = False) -> tuple[str, list[str]]:
     """A shell block's lines with the conventions applied, and the problems found:
 
     * an ``export`` line holding a ``…`` placeholder is not run (the sandbox's values are already
       set), and each name on it must be one the harness provides;
     * a serving command starting a line runs in the background until the block ends, once it has
-      printed its first line (``__readme_serve``)."""
+      printed its first line (``__readme_serve``);
+    * ``pasted`` (a ``sh`` block, which a reader pastes into one shell): a serving command with
+      lines after it must end with ``&``, or say ``# in another terminal``: else the reader's
+      shell would wait on it forever (the console blocks are sessions: no such rule)."""
     names = set(provided)
     out: list[str] = []
     problems: list[str] = []
-    for offset, line in enumerate(code.splitlines()):
+    lines = code.splitlines()
+    for offset, line in enumerate(lines):
         export = EXPORT.match(line)
         if export and "…" in line:
             assigned = [item.split("=", 1)[0] for item in export.group("assignments").split()]
@@ -178,6 +182,12 @@ def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
             out.append(": placeholder export, the sandbox values stand in")
             continue
         serving = SERVING.match(line)
+        later = any(rest.strip() for rest in lines[offset + 1 :])
+        if serving and pasted and later and not line.rstrip().endswith(("&", "# in another terminal")):
+            problems.append(
+                f"block line {offset + 1}: {serving.group('command')!r} serves until stopped: end the "
+                "line with & (a reader pastes the block into one shell), or say # in another terminal"
+            )
         if serving and not line.rstrip().endswith("&"):
             out.append(f"{serving.group('indent')}__readme_serve {line[len(serving.group('indent')) :]}")
             continue
@@ -344,7 +354,7 @@ def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Out
         script.write_text(numbered(block.code, block.first_line), encoding="utf-8")
         return run_script(python_argv(script), cwd, env, TIMEOUT), []
     code = console_to_shell(block.code) if block.lang in CONSOLE else block.code
-    code, problems = shell_script(code, provided)
+    code, problems = shell_script(code, provided, pasted=block.lang in SHELL)
     if problems:
         return Outcome(None, ""), problems
     logs = scripts / "serve-logs"
