@@ -57,16 +57,7 @@ class Platform:
     webhook: WebhookSource | None = None
 
     def connect(self, settings: Mapping[str, Any], options: ClientOptions | None = None) -> BaseClient:
-        """A client from the command line's settings (by each :class:`Setting`'s name) and options.
-        Unless the options name a store, its signed seconds are shared with this user's other
-        processes on this machine (:mod:`~mettl_async.core.uniqueness_files`): a run right after
-        another then never reuses the other's last signature."""
-        from .core.options import ClientOptions
-        from .core.uniqueness_files import FileUniqueness
-
-        options = options or ClientOptions()
-        if options.uniqueness is None:
-            options = attrs.evolve(options, uniqueness=FileUniqueness.for_user())
+        """A client from the command line's settings (by each :class:`Setting`'s name) and options."""
         factory: Callable[..., BaseClient] = self.load_client()
         return factory(**{s.keyword: settings.get(s.name) for s in self.settings}, options=options)
 

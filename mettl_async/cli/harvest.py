@@ -190,9 +190,16 @@ def harvest(
 
     async def go() -> int:
         from ..core.options import ClientOptions
+        from ..core.uniqueness_files import FileUniqueness
 
+        # signed seconds shared with this user's other runs: a run right after another does not
+        # begin with a signature the other just used (core/uniqueness_files.py)
         options = ClientOptions(
-            rate=rate, concurrency=concurrency, timeout=timeout, max_response_bytes=max_response_bytes
+            rate=rate,
+            concurrency=concurrency,
+            timeout=timeout,
+            max_response_bytes=max_response_bytes,
+            uniqueness=FileUniqueness.for_user(),
         )
         client = where_from.connect(settings, options)
         async with client:

@@ -228,7 +228,7 @@ def test_the_readmes_old_quickstart_fails_against_the_sandbox(
 
 
 def test_a_server_a_block_starts_is_waited_for_and_stopped(sandboxes: SandboxThread, workdir: Path) -> None:
-    code = "mettl-async sandbox --port 0 --applicants 5\necho after the server\n"
+    code = "mettl-async sandbox --port 0 --applicants 5  # in another terminal\necho after the server\n"
     outcome, _ = run_block(block("sh", code), workdir, sandbox_environment(sandboxes))
     assert outcome.returncode == 0, outcome.output
     assert outcome.output.index("CertiCHECK sandbox at") < outcome.output.index("after the server")
