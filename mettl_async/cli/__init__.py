@@ -11,7 +11,7 @@ import platform
 import click
 
 from .._version import __version__
-from .common import configure_logging
+from .common import CommandLine, configure_logging
 from .harvest import harvest
 from .itep import itep
 from .sandbox import demo, sandbox
@@ -19,7 +19,9 @@ from .sign import sign_command
 from .webhooks import webhooks
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option("--debug", is_flag=True, help="Log every request and retry to stderr; show tracebacks.")
 @click.version_option(
     __version__,
