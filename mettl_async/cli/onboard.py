@@ -1,0 +1,164 @@
+"""``mettl-async onboard OPERATION FILE``: bulk writes from a spreadsheet, each row landed once.
+
+One subcommand per operation of :data:`~mettl_async.onboard.operations.OPERATIONS`, with the
+platform's settings as options (as ``harvest`` makes them), the operation's own options, and
+``--dry-run``, ``--report``, ``--journal``. Exit status 1 when any row is refused or unknown.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..core.retry import RetryPolicy
+from ..harvest.locking import set_command
+from ..onboard.model import Operation
+from ..onboard.operations import OPERATIONS
+from ..platforms import platform
+from .common import EXIT_ERROR, debug_option, is_debug, run
+
+
+def _epilog(operation: Operation) -> str:
+    columns = "; ".join(f"{c.name}{'' if c.required else ' (optional)'}: {c.help}" for c in operation.columns)
+    extra = (
+        f"; {operation.open_columns}" if operation.open_columns else "; other columns are kept in the report"
+    )
+    return (
+        f"Columns (a header row names them; any case): {columns}{extra}. "
+        "CSV (Excel's too: a byte-order mark, ';' or tab separators) or JSONL (.jsonl)."
+    )
+
+
+def _options(operation: Operation) -> list[Callable[[Any], Any]]:
+    """The platform's settings and the operation's own options."""
+    settings = [
+        click.option(
+            s.option,
+            s.name,
+            envvar=s.envvar,
+            show_envvar=True,
+            help=s.help,
+            type=click.Choice(s.choices) if s.choices else None,
+        )
+        for s in platform(operation.platform).settings
+    ]
+    own = [
+        click.option(
+            f"--{o.name.replace('_', '-')}/--no-{o.name.replace('_', '-')}" if o.flag else f"--{o.name}",
+            o.name,
+            default=o.default,
+            required=o.required,
+            help=o.help,
+        )
+        for o in operation.options
+    ]
+    return settings + own
+
+
+def _command(operation: Operation) -> click.Command:
+    setting_names = {s.name for s in platform(operation.platform).settings}
+    option_names = [o.name for o in operation.options]
+
+    @click.pass_context
+    def command(
+        ctx: click.Context,
+        /,
+        file: Path,
+        dry_run: bool,
+        report: Path | None,
+        journal: Path | None,
+        timeout: float,
+        attempts: int,
+        **values: Any,
+    ) -> None:
+        settings = {k: v for k, v in values.items() if k in setting_names}
+        chosen = {name: values.get(name) for name in option_names}
+
+        async def go() -> int:
+            from ..core.options import ClientOptions
+            from ..onboard import journal_path, onboard, read_sheet
+
+            sheet = read_sheet(file)
+            options = ClientOptions(timeout=timeout, retry=RetryPolicy(attempts=attempts))
+            set_command(f"mettl-async onboard {operation.name} {file}")
+            client = platform(operation.platform).connect(settings, options)
+            async with client:
+                summary = await onboard(
+                    operation,
+                    client,
+                    sheet,
+                    chosen,
+                    journal=journal or journal_path(file),
+                    report=report,
+                    dry=dry_run,
+                    echo=click.echo,
+                )
+            if summary is None:
+                return 0
+            click.echo(summary.line(operation.name) + (f" (report: {report})" if report else ""))
+            return EXIT_ERROR if summary.failed else 0
+
+        run(go, debug=is_debug(ctx))
+
+    for option in reversed(_options(operation)):
+        command = option(command)
+    decorated = click.option(
+        "--attempts",
+        type=click.IntRange(min=1),
+        default=RetryPolicy().attempts,
+        show_default=True,
+        help="Tries per request for failures another try may cure without a double effect (a "
+        "refused connection, a throttle; a read-back's lost answer or 5xx).",
+    )(command)
+    decorated = click.option(
+        "--timeout",
+        type=click.FloatRange(min=0, min_open=True),
+        default=60.0,
+        show_default=True,
+        help="Seconds a request may take (a write that times out is read back before any re-send).",
+    )(decorated)
+    decorated = click.option(
+        "--journal",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="The run's journal (SQLite) [default: FILE.journal.sqlite beside FILE]. Re-run with the "
+        "same FILE to continue a stopped run.",
+    )(decorated)
+    decorated = click.option(
+        "--report",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write the input's rows with outcome, message and value (activation URL, test link, test ID) "
+        "to this CSV.",
+    )(decorated)
+    decorated = click.option(
+        "--dry-run",
+        is_flag=True,
+        help="Check every row (columns, formats, duplicates, batches) and print the calls that "
+        "would be sent; no write is sent (the registration fields are read from the account).",
+    )(decorated)
+    decorated = click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))(
+        decorated
+    )
+    return click.command(operation.name, help=operation.help, epilog=_epilog(operation))(
+        debug_option(decorated)
+    )
+
+
+@click.group()
+@debug_option
+def onboard() -> None:
+    """Bulk writes from a spreadsheet, each row landed exactly once.
+
+    \b
+    Every row is checked before anything is sent. A journal beside FILE records each
+    row's state before and after each call: killed at any point, the same command
+    continues where it stopped, and a call whose answer was lost is read back from
+    the platform before anything is sent again. The summary counts done / already
+    there / refused / unknown; the exit status is 1 when any row is refused or unknown.
+    """
+
+
+for _operation in OPERATIONS:
+    onboard.add_command(_command(_operation))
