@@ -72,6 +72,7 @@ def _command(operation: Operation) -> click.Command:
         journal: Path | None,
         timeout: float,
         attempts: int,
+        rate: float | None,
         **values: Any,
     ) -> None:
         settings = {k: v for k, v in values.items() if k in setting_names}
@@ -82,7 +83,7 @@ def _command(operation: Operation) -> click.Command:
             from ..onboard import journal_path, onboard, read_sheet
 
             sheet = read_sheet(file)
-            options = ClientOptions(timeout=timeout, retry=RetryPolicy(attempts=attempts))
+            options = ClientOptions(rate=rate, timeout=timeout, retry=RetryPolicy(attempts=attempts))
             set_command(f"mettl-async onboard {operation.name} {file}")
             client = platform(operation.platform).connect(settings, options)
             async with client:
@@ -106,13 +107,18 @@ def _command(operation: Operation) -> click.Command:
     for option in reversed(_options(operation)):
         command = option(command)
     decorated = click.option(
+        "--rate",
+        type=click.FloatRange(min=0, min_open=True),
+        help="The server's limit in requests per second, if you know it [default: find it].",
+    )(command)
+    decorated = click.option(
         "--attempts",
         type=click.IntRange(min=1),
         default=RetryPolicy().attempts,
         show_default=True,
         help="Tries per request for failures another try may cure without a double effect (a "
         "refused connection, a throttle; a read-back's lost answer or 5xx).",
-    )(command)
+    )(decorated)
     decorated = click.option(
         "--timeout",
         type=click.FloatRange(min=0, min_open=True),

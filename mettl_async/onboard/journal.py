@@ -111,7 +111,7 @@ class Journal:
         if held and held != dict(run):
             differs = sorted(k for k in {*held, *run} if held.get(k) != run.get(k))
             raise JournalError(
-                f"{path} records another run (its {', '.join(differs)} differ): finish that run with the "
+                f"{path} records another run (not the same: {', '.join(differs)}): finish that run with the "
                 "same file and options, or give this one its own --journal"
             )
         if not held:
