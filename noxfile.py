@@ -137,12 +137,14 @@ def generate(session: nox.Session) -> None:
 
 @nox.session
 def soak(session: nox.Session) -> None:
-    """The long proofs: 50,000 records through 15 % faults, more kill points (about 5 minutes)."""
+    """The long proofs: 50,000 records through 15 % faults, more kill points; 2,000 applicants and
+    2,000 candidates onboarded through faults and kills (about 7 minutes)."""
     session.install("-e", PACKAGE, *TEST_TOOLS)
     session.run(
         "pytest",
         "tests/harvest/test_soak.py",
         "tests/harvest/test_crash_resume.py",
+        "tests/onboard/test_onboard_crash.py",
         "-q",
         *session.posargs,
         env={"METTL_SOAK": "1"},

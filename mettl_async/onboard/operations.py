@@ -10,6 +10,7 @@ from .model import Operation
 #: At most this many applicants or candidates per call (both Mettl APIs).
 PER_CALL = 20
 
+#: Every operation, each once (the command makes one subcommand of each).
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         name="certicheck-register",
