@@ -85,7 +85,8 @@ async def onboard(
     prepared = prepare_rows(operation, sheet, context, options)
     if dry:
         calls = dry_run(operation, sheet, prepared, echo)
-        echo(f"dry run: {len(sheet.rows)} rows checked, {calls} calls would be sent; nothing was sent")
+        sent = "1 call" if calls == 1 else f"{calls} calls"
+        echo(f"dry run: {len(sheet.rows)} rows checked, {sent} would be sent; nothing was sent")
         return None
     run = {
         "operation": operation.name,
