@@ -85,6 +85,12 @@ def _command(operation: Operation) -> click.Command:
             sheet = read_sheet(file)
             options = ClientOptions(rate=rate, timeout=timeout, retry=RetryPolicy(attempts=attempts))
             set_command(f"mettl-async onboard {operation.name} {file}")
+            where = journal or journal_path(file)
+            if dry_run and not operation.reads_account:  # checked offline: no credentials needed
+                await onboard(
+                    operation, None, sheet, chosen, journal=where, report=None, dry=True, echo=click.echo
+                )
+                return 0
             client = platform(operation.platform).connect(settings, options)
             async with client:
                 summary = await onboard(
@@ -92,7 +98,7 @@ def _command(operation: Operation) -> click.Command:
                     client,
                     sheet,
                     chosen,
-                    journal=journal or journal_path(file),
+                    journal=where,
                     report=report,
                     dry=dry_run,
                     echo=click.echo,

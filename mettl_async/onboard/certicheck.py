@@ -84,7 +84,7 @@ REGISTRATION_OPTIONS = (
 
 async def register(client: Any, items: Sequence[Any], options: Mapping[str, Any]) -> list[Answer | None]:
     registered = await client.applicants.register(
-        items, send_email=options.get("send_email"), admin_verified=options.get("admin_verified") or None
+        items, send_email=options.get("send_email"), admin_verified=options.get("admin_verified")
     )
     by_email = {(r.email or "").strip().lower(): r for r in registered}
     answers: list[Answer | None] = []

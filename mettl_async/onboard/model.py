@@ -125,3 +125,8 @@ class Operation:
     survey: Survey = no_survey
     #: Any column not among ``columns`` is accepted (and checked by ``survey``/``prepare``).
     open_columns: str = ""
+
+    @property
+    def reads_account(self) -> bool:
+        """Whether the rows are checked against the account (a dry run then needs credentials)."""
+        return self.survey is not no_survey

@@ -117,6 +117,9 @@ def test_certicheck_applicants_land_once_through_faults_and_kills(
     check_landed_once(sheet, emails, acted_per_email(platform, "/registerApplicant"))
     assert all(email in platform.world.applicants for email in emails)
     assert platform.answers.dropped > 0  # answers were lost after the server acted
+    written = sheet.with_suffix(".report.csv").read_bytes() + Path(f"{sheet}.journal.sqlite").read_bytes()
+    for secret in (platform.config.private_key, platform.config.public_key):
+        assert secret.encode() not in written
 
 
 def test_rest_candidates_land_once_through_faults_and_kills(

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 
+from mettl_async.cli import main
 from mettl_async.core.errors import InputError
-from mettl_async.onboard import InputFileError, read_sheet
+from mettl_async.harvest.locking import OutputLock
+from mettl_async.onboard import InputFileError, journal_path, read_sheet
 from mettl_async.onboard.source import separator_of
 from mettl_async.testing.certicheck import CertiCheckSandbox, SandboxConfig
 from tests.support.onboarding import onboard, write_csv
@@ -139,3 +142,32 @@ def test_an_id_column_takes_whole_numbers_only() -> None:
     for bad in ("12.5", "-3", "0", "1" * 30, "١٢"):
         with pytest.raises(InputError):
             identifier({"test_id": bad}, "test_id")
+
+
+def test_a_dry_run_that_reads_nothing_from_the_account_needs_no_credentials(tmp_path: Path) -> None:
+    rows = [["a@example.org", "101"], ["a@example.org", "102"], ["b@example.org", "101"]]
+    sheet = write_csv(tmp_path / "tests.csv", ["email", "test_id"], rows)
+    result = CliRunner().invoke(
+        main,
+        ["onboard", "certicheck-allocate", str(sheet), "--dry-run"],
+        env={"METTL_PUBLIC_KEY": "", "METTL_PRIVATE_KEY": "", "METTL_SUBDOMAIN": ""},
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "call 1: applicants/certificate, 2 rows (lines 2-4): a@example.org test 101, b@example.org test 101",
+        "call 2: applicants/certificate, 1 row (line 3): a@example.org test 102",
+        "dry run: 3 rows checked, 2 calls would be sent; nothing was sent",
+    ]
+
+
+def test_one_run_at_a_time(certicheck_sandbox_factory: Any, tmp_path: Path) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig())
+    sheet = write_csv(tmp_path / "people.csv", ["email", "First Name"], [["a@example.org", "Ann"]])
+    held = OutputLock.acquire(journal_path(sheet))
+    try:
+        result = onboard(sandbox, "certicheck-register", str(sheet))
+    finally:
+        held.release()
+    assert result.exit_code == 1, result.output
+    assert "is being written by another process" in result.output
+    assert not [r for r in sandbox.get(CertiCheckSandbox).requests if r.method == "POST"]
