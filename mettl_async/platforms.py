@@ -1,7 +1,7 @@
 """The platforms, each declared once: the only list of them.
 
 Every face reads this registry: the command line (each platform's settings as
-options, its harvest kinds, ``sandbox`` and ``demo``), the webhook server (each
+options, its harvest kinds, its bulk writes, ``sandbox`` and ``demo``), the webhook server (each
 platform's webhook source), the pytest fixtures, the synchronous clients'
 generator and the reference. Adding a platform is one folder beside the others
 (client, services, models, harvest kinds; its sandbox under ``testing/``) and one
@@ -28,6 +28,10 @@ from .itep.webhooks import SOURCE as ITEP_WEBHOOKS
 from .mettl_rest.harvest import KINDS as METTL_REST_KINDS
 from .mettl_rest.harvest import SETTINGS as METTL_REST_SETTINGS
 from .mettl_rest.webhooks import SOURCE as METTL_REST_WEBHOOKS
+from .onboard.certicheck import OPERATIONS as CERTICHECK_OPERATIONS
+from .onboard.itep import OPERATIONS as ITEP_OPERATIONS
+from .onboard.mettl_rest import OPERATIONS as METTL_REST_OPERATIONS
+from .onboard.model import Operation
 from .proctorexam.harvest import KINDS as PROCTOREXAM_KINDS
 from .proctorexam.harvest import SETTINGS as PROCTOREXAM_SETTINGS
 from .webhooks.receiver import WebhookSource
@@ -55,6 +59,8 @@ class Platform:
     load_sandbox: Callable[[], type[PlatformSandbox]] = attrs.field(repr=False)
     #: What the platform pushes to ``mettl-async webhooks serve``, if anything.
     webhook: WebhookSource | None = None
+    #: The bulk writes ``mettl-async onboard`` makes (:mod:`mettl_async.onboard`).
+    operations: tuple[Operation, ...] = ()
 
     def connect(self, settings: Mapping[str, Any], options: ClientOptions | None = None) -> BaseClient:
         """A client from the command line's settings (by each :class:`Setting`'s name) and options."""
@@ -119,6 +125,7 @@ PLATFORMS: tuple[Platform, ...] = (
         kinds=CERTICHECK_KINDS,
         load_client=_certicheck_client,
         load_sandbox=_certicheck_sandbox,
+        operations=CERTICHECK_OPERATIONS,
     ),
     Platform(
         name="mettl_rest",
@@ -128,6 +135,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_mettl_rest_client,
         load_sandbox=_mettl_rest_sandbox,
         webhook=METTL_REST_WEBHOOKS,
+        operations=METTL_REST_OPERATIONS,
     ),
     Platform(
         name="proctorexam",
@@ -145,6 +153,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_itep_client,
         load_sandbox=_itep_sandbox,
         webhook=ITEP_WEBHOOKS,
+        operations=ITEP_OPERATIONS,
     ),
 )
 
@@ -179,6 +188,24 @@ def kinds() -> dict[str, HarvestKind]:
 def platform_of(kind: HarvestKind) -> Platform:
     """The platform whose list ``kind`` is."""
     return _KINDS[kind.name][0]
+
+
+def _operations() -> dict[str, tuple[Platform, Operation]]:
+    found: dict[str, tuple[Platform, Operation]] = {}
+    for entry in PLATFORMS:
+        for operation in entry.operations:
+            if operation.name in found:
+                raise RuntimeError(f"two operations are called {operation.name!r}")
+            found[operation.name] = (entry, operation)
+    return found
+
+
+_OPERATIONS = _operations()
+
+
+def operations() -> dict[str, tuple[Platform, Operation]]:
+    """Every bulk write ``mettl-async onboard`` makes, by name, with the platform it writes to."""
+    return dict(_OPERATIONS)
 
 
 def webhook_sources() -> list[WebhookSource]:

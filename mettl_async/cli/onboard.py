@@ -1,8 +1,9 @@
 """``mettl-async onboard OPERATION FILE``: bulk writes from a spreadsheet, each row landed once.
 
-One subcommand per operation of :data:`~mettl_async.onboard.operations.OPERATIONS`, with the
-platform's settings as options (as ``harvest`` makes them), the operation's own options, and
-``--dry-run``, ``--report``, ``--journal``. Exit status 1 when any row is refused or unknown.
+One subcommand per operation of every platform (the registry's
+:attr:`~mettl_async.platforms.Platform.operations`), with the platform's settings as options (as
+``harvest`` makes them), the operation's own options, and ``--dry-run``, ``--report``,
+``--journal``. Exit status 1 when any row is refused or unknown.
 """
 
 from __future__ import annotations
@@ -16,8 +17,7 @@ import click
 from ..core.retry import RetryPolicy
 from ..harvest.locking import set_command
 from ..onboard.model import Operation
-from ..onboard.operations import OPERATIONS
-from ..platforms import platform
+from ..platforms import Platform, operations
 from .common import EXIT_ERROR, debug_option, is_debug, run
 
 
@@ -32,7 +32,7 @@ def _epilog(operation: Operation) -> str:
     )
 
 
-def _options(operation: Operation) -> list[Callable[[Any], Any]]:
+def _options(where: Platform, operation: Operation) -> list[Callable[[Any], Any]]:
     """The platform's settings and the operation's own options."""
     settings = [
         click.option(
@@ -43,7 +43,7 @@ def _options(operation: Operation) -> list[Callable[[Any], Any]]:
             help=s.help,
             type=click.Choice(s.choices) if s.choices else None,
         )
-        for s in platform(operation.platform).settings
+        for s in where.settings
     ]
     own = [
         click.option(
@@ -58,8 +58,8 @@ def _options(operation: Operation) -> list[Callable[[Any], Any]]:
     return settings + own
 
 
-def _command(operation: Operation) -> click.Command:
-    setting_names = {s.name for s in platform(operation.platform).settings}
+def _command(where: Platform, operation: Operation) -> click.Command:
+    setting_names = {s.name for s in where.settings}
     option_names = [o.name for o in operation.options]
 
     @click.pass_context
@@ -85,20 +85,20 @@ def _command(operation: Operation) -> click.Command:
             sheet = read_sheet(file)
             options = ClientOptions(rate=rate, timeout=timeout, retry=RetryPolicy(attempts=attempts))
             set_command(f"mettl-async onboard {operation.name} {file}")
-            where = journal or journal_path(file)
+            kept = journal or journal_path(file)
             if dry_run and not operation.reads_account:  # checked offline: no credentials needed
                 await onboard(
-                    operation, None, sheet, chosen, journal=where, report=None, dry=True, echo=click.echo
+                    operation, None, sheet, chosen, journal=kept, report=None, dry=True, echo=click.echo
                 )
                 return 0
-            client = platform(operation.platform).connect(settings, options)
+            client = where.connect(settings, options)
             async with client:
                 summary = await onboard(
                     operation,
                     client,
                     sheet,
                     chosen,
-                    journal=where,
+                    journal=kept,
                     report=report,
                     dry=dry_run,
                     echo=click.echo,
@@ -110,7 +110,7 @@ def _command(operation: Operation) -> click.Command:
 
         run(go, debug=is_debug(ctx))
 
-    for option in reversed(_options(operation)):
+    for option in reversed(_options(where, operation)):
         command = option(command)
     decorated = click.option(
         "--rate",
@@ -172,5 +172,5 @@ def onboard() -> None:
     """
 
 
-for _operation in OPERATIONS:
-    onboard.add_command(_command(_operation))
+for _platform, _operation in operations().values():
+    onboard.add_command(_command(_platform, _operation))

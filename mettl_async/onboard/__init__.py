@@ -1,6 +1,6 @@
 """Bulk writes from a spreadsheet, exactly once: ``mettl-async onboard OPERATION FILE``.
 
-Each operation (:data:`~mettl_async.onboard.operations.OPERATIONS`) reads a CSV or JSONL file,
+Each operation (the registry's :attr:`~mettl_async.platforms.Platform.operations`) reads a CSV or JSONL file,
 checks every row before anything is sent, and lands each row once through a journal
 (:mod:`~mettl_async.onboard.journal`) that survives any stop: a call whose answer was lost is
 read back before anything is sent again (:mod:`~mettl_async.onboard.runner`). The report says
@@ -10,12 +10,10 @@ what happened to every row (:mod:`~mettl_async.onboard.report`).
 from .job import onboard
 from .journal import Journal, JournalError, journal_path
 from .model import Answer, Operation, State
-from .operations import OPERATIONS, operation
 from .report import Summary
 from .source import InputFileError, Sheet, read_sheet
 
 __all__ = [
-    "OPERATIONS",
     "Answer",
     "InputFileError",
     "Journal",
@@ -26,6 +24,5 @@ __all__ = [
     "Summary",
     "journal_path",
     "onboard",
-    "operation",
     "read_sheet",
 ]

@@ -8,10 +8,16 @@ from typing import Any
 
 import attrs
 
-from ..certicheck.models import EMAIL_FIELD, ApplicantRegistration, TestAllocation, TestRef
+from ..certicheck.models import (
+    EMAIL_FIELD,
+    MAX_APPLICANTS_PER_CALL,
+    ApplicantRegistration,
+    TestAllocation,
+    TestRef,
+)
 from ..core.errors import InputError, NotFoundError
 from .cells import CONTEXT, EMAIL, EMAIL_COLUMNS, cell, email_of, identifier
-from .model import Answer, Column, Option, Prepared, State
+from .model import Answer, Column, Operation, Option, Prepared, State
 
 # -- registration (4.1) -----------------------------------------------------------------------
 
@@ -202,4 +208,68 @@ async def booked(client: Any, item: Any, options: Mapping[str, Any]) -> bool:
     return False
 
 
-__all__ = ["REGISTRATION_OPTIONS", "registration_fields"]
+#: CertiCHECK's bulk writes (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        name="certicheck-register",
+        help="Register applicants (registerApplicant, 20 per call). Columns: email, context_data, and "
+        "the account's registration fields by their names (checked against the account first).",
+        call="registerApplicant",
+        columns=(EMAIL, CONTEXT),
+        open_columns="the account's registration fields by name (First Name, …)",
+        survey=registration_fields,
+        prepare=prepare_registration,
+        send=register,
+        batch_size=MAX_APPLICANTS_PER_CALL,
+        read_back=applicant_exists,
+        options=REGISTRATION_OPTIONS,
+    ),
+    Operation(
+        name="certicheck-allocate",
+        help="Allocate tests to applicants (applicants/certificate, 20 per call): E604, already "
+        "allocated, means already there.",
+        call="applicants/certificate",
+        columns=TEST_COLUMNS,
+        prepare=prepare_allocation,
+        send=change_tests,
+        batch_size=MAX_APPLICANTS_PER_CALL,
+        already=frozenset({"E604"}),
+        resend_tells=True,
+    ),
+    Operation(
+        name="certicheck-remove-tests",
+        help="Remove tests from applicants (applicants/certificate, 20 per call): E605, not "
+        "allocated, means already there.",
+        call="applicants/certificate",
+        columns=TEST_COLUMNS,
+        prepare=prepare_removal,
+        send=change_tests,
+        batch_size=MAX_APPLICANTS_PER_CALL,
+        already=frozenset({"E605"}),
+        resend_tells=True,
+    ),
+    Operation(
+        name="certicheck-book",
+        help="Book slots for applicants who have paid (bookSlotsForApplicants, one per call): E025, "
+        "already booked, means already there.",
+        call="bookSlotsForApplicants",
+        columns=BOOKING_COLUMNS,
+        prepare=prepare_booking,
+        send=book,
+        batch_size=1,
+        read_back=booked,
+        already=frozenset({"E025"}),
+    ),
+    Operation(
+        name="certicheck-release",
+        help="Release applicants' booked slots (releaseSlot, one per call): E112, not booked, means "
+        "already there.",
+        call="releaseSlot",
+        columns=RELEASE_COLUMNS,
+        prepare=prepare_release,
+        send=release,
+        batch_size=1,
+        already=frozenset({"E112"}),
+        resend_tells=True,
+    ),
+)

@@ -13,7 +13,7 @@ from ..core.errors import InputError
 from ..itep.codes import CHECK_ITEP
 from ..itep.models import REGISTRATION_FIELDS, FulfillmentRequest
 from .cells import cell, required
-from .model import Answer, Column, Prepared, State
+from .model import Answer, Column, Operation, Prepared, State
 
 COLUMNS = (
     Column("product_code", "GTX-<test type> or STX-<test type> (STX e-mails the test ID)"),
@@ -59,3 +59,20 @@ async def fulfill(client: Any, items: Sequence[Any], options: Mapping[str, Any])
     issued = await client.fulfillment.send(request)
     message = "e-mailed to the candidate" if issued.emailed else "issued"
     return [Answer(State.DONE, message, issued.test_id)]
+
+
+#: iTEP's bulk write (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        name="itep-fulfill",
+        help="Request one iTEP test ID per row (fulfillment), recorded in the report; never repeated "
+        "once it may have reached iTEP: a lost answer is reported unknown.",
+        call="fulfillment",
+        columns=COLUMNS,
+        open_columns=OPEN_COLUMNS,
+        prepare=prepare,
+        send=fulfill,
+        batch_size=1,
+        check_hint=CHECK_HINT,
+    ),
+)

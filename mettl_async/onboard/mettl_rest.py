@@ -7,9 +7,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ..core.errors import NotFoundError
-from ..mettl_rest.specs import CandidateRegistration
+from ..mettl_rest.specs import MAX_CANDIDATES_PER_CALL, CandidateRegistration
 from .cells import CONTEXT, EMAIL, EMAIL_COLUMNS, cell, email_of
-from .model import Answer, Column, Option, Prepared, State
+from .model import Answer, Column, Operation, Option, Prepared, State
 
 COLUMNS: tuple[Column, ...] = (EMAIL, CONTEXT)
 OPTIONS = (
@@ -59,3 +59,22 @@ async def candidate_exists(client: Any, item: Any, options: Mapping[str, Any]) -
     except NotFoundError:
         return False
     return True
+
+
+#: The REST API's bulk write (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+OPERATIONS: tuple[Operation, ...] = (
+    Operation(
+        name="mettl-register",
+        help="Register candidates in a schedule (20 per call; each candidate's own outcome, "
+        "'Already Registered' meaning already there). Columns: email, context_data, and the "
+        "assessment's registration fields by name.",
+        call="POST /schedules/{key}/candidates",
+        columns=COLUMNS,
+        open_columns="registration fields by name (First Name, …)",
+        prepare=prepare,
+        send=register,
+        batch_size=MAX_CANDIDATES_PER_CALL,
+        read_back=candidate_exists,
+        options=OPTIONS,
+    ),
+)

@@ -1,11 +1,11 @@
 """What an onboarding operation is made of: its columns, its options, its calls, and what the
 platform said of each row.
 
-An operation is declared once (:data:`mettl_async.onboard.operations.OPERATIONS`): the platform,
-the columns a row has, how a row becomes the client's checked request, the call that sends a
-batch, the read-back that says whether a row whose answer was lost landed, and which of the
-platform's refusals mean "already there". The journal, the runner, the report and the command
-read only this.
+An operation is declared once, in its platform's module here (``OPERATIONS``), and listed in the
+registry's :attr:`~mettl_async.platforms.Platform.operations`: the columns a row has, how a row
+becomes the client's checked request, the call that sends a batch, the read-back that says
+whether a row whose answer was lost landed, and which of the platform's refusals mean "already
+there". The journal, the runner, the report and the command read only this.
 """
 
 from __future__ import annotations
@@ -102,8 +102,6 @@ class Operation:
     """One bulk write: ``mettl-async onboard NAME FILE``."""
 
     name: str
-    #: The registry's name of the platform (:mod:`mettl_async.platforms`).
-    platform: str
     help: str
     #: The endpoint, as the dry run names it.
     call: str

@@ -18,8 +18,8 @@ from mettl_async.core.errors import (
 )
 from mettl_async.onboard.journal import Entry
 from mettl_async.onboard.model import Prepared, State
-from mettl_async.onboard.operations import operation
 from mettl_async.onboard.runner import Effect, effect_of, first_batch, plan, refusal
+from mettl_async.platforms import operations
 
 
 @pytest.mark.parametrize(
@@ -59,7 +59,7 @@ def test_a_row_of_a_refused_call_goes_alone() -> None:
 
 
 def test_a_refusal_is_already_there_only_for_the_operations_codes() -> None:
-    allocate = operation("certicheck-allocate")
+    _, allocate = operations()["certicheck-allocate"]
     entry = Entry(1, 2, {}, State.SENT)
     already = ConflictError("Certification already allocated to the applicant", code="E604")
     assert refusal(allocate, entry, already).state is State.ALREADY
