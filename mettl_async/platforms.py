@@ -13,6 +13,7 @@ Clients and sandboxes are imported on first use, so that reading the registry
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -28,10 +29,6 @@ from .itep.webhooks import SOURCE as ITEP_WEBHOOKS
 from .mettl_rest.harvest import KINDS as METTL_REST_KINDS
 from .mettl_rest.harvest import SETTINGS as METTL_REST_SETTINGS
 from .mettl_rest.webhooks import SOURCE as METTL_REST_WEBHOOKS
-from .onboard.certicheck import OPERATIONS as CERTICHECK_OPERATIONS
-from .onboard.itep import OPERATIONS as ITEP_OPERATIONS
-from .onboard.mettl_rest import OPERATIONS as METTL_REST_OPERATIONS
-from .onboard.model import Operation
 from .proctorexam.harvest import KINDS as PROCTOREXAM_KINDS
 from .proctorexam.harvest import SETTINGS as PROCTOREXAM_SETTINGS
 from .webhooks.receiver import WebhookSource
@@ -39,6 +36,7 @@ from .webhooks.receiver import WebhookSource
 if TYPE_CHECKING:
     from .core.client import BaseClient
     from .core.options import ClientOptions
+    from .onboard.model import Operation
     from .testing.kit import PlatformSandbox
 
 
@@ -59,13 +57,32 @@ class Platform:
     load_sandbox: Callable[[], type[PlatformSandbox]] = attrs.field(repr=False)
     #: What the platform pushes to ``mettl-async webhooks serve``, if anything.
     webhook: WebhookSource | None = None
-    #: The bulk writes ``mettl-async onboard`` makes (:mod:`mettl_async.onboard`).
-    operations: tuple[Operation, ...] = ()
+    #: The bulk writes ``mettl-async onboard`` makes (:mod:`mettl_async.onboard`), imported on
+    #: first use: a process that makes none (``webhooks serve``) keeps them out of its heap.
+    load_operations: Callable[[], tuple[Operation, ...]] = attrs.field(default=lambda: (), repr=False)
 
     def connect(self, settings: Mapping[str, Any], options: ClientOptions | None = None) -> BaseClient:
         """A client from the command line's settings (by each :class:`Setting`'s name) and options."""
         factory: Callable[..., BaseClient] = self.load_client()
         return factory(**{s.keyword: settings.get(s.name) for s in self.settings}, options=options)
+
+
+def _certicheck_operations() -> tuple[Operation, ...]:
+    from .onboard.certicheck import OPERATIONS
+
+    return OPERATIONS
+
+
+def _mettl_rest_operations() -> tuple[Operation, ...]:
+    from .onboard.mettl_rest import OPERATIONS
+
+    return OPERATIONS
+
+
+def _itep_operations() -> tuple[Operation, ...]:
+    from .onboard.itep import OPERATIONS
+
+    return OPERATIONS
 
 
 def _certicheck_client() -> type[BaseClient]:
@@ -125,7 +142,7 @@ PLATFORMS: tuple[Platform, ...] = (
         kinds=CERTICHECK_KINDS,
         load_client=_certicheck_client,
         load_sandbox=_certicheck_sandbox,
-        operations=CERTICHECK_OPERATIONS,
+        load_operations=_certicheck_operations,
     ),
     Platform(
         name="mettl_rest",
@@ -135,7 +152,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_mettl_rest_client,
         load_sandbox=_mettl_rest_sandbox,
         webhook=METTL_REST_WEBHOOKS,
-        operations=METTL_REST_OPERATIONS,
+        load_operations=_mettl_rest_operations,
     ),
     Platform(
         name="proctorexam",
@@ -153,7 +170,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_itep_client,
         load_sandbox=_itep_sandbox,
         webhook=ITEP_WEBHOOKS,
-        operations=ITEP_OPERATIONS,
+        load_operations=_itep_operations,
     ),
 )
 
@@ -190,22 +207,21 @@ def platform_of(kind: HarvestKind) -> Platform:
     return _KINDS[kind.name][0]
 
 
+@functools.cache
 def _operations() -> dict[str, tuple[Platform, Operation]]:
     found: dict[str, tuple[Platform, Operation]] = {}
     for entry in PLATFORMS:
-        for operation in entry.operations:
+        for operation in entry.load_operations():
             if operation.name in found:
                 raise RuntimeError(f"two operations are called {operation.name!r}")
             found[operation.name] = (entry, operation)
     return found
 
 
-_OPERATIONS = _operations()
-
-
 def operations() -> dict[str, tuple[Platform, Operation]]:
-    """Every bulk write ``mettl-async onboard`` makes, by name, with the platform it writes to."""
-    return dict(_OPERATIONS)
+    """Every bulk write ``mettl-async onboard`` makes, by name, with the platform it writes to
+    (imported on first call)."""
+    return dict(_operations())
 
 
 def webhook_sources() -> list[WebhookSource]:

@@ -1,7 +1,7 @@
 """``mettl-async onboard OPERATION FILE``: bulk writes from a spreadsheet, each row landed once.
 
 One subcommand per operation of every platform (the registry's
-:attr:`~mettl_async.platforms.Platform.operations`), with the platform's settings as options (as
+:func:`~mettl_async.platforms.operations`), with the platform's settings as options (as
 ``harvest`` makes them), the operation's own options, and ``--dry-run``, ``--report``,
 ``--journal``. Exit status 1 when any row is refused or unknown.
 """
@@ -10,14 +10,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from ..core.retry import RetryPolicy
 from ..harvest.locking import set_command
-from ..onboard.model import Operation
 from ..platforms import Platform, operations
+
+if TYPE_CHECKING:
+    from ..onboard.model import Operation
 from .common import EXIT_ERROR, debug_option, is_debug, run
 
 
@@ -80,7 +82,9 @@ def _command(where: Platform, operation: Operation) -> click.Command:
 
         async def go() -> int:
             from ..core.options import ClientOptions
-            from ..onboard import journal_path, onboard, read_sheet
+            from ..onboard.job import onboard
+            from ..onboard.journal import journal_path
+            from ..onboard.source import read_sheet
 
             sheet = read_sheet(file)
             options = ClientOptions(rate=rate, timeout=timeout, retry=RetryPolicy(attempts=attempts))
@@ -158,7 +162,19 @@ def _command(where: Platform, operation: Operation) -> click.Command:
     )
 
 
-@click.group()
+class _Operations(click.Group):
+    """The operations' subcommands, made from the registry when asked for (``onboard --help``,
+    ``onboard NAME``): another command's process never imports them."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(operations())
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        found = operations().get(name)
+        return None if found is None else _command(*found)
+
+
+@click.group(cls=_Operations)
 @debug_option
 def onboard() -> None:
     """Bulk writes from a spreadsheet, each row landed exactly once.
@@ -170,7 +186,3 @@ def onboard() -> None:
     the platform before anything is sent again. The summary counts done / already
     there / refused / unknown; the exit status is 1 when any row is refused or unknown.
     """
-
-
-for _platform, _operation in operations().values():
-    onboard.add_command(_command(_platform, _operation))

@@ -1,6 +1,6 @@
 """Bulk writes from a spreadsheet, exactly once: ``mettl-async onboard OPERATION FILE``.
 
-Each operation (the registry's :attr:`~mettl_async.platforms.Platform.operations`) reads a CSV or JSONL file,
+Each operation (the registry's :func:`~mettl_async.platforms.operations`) reads a CSV or JSONL file,
 checks every row before anything is sent, and lands each row once through a journal
 (:mod:`~mettl_async.onboard.journal`) that survives any stop: a call whose answer was lost is
 read back before anything is sent again (:mod:`~mettl_async.onboard.runner`). The report says

@@ -208,7 +208,7 @@ async def booked(client: Any, item: Any, options: Mapping[str, Any]) -> bool:
     return False
 
 
-#: CertiCHECK's bulk writes (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+#: CertiCHECK's bulk writes (the registry's :func:`~mettl_async.platforms.operations`).
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         name="certicheck-register",

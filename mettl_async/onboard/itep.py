@@ -61,7 +61,7 @@ async def fulfill(client: Any, items: Sequence[Any], options: Mapping[str, Any])
     return [Answer(State.DONE, message, issued.test_id)]
 
 
-#: iTEP's bulk write (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+#: iTEP's bulk write (the registry's :func:`~mettl_async.platforms.operations`).
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         name="itep-fulfill",

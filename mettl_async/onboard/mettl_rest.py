@@ -61,7 +61,7 @@ async def candidate_exists(client: Any, item: Any, options: Mapping[str, Any]) -
     return True
 
 
-#: The REST API's bulk write (the registry's :attr:`~mettl_async.platforms.Platform.operations`).
+#: The REST API's bulk write (the registry's :func:`~mettl_async.platforms.operations`).
 OPERATIONS: tuple[Operation, ...] = (
     Operation(
         name="mettl-register",

@@ -2,7 +2,7 @@
 platform said of each row.
 
 An operation is declared once, in its platform's module here (``OPERATIONS``), and listed in the
-registry's :attr:`~mettl_async.platforms.Platform.operations`: the columns a row has, how a row
+registry's :func:`~mettl_async.platforms.operations`: the columns a row has, how a row
 becomes the client's checked request, the call that sends a batch, the read-back that says
 whether a row whose answer was lost landed, and which of the platform's refusals mean "already
 there". The journal, the runner, the report and the command read only this.

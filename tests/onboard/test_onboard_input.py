@@ -3,6 +3,8 @@ duplicates, the account's registration fields; a dry run says what would be sent
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -171,3 +173,10 @@ def test_one_run_at_a_time(certicheck_sandbox_factory: Any, tmp_path: Path) -> N
     assert result.exit_code == 1, result.output
     assert "is being written by another process" in result.output
     assert not [r for r in sandbox.get(CertiCheckSandbox).requests if r.method == "POST"]
+
+
+def test_other_commands_never_import_the_operations() -> None:
+    # a long-running `webhooks serve` keeps them out of its heap (tests/webhooks/test_bounded_memory.py)
+    code = "import sys, mettl_async.cli; print(sorted(m for m in sys.modules if m.startswith('mettl_async.onboard')))"
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
