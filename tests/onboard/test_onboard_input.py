@@ -177,6 +177,9 @@ def test_one_run_at_a_time(certicheck_sandbox_factory: Any, tmp_path: Path) -> N
 
 def test_other_commands_never_import_the_operations() -> None:
     # a long-running `webhooks serve` keeps them out of its heap (tests/webhooks/test_bounded_memory.py)
-    code = "import sys, mettl_async.cli; print(sorted(m for m in sys.modules if m.startswith('mettl_async.onboard')))"
+    code = (
+        "import sys, mettl_async.cli; "
+        "print(sorted(m for m in sys.modules if m.startswith('mettl_async.onboard')))"
+    )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
