@@ -3,7 +3,7 @@ against the account), the journal opened, the rows landed, the report written.""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -54,6 +54,16 @@ def options_text(options: Mapping[str, Any]) -> str:
     return orjson.dumps(dict(options), option=orjson.OPT_SORT_KEYS).decode()
 
 
+def lines_of(batch: Sequence[Entry]) -> str:
+    """``line 7``, ``lines 2-21`` or, where rows were left for a later call, ``lines 2, 4``."""
+    numbers = [e.line for e in batch]
+    if len(numbers) == 1:
+        return f"line {numbers[0]}"
+    if numbers == list(range(numbers[0], numbers[0] + len(numbers))):
+        return f"lines {numbers[0]}-{numbers[-1]}"
+    return "lines " + ", ".join(map(str, numbers))
+
+
 def dry_run(
     operation: Operation, sheet: Sheet, prepared: Mapping[int, Prepared], echo: Callable[[str], None]
 ) -> int:
@@ -62,9 +72,8 @@ def dry_run(
     calls = plan(entries, prepared, operation.batch_size)
     for number, batch in enumerate(calls, 1):
         labels = ", ".join(prepared[e.position].label for e in batch)
-        lines = f"line {batch[0].line}" if len(batch) == 1 else f"lines {batch[0].line}-{batch[-1].line}"
         rows = "1 row" if len(batch) == 1 else f"{len(batch)} rows"
-        echo(f"call {number}: {operation.call}, {rows} ({lines}): {labels}")
+        echo(f"call {number}: {operation.call}, {rows} ({lines_of(batch)}): {labels}")
     return len(calls)
 
 

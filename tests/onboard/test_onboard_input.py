@@ -156,7 +156,7 @@ def test_a_dry_run_that_reads_nothing_from_the_account_needs_no_credentials(tmp_
     )
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "call 1: applicants/certificate, 2 rows (lines 2-4): a@example.org test 101, b@example.org test 101",
+        "call 1: applicants/certificate, 2 rows (lines 2, 4): a@example.org test 101, b@example.org test 101",
         "call 2: applicants/certificate, 1 row (line 3): a@example.org test 102",
         "dry run: 3 rows checked, 2 calls would be sent; nothing was sent",
     ]
