@@ -13,13 +13,16 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "docs" / "_ext"))
 
-from defaults import attrs_defaults, cut, default_text, with_defaults
-from docchecks import (
+from docrules import (
     LARGEST_PAGE,
+    attrs_defaults,
+    cut,
+    default_text,
     signature_problems,
     size_problems,
     text_problems,
     title_problems,
+    with_defaults,
 )
 
 from mettl_async import ClientOptions, RetryPolicy
