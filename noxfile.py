@@ -1,6 +1,6 @@
-"""Sessions: tests (in parallel), floors (the suite at the oldest declared versions), lint (ruff),
-typecheck (mypy --strict), docs (the reference), generate (the synchronous facade), soak (long
-proofs), bench (benchmarks).
+"""Sessions: tests (in parallel), floors (the suite at the oldest declared versions), dlt (the dlt
+source end to end, with dlt and DuckDB), lint (ruff), typecheck (mypy --strict), docs (the
+reference), generate (the synchronous facade), soak (long proofs), bench (benchmarks).
 
 The tools each session needs are in requirements/*.txt, not in the package's extras: they are
 development only and stay out of the published metadata.
@@ -21,9 +21,13 @@ nox.options.default_venv_backend = "venv"
 HERE = Path(__file__).parent
 #: The package with the extras its tests need (the shared budget's Redis, the PostgreSQL output).
 PACKAGE = ".[redis,postgresql]"
+#: With the dlt source's extra: its own session (dlt) and the type check.
+WITH_DLT = ".[redis,postgresql,dlt]"
 TEST_TOOLS = ("-r", "requirements/test.txt")
-#: Workers for the suite: one per core (2 on the project's machines; see the README).
-PARALLEL = ("-n", "auto")
+#: Workers for the suite: one per core (2 on the project's machines; see the README). worksteal: a
+#: worker that runs out of tests takes some of another's, so no core idles while one long test file
+#: (crash-resume processes, hypothesis properties) finishes on the other.
+PARALLEL = ("-n", "auto", "--dist", "worksteal")
 _FLOOR = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*>=\s*([^,;\s]+)\s*$")
 
 
@@ -66,6 +70,25 @@ def floors(session: nox.Session) -> None:
 
 
 @nox.session
+def dlt(session: nox.Session) -> None:
+    """The dlt source end to end (tests/dlt/): the sandboxes into DuckDB (embedded) and into the
+    PostgreSQL server the run starts. A session of its own: dlt and DuckDB are heavy to install,
+    and the README's test command (``tests``) skips these tests without them."""
+    session.install("-e", WITH_DLT, "-r", "requirements/dlt.txt")
+    # tests/dlt, and the README's blocks that need dlt (their ids end with -dlt); no usage reports
+    session.run(
+        "pytest",
+        *PARALLEL,
+        "tests/dlt",
+        "tests/cli/test_readme.py",
+        "-k",
+        "dlt",
+        *session.posargs,
+        env={"RUNTIME__DLTHUB_TELEMETRY": "false"},
+    )
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("-r", "requirements/ruff.txt")
     session.run("ruff", "check", ".")
@@ -74,7 +97,10 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    session.install("-e", PACKAGE, *TEST_TOOLS, "-r", "requirements/lint.txt", "-r", "requirements/bench.txt")
+    # the dlt extra too: mettl_async.dlt is checked against dlt's own types
+    session.install(
+        "-e", WITH_DLT, *TEST_TOOLS, "-r", "requirements/lint.txt", "-r", "requirements/bench.txt"
+    )
     # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and
     # tests/core/test_limiters.py that every client takes any Limiter: mypy checks them.
     session.run(
@@ -111,16 +137,12 @@ def generate(session: nox.Session) -> None:
 
 @nox.session
 def soak(session: nox.Session) -> None:
-    """The long proofs: 50,000 records through 15 % faults, more kill points (about 5 minutes)."""
+    """The whole suite at its long settings (``METTL_SOAK=1``): 50,000 records through 15 %
+    faults, more kill points, 2,000 applicants and candidates onboarded through faults and
+    kills, every property with its full count of examples (the README's test command tries a
+    quarter: tests/support/examples.py). CI runs it."""
     session.install("-e", PACKAGE, *TEST_TOOLS)
-    session.run(
-        "pytest",
-        "tests/harvest/test_soak.py",
-        "tests/harvest/test_crash_resume.py",
-        "-q",
-        *session.posargs,
-        env={"METTL_SOAK": "1"},
-    )
+    session.run("pytest", *PARALLEL, "-q", *session.posargs, env={"METTL_SOAK": "1"})
 
 
 @nox.session

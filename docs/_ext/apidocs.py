@@ -11,8 +11,9 @@ and a coverage check that fails the build when a public object is left out.
   (``:class:`RetryPolicy``` in ``mettl_async.certicheck.client``) or re-exported
   (``mettl_async.CertiCheckClient``) links to where the object is documented. An object of the
   standard library or a dependency is shown as text: the build reads no inventory over the
-  network. A bare name that imports nowhere links to the nearest class, function or constant of
-  that name; anything else stays a warning (an error under ``-W``).
+  network (an optional dependency imported only for type checking need not be installed). A
+  bare name that imports nowhere links to the nearest class, function or constant of that
+  name; anything else stays a warning (an error under ``-W``).
 * Every module of ``mettl_async`` (except private ones and :data:`UNDOCUMENTED`) and
   every public class and function defined in it must be on some page.
 """
@@ -237,6 +238,8 @@ def _by_import(target: str, node: Any, documented: Any) -> str | None:
         try:
             obj = _find(name)
         except (LookupError, AttributeError, ImportError):
+            if _optional_dependency(name, node):
+                return TEXT
             continue
         if isinstance(obj, TypeVar):
             return TEXT  # a type variable (``T``) is documented by the signature that uses it
@@ -246,6 +249,13 @@ def _by_import(target: str, node: Any, documented: Any) -> str | None:
         if documented(canonical):
             return canonical
     return None
+
+
+def _optional_dependency(name: str, node: Any) -> bool:
+    """Whether ``name`` is what a module imports for type checking from outside the package, from
+    a dependency not installed here (an extra's, such as dlt): shown as text all the same."""
+    imported = _type_checking_imports(node.get("py:module") or "").values()
+    return name in imported and name.partition(".")[0] != PACKAGE
 
 
 def _relative_module(module: str, target: str) -> str:

@@ -91,7 +91,7 @@ def serve(
     from ..core.errors import ConfigurationError
     from ..platforms import webhook_sources
     from ..webhooks.landing import DEFAULT_ACCOUNT, Landing
-    from ..webhooks.server import application
+    from ..webhooks.server import application, delivery_log
 
     try:
         names = tuple(dict.fromkeys(account_label(name, name) for name in accounts))
@@ -105,8 +105,8 @@ def serve(
             "(or --no-token, explicitly, to accept any delivery)"
         )
 
-    if not is_debug(ctx):  # a failed landing (a database down, a full disk) is said as it happens
-        configure_logging(False, warnings=True)
+    if not is_debug(ctx):  # every answer, and a failed landing (a database down, a full disk), as it happens
+        configure_logging(False, warnings=True, info=(delivery_log.name,))
 
     async def go() -> int:
         output_closed = asyncio.Event()

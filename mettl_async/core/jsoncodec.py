@@ -36,6 +36,13 @@ def _finite(text: str) -> float:
     return value
 
 
+def may_hold_long_integer(data: bytes | str) -> bool:
+    """Whether JSON text may hold an integer orjson does not read exactly (outside
+    [-2**63, 2**64)): a run of 20 digits or more, or 19 after a minus sign (in a string too)."""
+    scan = (data.encode() if isinstance(data, str) else data).translate(_DIGITS)
+    return _LONG_RUN in scan or _LONG_NEGATIVE in scan
+
+
 def loads_exact(data: bytes | str) -> Any:
     """``orjson.loads`` with integers of any size read exactly (a 30-digit id stays that id).
 
@@ -44,8 +51,7 @@ def loads_exact(data: bytes | str) -> Any:
     mark included) and lone surrogates, whichever parser reads it.
     """
     raw = data.encode() if isinstance(data, str) else data
-    scan = raw.translate(_DIGITS)
-    if _LONG_RUN not in scan and _LONG_NEGATIVE not in scan:
+    if not may_hold_long_integer(raw):
         return orjson.loads(raw)
     try:
         value = json.loads(raw.decode(), parse_constant=_not_a_number, parse_float=_finite)

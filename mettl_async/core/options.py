@@ -8,9 +8,10 @@ the concurrency cap, TLS, the clock) gives the new view a session of its own.
 
 from __future__ import annotations
 
+import asyncio
 import ssl as ssl_module
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import attrs
@@ -113,6 +114,10 @@ class ClientOptions:
       (OpenTelemetry); ``headers``: sent with every request.
     * ``clock``: the time source for signatures (tests); ``uniqueness``: where ``ts`` seconds
       and nonces are claimed (a ``mettl_async.redisstore`` store across processes).
+    * ``sleep``: how the client waits (a retry's backoff, a 429's pause, the next second of a
+      single-use signature, the rate limiter's pacing). With a ``clock`` of your own, that clock
+      also measures the waits and the retry policy's ``max_elapsed``: a test gives both from one
+      :class:`~mettl_async.testing.clock.FakeClock` and its waits take no real time.
     """
 
     rate: float | None = attrs.field(default=None, validator=_rate("rate"))
@@ -131,6 +136,7 @@ class ClientOptions:
     trace_configs: tuple[aiohttp.TraceConfig, ...] = attrs.field(default=(), converter=tuple, repr=False)
     headers: Mapping[str, str] = attrs.field(factory=dict, converter=_headers, repr=False)
     clock: Callable[[], float] = attrs.field(default=time.time, repr=False)
+    sleep: Callable[[float], Awaitable[None]] = attrs.field(default=asyncio.sleep, repr=False)
     uniqueness: UniquenessStore | None = attrs.field(default=None, repr=False)
 
     def __attrs_post_init__(self) -> None:
@@ -143,6 +149,15 @@ class ClientOptions:
             )
         if not callable(self.clock):
             raise ConfigurationError("clock must be a function returning epoch seconds")
+        if not callable(self.sleep):
+            raise ConfigurationError("sleep must be an async function taking seconds, like asyncio.sleep")
+
+    @property
+    def timer(self) -> Callable[[], float]:
+        """What waits and time budgets are measured with: ``time.monotonic`` (immune to the wall
+        clock being set), unless a ``clock`` of your own is given, which then measures them too
+        (a fake clock's ``sleep`` moves it on)."""
+        return time.monotonic if self.clock is time.time else self.clock
 
     def replace(self, **changes: Any) -> ClientOptions:
         """These options with ``changes``; an unknown name is a :class:`ConfigurationError`."""

@@ -26,7 +26,7 @@ import asyncio
 import collections
 import math
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from typing import Protocol
 
 #: The longest a 429 may hold the limiter, whatever its Retry-After says.
@@ -85,7 +85,9 @@ def _check_rate(name: str, value: float | None) -> float | None:
 class RateLimiter:
     """``rate`` requests per second (``None``: find the server's limit), at most ``burst`` at once.
 
-    ``ceiling`` bounds the rate the limiter may climb to when it adapts.
+    ``ceiling`` bounds the rate the limiter may climb to when it adapts. ``clock`` (seconds,
+    monotonic) and ``sleep`` replace the event loop's time and ``asyncio.sleep`` (a fake clock's,
+    in tests: ``ClientOptions.sleep``).
     """
 
     def __init__(
@@ -96,6 +98,7 @@ class RateLimiter:
         ceiling: float | None = None,
         floor: float = FLOOR,
         clock: Callable[[], float] | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:
         self.told = _check_rate("rate", rate)
         self.ceiling = _check_rate("ceiling", ceiling)
@@ -112,6 +115,7 @@ class RateLimiter:
         if self.rate == math.inf:
             self.rate = None
         self._clock = clock
+        self._sleep = sleep
         #: The loop whose clock the times below are read from, and that clock minus
         #: ``time.monotonic()`` (to carry them over to the next loop's clock).
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -191,7 +195,7 @@ class RateLimiter:
             pauses = self.pauses
             wait = self.reserve(self._now())
             if wait > 0:
-                await asyncio.sleep(wait)
+                await self._sleep(wait)
             if pauses == self.pauses:
                 return
             # A 429 arrived while this caller waited: its slot predates the pause.

@@ -115,9 +115,10 @@ class _Budget(stop_base):
     """Stop when curable failures reach ``attempts`` or the next wait would overrun the time
     budget. Throttling answers count against time only."""
 
-    def __init__(self, policy: RetryPolicy, started: float) -> None:
+    def __init__(self, policy: RetryPolicy, started: float, timer: Callable[[], float]) -> None:
         self.policy = policy
         self.started = started
+        self.timer = timer
         self.failures = 0
 
     def __call__(self, retry_state: tenacity.RetryCallState) -> bool:
@@ -127,7 +128,7 @@ class _Budget(stop_base):
         if self.failures >= self.policy.attempts:
             return True
         upcoming = retry_state.upcoming_sleep or 0.0
-        return time.monotonic() - self.started + upcoming > self.policy.max_elapsed
+        return self.timer() - self.started + upcoming > self.policy.max_elapsed
 
 
 class _Wait(wait_base):
@@ -150,11 +151,17 @@ class Retries:
     """
 
     def __init__(
-        self, policy: RetryPolicy, *, safe_to_repeat: bool, http_resends: bool, started: float
+        self,
+        policy: RetryPolicy,
+        *,
+        safe_to_repeat: bool,
+        http_resends: bool,
+        started: float,
+        timer: Callable[[], float] = time.monotonic,
     ) -> None:
         self.safe_to_repeat = safe_to_repeat
         self.http_resends = http_resends
-        self._budget = _Budget(policy, started)
+        self._budget = _Budget(policy, started, timer)
         self._wait = _Wait(self._budget)
         self._state = tenacity.RetryCallState(None, None, (), {})  # type: ignore[arg-type]
 
@@ -182,11 +189,13 @@ async def retried(
     http_resends: bool = False,
     on_retry: Callable[[int, float, BaseException], None] | None = None,
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    timer: Callable[[], float] = time.monotonic,
 ) -> R:
     """``attempt(1)``, then ``attempt(2)``… for as long as ``policy`` says a failure may be cured
     by another attempt; the last failure is raised. ``on_retry(number, delay, error)`` hears of
-    each retry before its wait."""
-    started = time.monotonic()
+    each retry before its wait. ``sleep`` waits and ``timer`` measures ``max_elapsed``: a fake
+    clock's pair in tests (``ClientOptions.sleep``)."""
+    started = timer()
     retries: Retries | None = None
     number = 1
     while True:
@@ -195,7 +204,11 @@ async def retried(
         except MettlError as error:
             if retries is None:
                 retries = Retries(
-                    policy, safe_to_repeat=safe_to_repeat, http_resends=http_resends, started=started
+                    policy,
+                    safe_to_repeat=safe_to_repeat,
+                    http_resends=http_resends,
+                    started=started,
+                    timer=timer,
                 )
             delay = retries.after(error)
             if on_retry is not None:

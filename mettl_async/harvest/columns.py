@@ -164,12 +164,14 @@ class Layout:
     children: Children | None = None
     #: The columns and objects of the record itself, and of an element (derived: read millions of times).
     _own: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
-    _element: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _of_element: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        for name, element in (("_own", False), ("_element", True)):
+        for name, element in (("_own", False), ("_of_element", True)):
             columns = tuple(c for c in self.columns if c.element is element)
             object.__setattr__(self, name, (columns, tuple(p for p in self.parts if p.element is element)))
+    #: What one element of that list is, in words (``certificate``): a row is one of them.
+    element: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -206,7 +208,7 @@ class Layout:
         children: list[Row] = []
         if self.explode is not None and self.children is not None:
             listed = record.get(self.explode)
-            columns, parts = self._element
+            columns, parts = self._of_element
             for position, element in enumerate(listed if listed and _is_objects(listed) else ()):
                 child: Row = {self.children.index: position}
                 own: dict[str, dict[str, Any]] = {}
@@ -270,7 +272,7 @@ def layout(
     if children is not None:
         types = {c.name: c.type for c in columns if c.element}
         children = attrs.evolve(children, types={children.index: "integer", **types, "extra": "json"})
-    return Layout(tuple(columns), tuple(ordered), exploded, index, children)
+    return Layout(tuple(columns), tuple(ordered), exploded, index, children, (element or explode) if exploded else None)
 
 
 def _fields(model: type[Record]) -> list[attrs.Attribute[Any]]:

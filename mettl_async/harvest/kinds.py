@@ -104,6 +104,9 @@ class RowLayout(Protocol):
 
     def split(self, record: Mapping[str, Any]) -> Split: ...
 
+    @property
+    def element(self) -> str | None: ...
+
 
 @attrs.frozen
 class HarvestKind:
@@ -133,6 +136,8 @@ class HarvestKind:
     children: Children | None = None
     #: What ``extra`` calls the record's own unnamed keys (``applicant``…).
     label: str = "record"
+    #: When a record is several rows: what one row is (``certificate``: a row per certificate).
+    row_per: str | None = None
 
     def __attrs_post_init__(self) -> None:
         unknown = [name for name in self.key if name not in self.columns]
@@ -149,6 +154,7 @@ class HarvestKind:
             types=layout.types,
             flatten=layout.rows,
             split=layout.split,
+            row_per=layout.element,
             children=layout.children,
             label=layout.label,
             **fields,

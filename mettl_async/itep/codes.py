@@ -20,6 +20,10 @@ from ..core.errors import ApiError, ConflictError, MalformedResponseError
 from ..core.jsoncodec import NOT_JSON, parse_json
 from ..core.responses import raise_for_status, snippet
 from .models import TEST_ID
+from .results import DATA_KEYS
+
+#: The answer's one key: the name iTEP's results webhook gives the same value (``TestID``).
+ANSWER_KEY = DATA_KEYS["test_id"]
 
 #: Said wherever a fulfillment request may have reached iTEP without an answer the client could use.
 CHECK_ITEP = (
@@ -76,7 +80,7 @@ def decode_fulfillment(status: int, headers: Mapping[str, str], body: bytes, exp
 def read_test_id(payload: Any, body: bytes) -> str | None:
     """The test ID of a success body, or ``None`` when the body holds none in a known shape."""
     if isinstance(payload, dict):
-        value = payload.get("TestID")
+        value = payload.get(ANSWER_KEY)
     elif isinstance(payload, str):
         value = payload.strip()
     elif payload is NOT_JSON:

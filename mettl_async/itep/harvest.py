@@ -74,6 +74,7 @@ class ResultRows:
     types = _TYPES
     children = None
     label = "result"
+    element = None  # a row per result: no list is exploded
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         result = parse_result(record)

@@ -74,19 +74,22 @@ _TEST_DATE = re.compile(r"^(\d{1,2})/(\d{1,2})/(\d{4})$")
 #: Digits in ASCII only: ``\\d`` and ``str.isdigit`` also take the digits of other scripts.
 _NUMBER = re.compile(r"^[+-]?(\d+(\.\d*)?|\.\d+)$", re.ASCII)
 _DIGITS = re.compile(r"\d+", re.ASCII)
-_TOP_KEYS = frozenset(
-    {
-        "OID",
-        "TestID",
-        "Duration",
-        "TestDate",
-        "TestMonth",
-        "TestDay",
-        "TestYear",
-        "score_report_url",
-        "Status",
-    }
-)
+#: The test date in parts, sent beside ``TestDate`` (read to check it: no field of their own).
+DATE_PARTS = ("TestMonth", "TestDay", "TestYear")
+#: How a section's level, score and CEFR level are keyed after its name (``Grammar_Level``).
+SECTION_PARTS = {"level": "Level", "score": "Score", "cefr": "cefr"}
+#: The name the overall result takes where a section's would be (``Overall_Level``).
+OVERALL = "Overall"
+
+
+def section_key(section: str, part: str) -> str:
+    """The key of a section's ``level``, ``score`` or ``cefr``: ``Grammar_Level``, ``Overall_cefr``."""
+    return f"{section}_{SECTION_PARTS[part]}"
+
+
+def _sent_as(key: str) -> dict[str, str]:
+    """Field metadata: the key of the ``data`` object the field is read from."""
+    return {"key": key}
 
 
 def stage_of(status: str) -> Stage:
@@ -105,18 +108,23 @@ class SectionResult:
 
 @attrs.frozen
 class ItepResult:
-    """One results webhook: typed fields; ``raw`` is the ``data`` object as sent."""
+    """One results webhook: typed fields; ``raw`` is the ``data`` object as sent.
 
-    test_id: str
-    status: str
+    A field read from one key of ``data`` names it in its metadata (``key``: the document's
+    spelling); ``stage`` follows from the status, ``sections`` from the keys of the
+    ``<Section>_Level|Score|cefr`` form (:func:`section_key`).
+    """
+
+    test_id: str = attrs.field(metadata=_sent_as("TestID"))
+    status: str = attrs.field(metadata=_sent_as("Status"))
     stage: Stage
-    oid: str | None = None
-    test_date: date | None = None
-    duration: str | None = None
-    overall_level: int | None = None
-    overall_score: float | None = None
-    overall_cefr: str | None = None
-    score_report_url: str | None = None
+    oid: str | None = attrs.field(default=None, metadata=_sent_as("OID"))
+    test_date: date | None = attrs.field(default=None, metadata=_sent_as("TestDate"))
+    duration: str | None = attrs.field(default=None, metadata=_sent_as("Duration"))
+    overall_level: int | None = attrs.field(default=None, metadata=_sent_as(section_key(OVERALL, "level")))
+    overall_score: float | None = attrs.field(default=None, metadata=_sent_as(section_key(OVERALL, "score")))
+    overall_cefr: str | None = attrs.field(default=None, metadata=_sent_as(section_key(OVERALL, "cefr")))
+    score_report_url: str | None = attrs.field(default=None, metadata=_sent_as("score_report_url"))
     #: By section name as sent (``"Grammar"``), in the order received.
     sections: dict[str, SectionResult] = attrs.field(factory=dict)
     raw: Mapping[str, Any] = attrs.field(factory=dict, repr=False, eq=False)
@@ -129,7 +137,14 @@ class ItepResult:
     @property
     def extra(self) -> dict[str, Any]:
         """Keys neither named nor of the ``<Section>_Level|Score|cefr`` form."""
-        return {k: v for k, v in self.raw.items() if k not in _TOP_KEYS and not _SECTION_KEY.match(k)}
+        return {k: v for k, v in self.raw.items() if k not in _NAMED and not _SECTION_KEY.match(k)}
+
+
+#: The key of ``data`` each field is read from, by field name.
+DATA_KEYS: dict[str, str] = {
+    f.name: f.metadata["key"] for f in attrs.fields(ItepResult) if "key" in f.metadata
+}
+_NAMED = frozenset((*DATA_KEYS.values(), *DATE_PARTS))
 
 
 def _rejected(field: str, rule: str) -> WebhookRejected:
@@ -189,32 +204,34 @@ def _score(data: Mapping[str, Any], name: str) -> float | None:
 
 def _test_date(data: Mapping[str, Any]) -> date | None:
     """``TestDate`` (M/D/YYYY), checked against ``TestMonth``/``TestDay``/``TestYear`` when sent."""
+    month_key, day_key, year_key = DATE_PARTS
     parts = (
-        _integer(data, "TestMonth", range(1, 13)),
-        _integer(data, "TestDay", range(1, 32)),
-        _integer(data, "TestYear", range(1900, 10000)),
+        _integer(data, month_key, range(1, 13)),
+        _integer(data, day_key, range(1, 32)),
+        _integer(data, year_key, range(1900, 10000)),
     )
-    text = _text(data, "TestDate")
+    date_key = DATA_KEYS["test_date"]
+    text = _text(data, date_key)
     when: date | None = None
     if text is not None:
         match = _TEST_DATE.match(text)
         if not match:
-            raise _rejected("TestDate", f"must be M/D/YYYY (month first), got {text!r}")
+            raise _rejected(date_key, f"must be M/D/YYYY (month first), got {text!r}")
         m, d, y = (int(g) for g in match.groups()[:3])
         try:
             when = date(y, m, d)
         except ValueError as error:
-            raise _rejected("TestDate", f"{text!r} is not a date ({error})") from None
+            raise _rejected(date_key, f"{text!r} is not a date ({error})") from None
     month, day, year = parts
     if month is not None and day is not None and year is not None:
         try:
             from_parts = date(year, month, day)
         except ValueError as error:
-            raise _rejected("TestMonth/TestDay/TestYear", f"not a date ({error})") from None
+            raise _rejected("/".join(DATE_PARTS), f"not a date ({error})") from None
         if when is not None and when != from_parts:
             raise _rejected(
-                "TestDate",
-                f"{text!r} (month first) disagrees with TestMonth/TestDay/TestYear {month}/{day}/{year}",
+                date_key,
+                f"{text!r} (month first) disagrees with {'/'.join(DATE_PARTS)} {month}/{day}/{year}",
             )
         when = from_parts
     return when
@@ -224,7 +241,7 @@ def _sections(data: Mapping[str, Any]) -> dict[str, SectionResult]:
     parts: dict[str, dict[str, Any]] = {}
     for key in data:
         match = _SECTION_KEY.match(key)
-        if not match or match.group(1).lower() == "overall":
+        if not match or match.group(1).lower() == OVERALL.lower():
             continue
         name, part = match.group(1), match.group(2).lower()
         found = parts.setdefault(name, {})
@@ -241,25 +258,26 @@ def parse_result(data: Any) -> ItepResult:
     """The typed result of one ``data`` object; :class:`WebhookRejected` (400) naming the field."""
     if not isinstance(data, Mapping):
         raise _rejected("data", f"must be a JSON object, got {type(data).__name__}")
-    test_id = _text(data, "TestID")
+    key = DATA_KEYS
+    test_id = _text(data, key["test_id"])
     if test_id is None:
-        raise _rejected("TestID", "is required")
+        raise _rejected(key["test_id"], "is required")
     if not TEST_ID.fullmatch(test_id):
-        raise _rejected("TestID", f"must be a test ID (letters and digits), got {test_id!r}")
-    status = _text(data, "Status")
+        raise _rejected(key["test_id"], f"must be a test ID (letters and digits), got {test_id!r}")
+    status = _text(data, key["status"])
     if status is None:
-        raise _rejected("Status", "is required")
+        raise _rejected(key["status"], "is required")
     return ItepResult(
         test_id=test_id,
         status=status,
         stage=stage_of(status),
-        oid=_text(data, "OID", numbers=True),
-        duration=_text(data, "Duration", numbers=True),
+        oid=_text(data, key["oid"], numbers=True),
+        duration=_text(data, key["duration"], numbers=True),
         test_date=_test_date(data),
-        overall_level=_integer(data, "Overall_Level", LEVELS),
-        overall_score=_score(data, "Overall_Score"),
-        overall_cefr=_text(data, "Overall_cefr"),
-        score_report_url=_text(data, "score_report_url"),
+        overall_level=_integer(data, key["overall_level"], LEVELS),
+        overall_score=_score(data, key["overall_score"]),
+        overall_cefr=_text(data, key["overall_cefr"]),
+        score_report_url=_text(data, key["score_report_url"]),
         sections=_sections(data),
         raw=data,
     )

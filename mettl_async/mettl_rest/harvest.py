@@ -22,7 +22,7 @@ from ..harvest.kinds import (
     Filter,
     HarvestKind,
 )
-from ..mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
+from ..mettlfamily.signing import KEYS
 from .config import API_VERSIONS, ENV_API_BASE_URL, ENV_API_VERSION
 from .models import Assessment, Schedule
 from .results import CandidateResult
@@ -33,14 +33,7 @@ if TYPE_CHECKING:
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
     ACCOUNT,
-    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
-    Setting(
-        "private_key",
-        "--private-key",
-        ENV_PRIVATE_KEY,
-        "Mettl API private key (prefer the environment variable: options show in process lists).",
-        secret=True,
-    ),
+    *KEYS,
     Setting(
         "api_base_url",
         "--api-base-url",

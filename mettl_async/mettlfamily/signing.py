@@ -22,8 +22,9 @@ import attrs
 
 from ..core.auth import AuthScheme, Signed, Stamp
 from ..core.checks import check_utf8
-from ..core.errors import ConfigurationError, InputError
+from ..core.errors import ConfigurationError, InputError, missing_settings
 from ..core.request import Request, to_wire
+from ..core.settings import Setting
 
 SIGNATURE_PARAM = "asgn"
 ENV_PUBLIC_KEY = "METTL_PUBLIC_KEY"
@@ -53,6 +54,19 @@ def _mask(value: str) -> str:
     return f"…{value[-4:]}" if len(value) > 8 else "…"
 
 
+#: The key pair both Mettl APIs take, as options and environment variables.
+KEYS = (
+    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
+    Setting(
+        "private_key",
+        "--private-key",
+        ENV_PRIVATE_KEY,
+        "Mettl API private key (prefer the environment variable: options show in process lists).",
+        secret=True,
+    ),
+)
+
+
 @attrs.frozen(repr=False)
 class Credentials:
     """A Mettl key pair. Neither key is ever shown: the repr masks the public key, omits the private."""
@@ -78,7 +92,7 @@ class Credentials:
         public = public_key or os.environ.get(ENV_PUBLIC_KEY)
         private = private_key or os.environ.get(ENV_PRIVATE_KEY)
         missing = [
-            f"{name} (argument or ${env}, --{name.replace('_', '-')} on the command line)"
+            (name, env)
             for name, env, value in (
                 ("public_key", ENV_PUBLIC_KEY, public),
                 ("private_key", ENV_PRIVATE_KEY, private),
@@ -86,7 +100,7 @@ class Credentials:
             if not value
         ]
         if missing or not public or not private:
-            raise ConfigurationError("missing " + " and ".join(missing))
+            raise missing_settings(missing)
         return cls(public, private)
 
 

@@ -9,12 +9,15 @@ Each platform's own sandbox lives in its folder (``mettl_async.testing.certichec
         client = sandbox.client()   # keys, subdomain and base URL filled in
 """
 
-from .faults import Fault, FaultConfig
+from .clock import FakeClock
+from .faults import AfterActing, Fault, FaultConfig
 from .kit import Behaviour, PlatformSandbox, RecordedRequest, SandboxError, UsedSignatures
 from .runner import SandboxServer, SandboxThread
 
 __all__ = [
+    "AfterActing",
     "Behaviour",
+    "FakeClock",
     "Fault",
     "FaultConfig",
     "PlatformSandbox",

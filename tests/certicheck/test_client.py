@@ -41,7 +41,7 @@ from mettl_async.certicheck.models import (
 from mettl_async.certicheck.services import batches
 from mettl_async.core.records import compact_json
 from mettl_async.core.request import Placement, Request
-from mettl_async.testing import RecordedRequest, SandboxThread
+from mettl_async.testing import FakeClock, RecordedRequest, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 
 FAST = RetryPolicy(backoff_initial=0.0, jitter=0.0)
@@ -54,13 +54,20 @@ def form_post(path: str, params: dict[str, str]) -> Request:
 
 
 @pytest.fixture
-def sandbox(certicheck_sandbox_factory: StartSandbox) -> SandboxThread:
-    return certicheck_sandbox_factory(SandboxConfig(applicants=60))
+def clock() -> FakeClock:
+    """The sandbox's and the client's time: a repeated identical call waits for the next second
+    (a signature is single-use), at once."""
+    return FakeClock()
 
 
 @pytest.fixture
-async def client(sandbox: SandboxThread) -> AsyncIterator[CertiCheckClient]:
-    async with sandbox.client(retry=FAST) as client:
+def sandbox(certicheck_sandbox_factory: StartSandbox, clock: FakeClock) -> SandboxThread:
+    return certicheck_sandbox_factory(SandboxConfig(applicants=60, clock=clock.time))
+
+
+@pytest.fixture
+async def client(sandbox: SandboxThread, clock: FakeClock) -> AsyncIterator[CertiCheckClient]:
+    async with sandbox.client(retry=FAST, clock=clock.time, sleep=clock.sleep) as client:
         yield client
 
 

@@ -231,9 +231,23 @@ def test_wrong_key_exits_3_with_the_e_code_and_no_traceback(sandbox: SandboxThre
 
 def test_unreachable_network_exits_4(sandbox: SandboxThread, tmp_path: Path, closed_port: int) -> None:
     url = f"http://127.0.0.1:{closed_port}/api/v2"
-    result = cli(sandbox, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env={"METTL_BASE_URL": url})
+    out = str(tmp_path / "t.jsonl")
+    # One attempt: the default five wait 0.5 + 1 + 2 + 4 s (and jitter) before saying the same.
+    result = cli(sandbox, "harvest", "tests", "--out", out, "--attempts", "1", env={"METTL_BASE_URL": url})
     assert result.exit_code == 4
     assert "network unreachable" in result.stderr
+
+
+def test_attempts_bounds_the_tries_of_each_request(
+    certicheck_sandbox_factory: Factory, tmp_path: Path
+) -> None:
+    faults = FaultConfig(rate=1.0, kinds="e000")
+    faulty = certicheck_sandbox_factory(SandboxConfig(applicants=20, faults=faults))
+    out = str(tmp_path / "t.jsonl")
+    result = cli(faulty, "harvest", "tests", "--out", out, "--attempts", "2")
+    assert result.exit_code == 1
+    assert "E000" in result.stderr
+    assert len(faulty.sandbox.requests) == 2  # the first try and one more
 
 
 def test_api_error_exits_1_with_code_and_message(sandbox: SandboxThread, tmp_path: Path) -> None:
@@ -245,11 +259,11 @@ def test_api_error_exits_1_with_code_and_message(sandbox: SandboxThread, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["harvest", "enrolled", "--out", "x.jsonl"], "invalid parameter --slot-window: is required"),
+        (["harvest", "enrolled", "--out", "x.jsonl"], "invalid --slot-window: is required"),
         (["harvest", "results", "--status", "Published", "--out", "x.jsonl"], "applies to tests only"),
         (
             ["harvest", "results", "--page-size", "501", "--out", "x.jsonl"],
-            "page_size: must be an integer from 1 to 500",
+            "invalid --page-size: must be an integer from 1 to 500",
         ),
         (["harvest", "results", "--out", "x.txt"], "--format"),
         (["harvest", "results", "--email", "not-an-email", "--out", "x.jsonl"], "must be an e-mail address"),
@@ -297,7 +311,7 @@ def test_missing_credentials_exit_2(tmp_path: Path) -> None:
     env = {"METTL_PUBLIC_KEY": "", "METTL_PRIVATE_KEY": "", "METTL_SUBDOMAIN": ""}
     result = cli(None, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env=env)
     assert result.exit_code == 2
-    assert "configuration: missing public_key" in result.stderr
+    assert "configuration: missing --public-key (or $METTL_PUBLIC_KEY) and --private-key" in result.stderr
 
 
 # -- secrets ------------------------------------------------------------------------------------

@@ -243,7 +243,8 @@ async def test_an_error_body_echoing_the_url_shows_no_key_or_signature(
     result = await asyncio.to_thread(
         CliRunner().invoke,
         main,
-        ["harvest", "tests", "--out", str(tmp_path / "t.jsonl")],
+        # two attempts: a retried 5xx is shown too, without the default policy's 9 s of backoff
+        ["harvest", "tests", "--out", str(tmp_path / "t.jsonl"), "--attempts", "2"],
         env={
             "METTL_PUBLIC_KEY": PUBLIC,
             "METTL_PRIVATE_KEY": SECRET,

@@ -29,7 +29,7 @@ from mettl_async import (
     ServerError,
 )
 from mettl_async.certicheck.models import ApplicantRegistration
-from mettl_async.testing import Fault, FaultConfig, SandboxThread
+from mettl_async.testing import FakeClock, Fault, FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 from mettl_async.testing.faults import FaultInjector
 
@@ -86,9 +86,16 @@ def tracing() -> tuple[aiohttp.TraceConfig, list[SimpleNamespace]]:
 async def test_faulty_harvest_equals_a_clean_one(certicheck_sandbox_factory: StartSandbox) -> None:
     clean = certicheck_sandbox_factory(SandboxConfig(applicants=120))
     faults = FaultConfig(rate=0.3, seed=7, kinds="e000,html5xx")
-    faulty = certicheck_sandbox_factory(SandboxConfig(applicants=120, faults=faults))
+    # a retry in the second of the failed try waits for the next one: on a fake clock, at once
+    clock = FakeClock()
+    faulty = certicheck_sandbox_factory(SandboxConfig(applicants=120, faults=faults, clock=clock.time))
 
-    async with clean.client(retry=FAST) as a, faulty.client(retry=fast(10)) as b:
+    async with (
+        clean.client(retry=FAST) as a,
+        # prefetch=1: no page fetched past the end and abandoned with its fault unretried
+        # (with no real waits, the walk can end while such a page is still in flight)
+        faulty.client(retry=fast(10), prefetch=1, clock=clock.time, sleep=clock.sleep) as b,
+    ):
         expected = await a.results.all(page_size=10).to_list()
         got = await b.results.all(page_size=10).to_list()
 
@@ -115,14 +122,16 @@ async def test_retries_in_the_same_second_never_reuse_a_signature(
     certicheck_sandbox_factory: StartSandbox,
 ) -> None:
     faults = FaultConfig(rate=0.5, seed=3, kinds="e000,html5xx")
-    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, faults=faults))
-    async with sandbox.client(retry=fast(10)) as client:
+    clock = FakeClock()
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, faults=faults, clock=clock.time))
+    async with sandbox.client(retry=fast(10), clock=clock.time, sleep=clock.sleep) as client:
         for _ in range(4):
             await client.timezones.list()  # the same request again and again
-            await asyncio.sleep(1.0 - time.time() % 1.0)  # answers are shared within a second
+            clock.advance(1.0 - clock.now % 1.0)  # answers are shared within a second
 
     requests = list(sandbox.sandbox.requests)
     assert client.session.stats.retries > 0
+    assert clock.slept  # retries in the same second waited for the next one
     signatures = [r.params["asgn"] for r in requests]
     assert len(set(signatures)) == len(signatures)
     assert all(r.error_code is None for r in requests)  # never "Signature expired"
@@ -167,8 +176,9 @@ async def test_state_changing_get_not_retried_after_e000(certicheck_sandbox_fact
 
 async def test_gets_give_up_after_the_policys_attempts(certicheck_sandbox_factory: StartSandbox) -> None:
     faults = FaultConfig(rate=1.0, kinds="html5xx")
-    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, faults=faults))
-    async with sandbox.client(retry=fast(3)) as client:
+    clock = FakeClock()  # each retry waits for a second of its own
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, faults=faults, clock=clock.time))
+    async with sandbox.client(retry=fast(3), clock=clock.time, sleep=clock.sleep) as client:
         with pytest.raises(ServerError) as caught:
             await client.account.get()
     assert caught.value.http_status in (502, 503, 504)
@@ -180,13 +190,28 @@ async def test_gets_give_up_after_the_policys_attempts(certicheck_sandbox_factor
 
 async def test_connect_error_on_a_closed_port_is_retried_even_for_post() -> None:
     base_url = f"http://127.0.0.1:{closed_port()}/api/v2"
-    async with CertiCheckClient(
-        "pk", "sk", "acme", base_url=base_url, options=ClientOptions(retry=fast(3))
-    ) as client:
+    clock = FakeClock()  # each retry waits for a second of its own
+    options = ClientOptions(retry=fast(3), clock=clock.time, sleep=clock.sleep)
+    async with CertiCheckClient("pk", "sk", "acme", base_url=base_url, options=options) as client:
         with pytest.raises(ConnectError) as caught:
             await client.applicants.register([person("never@example.com")])
     assert not caught.value.request_sent
     assert client.session.stats.requests == 3  # the server never saw it: safe to repeat
+
+
+async def test_a_long_retry_after_is_waited_on_the_clients_clock(
+    certicheck_sandbox_factory: StartSandbox,
+) -> None:
+    """``sleep=`` is how the client waits: a 429's 30 s pause is waited on the fake clock, whole,
+    and the retry then passes (the sandbox reads the same clock)."""
+    faults = faults_starting([Fault.RATE_LIMIT, None], rate=0.5, kinds="429", retry_after=30.0)
+    clock = FakeClock()
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30, faults=faults, clock=clock.time))
+    async with sandbox.client(retry=FAST, clock=clock.time, sleep=clock.sleep) as client:
+        assert await client.timezones.list()
+    assert [r.fault for r in sandbox.sandbox.requests] == [Fault.RATE_LIMIT, None]
+    assert max(clock.slept) >= 30.0
+    assert sandbox.sandbox.requests[1].received_at - sandbox.sandbox.requests[0].received_at >= 30.0
 
 
 async def test_request_timeout_with_a_slow_server(certicheck_sandbox_factory: StartSandbox) -> None:
@@ -370,7 +395,9 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
 ) -> None:
     caplog.set_level(logging.DEBUG, logger="mettl_async")
     faults = FaultConfig(rate=0.5, seed=5, kinds="e000,html5xx,drop,429", retry_after=0.01)
-    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=40, faults=faults))
+    clock = FakeClock()  # the retries' next-second waits take no real time
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=40, faults=faults, clock=clock.time))
+    fake_time = {"clock": clock.time, "sleep": clock.sleep}
     wrong_key = "a-wrong-private-key-0123456789"
     errors: list[MettlError] = []
 
@@ -380,7 +407,7 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
         except MettlError as error:
             errors.append(error)
 
-    async with sandbox.client(retry=fast(2)) as client:
+    async with sandbox.client(retry=fast(2), **fake_time) as client:
         await attempt(client.results.all(page_size=5).to_list())
         for i in range(6):
             await attempt(client.applicants.register_many([person(f"s{i}@example.com")]))
@@ -390,7 +417,7 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
         wrong_key,
         "sandbox",
         base_url=sandbox.base_url,
-        options=ClientOptions(retry=fast(1)),
+        options=ClientOptions(retry=fast(1), **fake_time),
     ) as impostor:
         for _ in range(3):
             await attempt(impostor.account.get())
@@ -417,12 +444,17 @@ async def test_secrets_never_reach_logs_reprs_or_errors(
     assert not leaks
 
 
-async def test_two_clients_never_sign_the_same_request_alike(certicheck_sandbox: SandboxThread) -> None:
+async def test_two_clients_never_sign_the_same_request_alike(
+    certicheck_sandbox_factory: StartSandbox,
+) -> None:
     """Same request, same second, separate clients (or runs of a script) in one process."""
+    clock = FakeClock()
+    sandbox = certicheck_sandbox_factory(SandboxConfig(clock=clock.time))
     for _ in range(3):
-        async with certicheck_sandbox.client(retry=RetryPolicy.never()) as client:
+        async with sandbox.client(retry=RetryPolicy.never(), clock=clock.time, sleep=clock.sleep) as client:
             await client.tests.list().to_list()
-    seen = certicheck_sandbox.sandbox.requests
+    assert len(clock.slept) == 2  # the second and third each waited for a second of their own
+    seen = sandbox.sandbox.requests
     assert len(seen) == 3
     assert len({r.params["asgn"] for r in seen}) == 3
     assert all(r.error_code is None for r in seen)

@@ -34,7 +34,7 @@ from mettl_async.core.telemetry import (
     WaitingForSecond,
     describe_failure,
 )
-from mettl_async.testing import Fault, FaultConfig, SandboxThread
+from mettl_async.testing import FakeClock, Fault, FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 
 FAST = RetryPolicy(attempts=10, backoff_initial=0.0, jitter=0.0)
@@ -118,10 +118,11 @@ async def test_every_counter_agrees_with_the_events_and_the_server(
     certicheck_sandbox_factory: StartSandbox,
 ) -> None:
     faults = FaultConfig(rate=0.25, seed=10, kinds="e000,html5xx,drop,429", retry_after=0.05)
-    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=120, faults=faults))
+    clock = FakeClock()  # retries wait for the next second, 429s pause: on a fake clock
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=120, faults=faults, clock=clock.time))
     events: list[SessionEvent] = []
     # prefetch=1: no page fetched ahead, then cancelled: counts are exact
-    async with sandbox.client(retry=FAST, prefetch=1) as client:
+    async with sandbox.client(retry=FAST, prefetch=1, clock=clock.time, sleep=clock.sleep) as client:
         client.events.subscribe(events.append)
         records = await client.results.all(page_size=10).to_list()
         # Identical GETs at once are coalesced: one request, three answers.
@@ -183,13 +184,19 @@ async def test_bytes_sent_are_the_bodies_the_server_received(certicheck_sandbox:
 
 async def test_a_refused_connection_schedules_retries_with_their_reason() -> None:
     port = closed_port()
+    clock = FakeClock()
     events: list[SessionEvent] = []
     client = CertiCheckClient(
         "pk",
         "sk",
         "sub",
         base_url=f"http://127.0.0.1:{port}/api/v2",
-        options=ClientOptions(retry=RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0.0)),
+        # each retry waits for a second of its own: on a fake clock
+        options=ClientOptions(
+            retry=RetryPolicy(attempts=3, backoff_initial=0.01, jitter=0.0),
+            clock=clock.time,
+            sleep=clock.sleep,
+        ),
     )
     async with client:
         client.events.subscribe(events.append)
@@ -206,9 +213,10 @@ async def test_a_refused_connection_schedules_retries_with_their_reason() -> Non
 async def test_the_clock_correction_and_the_wait_for_the_next_second_are_told(
     certicheck_sandbox_factory: StartSandbox,
 ) -> None:
-    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=10, clock=lambda: time.time() + 2 * 86_400))
+    clock = FakeClock()
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=10, clock=lambda: clock.now + 2 * 86_400))
     events: list[SessionEvent] = []
-    async with sandbox.client(retry=FAST) as client:
+    async with sandbox.client(retry=FAST, clock=clock.time, sleep=clock.sleep) as client:
         client.events.subscribe(events.append)
         await client.timezones.list()
         # Same request, other options: not shared, so the second signs in the next second.
@@ -219,6 +227,7 @@ async def test_the_clock_correction_and_the_wait_for_the_next_second_are_told(
     waits = [e for e in events if isinstance(e, WaitingForSecond)]
     assert len(waits) == 1
     assert 0 < waits[0].delay <= 1.01
+    assert clock.slept == [waits[0].delay]
     assert waits[0].url == sandbox.base_url + "/getAllTimezones"
 
 
@@ -243,12 +252,13 @@ async def test_the_counters_and_the_log_are_listeners_of_the_same_events(
     """The session's counters and log lines hear what any listener hears: one stream of events
     (retries, clock corrections and shared answers included), counted once each."""
     faults = FaultConfig(rate=0.3, seed=2, kinds="e000,429", retry_after=0.01)
+    clock = FakeClock()  # retries wait for the next second: on a fake clock
     sandbox = certicheck_sandbox_factory(
-        SandboxConfig(applicants=60, faults=faults, clock=lambda: time.time() + 2 * 86_400)
+        SandboxConfig(applicants=60, faults=faults, clock=lambda: clock.now + 2 * 86_400)
     )
     events: list[SessionEvent] = []
     caplog.set_level(logging.WARNING, logger="mettl_async.session")
-    async with sandbox.client(retry=FAST) as client:
+    async with sandbox.client(retry=FAST, clock=clock.time, sleep=clock.sleep) as client:
         client.events.subscribe(events.append)
         assert len(await client.results.all(page_size=10).to_list()) == 60
         await asyncio.gather(client.timezones.list(), client.with_options(timeout=30).timezones.list())
@@ -356,13 +366,17 @@ async def test_trace_configs_see_every_request_of_every_client(
 
 async def test_trace_configs_see_failed_attempts_too() -> None:
     trace, counts = counting_trace()
+    clock = FakeClock()  # the retry waits for the next second: on a fake clock
     client = CertiCheckClient(
         "pk",
         "sk",
         "sub",
         base_url=f"http://127.0.0.1:{closed_port()}/api/v2",
         options=ClientOptions(
-            retry=RetryPolicy(attempts=2, backoff_initial=0.0, jitter=0.0), trace_configs=[trace]
+            retry=RetryPolicy(attempts=2, backoff_initial=0.0, jitter=0.0),
+            trace_configs=[trace],
+            clock=clock.time,
+            sleep=clock.sleep,
         ),
     )
     async with client:

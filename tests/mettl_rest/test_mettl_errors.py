@@ -23,7 +23,7 @@ from mettl_async.core.request import Placement, Request
 from mettl_async.mettl_rest.specs import CandidateRegistration, ScheduleSpec, Window
 from mettl_async.mettlfamily.codes import decode_rest
 from mettl_async.mettlfamily.signing import Algorithm, Credentials, MettlSigning
-from mettl_async.testing import FaultConfig
+from mettl_async.testing import FakeClock, FaultConfig
 from tests.support.mettl_support import StartRest, biggest_schedule, client, platform, seen, start
 
 KEYS = Credentials("sandbox-public-key", "sandbox-private-key")
@@ -95,11 +95,14 @@ async def test_a_reused_signature_is_e422(mettl_rest_sandbox_factory: StartRest)
 
 
 async def test_above_the_servers_rate_e509_is_waited_out(mettl_rest_sandbox_factory: StartRest) -> None:
-    sandbox = start(mettl_rest_sandbox_factory, rate=4.0, burst=1)
-    async with client(sandbox) as mettl:
+    fake = FakeClock()  # the server's rate and the client's waits, on one fake clock
+    sandbox = start(mettl_rest_sandbox_factory, rate=4.0, burst=1, clock=fake.time)
+    # prefetch=1: with no real waits, a page past the end would be fetched too (and counted)
+    async with client(sandbox, clock=fake.time, sleep=fake.sleep, prefetch=1) as mettl:
         keys = [s.access_key async for s in mettl.schedules.all(page_size=2)]
         assert len(keys) == 12
         assert mettl.stats.rate_limited >= 1
+    assert fake.waited >= 1.0  # E509's Retry-After, waited out
     codes = [r.error_code for r in seen(sandbox, "/schedules")]
     assert "E509" in codes
     assert codes.count(None) == 6

@@ -7,6 +7,7 @@ themselves are told in tests/cli/test_readme.py's docstring.
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
 import signal
@@ -14,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mettl_async.testing import SandboxThread
@@ -33,6 +34,8 @@ SHOWN = ("text", "json", "jsonl", "csv", "toml", "ini", "yaml", "sql", "diff", "
 
 MARKER = re.compile(r"^\s*<!--\s*readme-test:\s*(?P<directive>.*?)\s*-->\s*$")
 SKIP = re.compile(r"^skip\s*\((?P<reason>.*\S.*)\)$")
+#: ``needs dlt duckdb``: run only where those modules import (an extra's), else skipped saying so.
+NEEDS = re.compile(r"^needs((?:\s+[A-Za-z_][\w.]*)+)$")
 FENCE = re.compile(r"^(?P<indent> {0,3})(?P<fence>`{3,}|~{3,})\s*(?P<info>[^`\s]*)[^`]*$")
 #: ``export A=… B=…``: the reader's own values, which the sandbox's stand in for.
 EXPORT = re.compile(r"^\s*export\s+(?P<assignments>(?:[A-Za-z_]\w*=\S*\s*)+)(?:#.*)?$")
@@ -54,6 +57,12 @@ class Block:
     first_line: int
     code: str
     skip: str | None = None
+    #: Modules the block needs (``needs …``): where one does not import, the block is skipped.
+    needs: tuple[str, ...] = ()
+    #: The ```output block right after it (blank lines between allowed): what it must print.
+    expected: str | None = None
+    #: The file it is in, as messages name it.
+    source: str = "README.md"
 
     @property
     def runnable(self) -> bool:
@@ -61,15 +70,18 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"L{self.fence_line}-{self.lang}"
+        where = "" if self.source == "README.md" else self.source.replace("/", "-") + "-"
+        return f"{where}L{self.fence_line}-{self.lang}" + "".join(f"-{module}" for module in self.needs)
 
 
-def parse(text: str) -> tuple[list[Block], list[str]]:
-    """Every fenced block of a Markdown text, and the problems found with blocks and markers."""
+def parse(text: str, source: str = "README.md") -> tuple[list[Block], list[str]]:
+    """Every fenced block of a Markdown text, and the problems found with blocks and markers. A
+    block whose language is in braces (```{toctree}) is a MyST directive: shown, not run."""
     lines = text.splitlines()
     blocks: list[Block] = []
     problems: list[str] = []
     pending: tuple[int, str] | None = None  # a marker waiting for its block: (line, directive)
+    closed = -1  # index of the line that closed the last block
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -92,25 +104,33 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
                 for raw in lines[index + 1 : end]
             ]
             skip = None
+            needs: tuple[str, ...] = ()
             if pending:
-                found = SKIP.match(pending[1])
+                found, needed = SKIP.match(pending[1]), NEEDS.match(pending[1])
                 if found:
                     skip = found.group("reason").strip()
+                elif needed:
+                    needs = tuple(needed.group(1).split())
                 else:
                     problems.append(
                         f"line {pending[0]}: unknown readme-test directive {pending[1]!r} "
-                        "(the one there is: skip (reason))"
+                        "(those there are: skip (reason), needs MODULE…)"
                     )
                 pending = None
             lang = lang.lower()
             if not lang:
                 problems.append(f"line {number}: code block without a language (```text if it is not code)")
-            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and skip is None:
+            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and not lang.startswith("{") and skip is None:
                 problems.append(
                     f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
                     f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
                 )
-            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip))
+            code = "\n".join(body) + "\n"
+            follows = blocks and not any(line.strip() for line in lines[closed + 1 : index])
+            if lang == "output" and follows and blocks[-1].runnable:
+                blocks[-1] = replace(blocks[-1], expected=code)
+            blocks.append(Block(lang, number, number + 1, code, skip, needs, source=source))
+            closed = end
             index = end
         elif line.strip() and pending:
             problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
@@ -143,17 +163,21 @@ def console_to_shell(code: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
+def shell_script(code: str, provided: Iterable[str], *, pasted: bool = False) -> tuple[str, list[str]]:
     """A shell block's lines with the conventions applied, and the problems found:
 
     * an ``export`` line holding a ``…`` placeholder is not run (the sandbox's values are already
       set), and each name on it must be one the harness provides;
     * a serving command starting a line runs in the background until the block ends, once it has
-      printed its first line (``__readme_serve``)."""
+      printed its first line (``__readme_serve``);
+    * ``pasted`` (a ``sh`` block, which a reader pastes into one shell): a serving command with
+      lines after it must end with ``&``, or say ``# in another terminal``: else the reader's
+      shell would wait on it forever (the console blocks are sessions: no such rule)."""
     names = set(provided)
     out: list[str] = []
     problems: list[str] = []
-    for offset, line in enumerate(code.splitlines()):
+    lines = code.splitlines()
+    for offset, line in enumerate(lines):
         export = EXPORT.match(line)
         if export and "…" in line:
             assigned = [item.split("=", 1)[0] for item in export.group("assignments").split()]
@@ -166,6 +190,12 @@ def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
             out.append(": placeholder export, the sandbox values stand in")
             continue
         serving = SERVING.match(line)
+        later = any(rest.strip() for rest in lines[offset + 1 :])
+        if serving and pasted and later and not line.rstrip().endswith(("&", "# in another terminal")):
+            problems.append(
+                f"block line {offset + 1}: {serving.group('command')!r} serves until stopped: end the "
+                "line with & (a reader pastes the block into one shell), or say # in another terminal"
+            )
         if serving and not line.rstrip().endswith("&"):
             out.append(f"{serving.group('indent')}__readme_serve {line[len(serving.group('indent')) :]}")
             continue
@@ -314,11 +344,19 @@ def sandbox_environment(server: SandboxThread) -> dict[str, str]:
     }
 
 
+def missing(block: Block) -> list[str]:
+    """The modules a block needs that do not import here."""
+    return [module for module in block.needs if importlib.util.find_spec(module) is None]
+
+
 def base_environment(provided: Mapping[str, str], python: Path) -> dict[str, str]:
-    """This process's environment without the caller's platform settings, plus ``provided``."""
+    """This process's environment without the caller's platform settings, plus ``provided``.
+    dlt (the dlt block) keeps its pipelines in the block's directory, not the home directory,
+    and sends no usage reports."""
     env = {name: value for name, value in os.environ.items() if not name.startswith(OWNED_PREFIXES)}
     env["PATH"] = f"{python.parent}{os.pathsep}{env.get('PATH', '')}"
     env["PYTHONUNBUFFERED"] = "1"
+    env["RUNTIME__DLTHUB_TELEMETRY"] = "false"
     env.update(provided)
     return env
 
@@ -326,13 +364,14 @@ def base_environment(provided: Mapping[str, str], python: Path) -> dict[str, str
 def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Outcome, list[str]]:
     """Run one block as the conventions say; the outcome and the problems found before running."""
     env = base_environment(provided, Path(sys.executable))
+    env["DLT_DATA_DIR"] = str(cwd / ".dlt")
     scripts = cwd.parent
     if block.lang in PYTHON:
         script = scripts / f"readme_L{block.fence_line}.py"
         script.write_text(numbered(block.code, block.first_line), encoding="utf-8")
         return run_script(python_argv(script), cwd, env, TIMEOUT), []
     code = console_to_shell(block.code) if block.lang in CONSOLE else block.code
-    code, problems = shell_script(code, provided)
+    code, problems = shell_script(code, provided, pasted=block.lang in SHELL)
     if problems:
         return Outcome(None, ""), problems
     logs = scripts / "serve-logs"
@@ -341,7 +380,7 @@ def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Out
     env.update(READMETEST_LOGS=str(logs), READMETEST_READY=str(int(READY_SECONDS)))
     first = (
         f"set -e -o pipefail; . {scripts / 'helpers.sh'}; "
-        "trap 'echo \"README.md line $LINENO: exit status $?\" >&2' ERR"
+        f"trap 'echo \"{block.source} line $LINENO: exit status $?\" >&2' ERR"
     )
     script = scripts / f"readme_L{block.fence_line}.sh"
     script.write_text(numbered(code, block.first_line, first), encoding="utf-8")
@@ -357,6 +396,6 @@ def failure_report(block: Block, outcome: Outcome) -> str:
     """The message of a failed block: where it is, how it ended, what it printed."""
     ended = "timed out" if outcome.returncode is None else f"exit status {outcome.returncode}"
     return (
-        f"README.md line {block.fence_line}: ```{block.lang} block failed ({ended}); "
+        f"{block.source} line {block.fence_line}: ```{block.lang} block failed ({ended}); "
         f"its output:\n{outcome.output.rstrip() or '(none)'}"
     )

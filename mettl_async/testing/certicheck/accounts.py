@@ -7,33 +7,36 @@ import base64
 import hashlib
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import quote
 
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
+from ..shapes import OMIT
 from .formats import TIMEZONES
 from .params import json_param, number
 from .rows import ApplicantRow
-
-if TYPE_CHECKING:
-    from .server import CertiCheckSandbox
+from .shapes import ACCOUNT_INFO, REGISTERED, REGISTRATION_FIELD, TIMEZONE
+from .state import CertiCheckAccount, applicant_of
 
 MAX_PER_CALL = 20
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
-async def get_all_timezones(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    return {"status": "SUCCESS", "timezones": TIMEZONES}
+async def get_all_timezones(sandbox: CertiCheckAccount, request: web.Request) -> Any:
+    timezones = [
+        TIMEZONE.make(id=t.timezone_id, tzid=t.tzid, name=t.name, difference=t.difference) for t in TIMEZONES
+    ]
+    return {"status": "SUCCESS", "timezones": timezones}
 
 
-async def set_admin_timezone(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def set_admin_timezone(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     data = json_param(request, "data")
     tzid = data.get("tzid") if isinstance(data, dict) else None
     if not tzid:
         raise SandboxError("E102", "Bad Request, Please provide time zone id.")
-    if tzid not in {t["tzid"] for t in TIMEZONES}:
+    if tzid not in {t.tzid for t in TIMEZONES}:
         raise SandboxError("E103", "Please provide a valid time zone id.")
     if sandbox.world.timezone is not None:
         raise SandboxError("E104", "Sorry, time zone is already set for this account.")
@@ -41,23 +44,23 @@ async def set_admin_timezone(sandbox: CertiCheckSandbox, request: web.Request) -
     return {"status": "SUCCESS"}
 
 
-async def get_account(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_account(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     fields = [
-        {"name": "Email Address", "type": "TextBox", "required": True},
-        {"name": "First Name", "type": "TextBox", "required": True},
-        {"name": "Last Name", "type": "TextBox", "required": False},
-        {"name": "Date of birth", "type": "Calendar", "required": False, "validate": False},
+        REGISTRATION_FIELD.make(name="Email Address", type="TextBox", required=True),
+        REGISTRATION_FIELD.make(name="First Name", type="TextBox", required=True),
+        REGISTRATION_FIELD.make(name="Last Name", type="TextBox", required=False),
+        REGISTRATION_FIELD.make(name="Date of birth", type="Calendar", required=False, validate=False),
     ]
-    info = {
-        "email": "john.doe@nextbigapp.com",
-        "username": "John Doe",
-        "termsAndConditionUrl": "http://joedoe.com/terms-and-conditions",
-        "applicatnRegistrationFields": fields,
-    }
+    info = ACCOUNT_INFO.make(
+        email="john.doe@nextbigapp.com",
+        username="John Doe",
+        terms_and_condition_url="http://joedoe.com/terms-and-conditions",
+        registration_fields=fields,
+    )
     return {"status": "SUCCESS", "accountInfo": info}
 
 
-async def update_account(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def update_account(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     settings = json_param(request, "as")
     if not isinstance(settings, dict):
         raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
@@ -79,13 +82,13 @@ async def update_account(sandbox: CertiCheckSandbox, request: web.Request) -> An
     return {"status": "Success"}
 
 
-def _activation_url(sandbox: CertiCheckSandbox, email: str) -> str:
+def _activation_url(sandbox: CertiCheckAccount, email: str) -> str:
     token = base64.b64encode(hashlib.sha256(email.encode()).digest()).decode()
     host = f"http://{sandbox.config.subdomain}.mettl.info"
     return f"{host}/applicant/account/createPassword?em={quote(token, safe='')}"
 
 
-async def register_applicants(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def register_applicants(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     rd = json_param(request, "rd")
     details = rd.get("registrationDetails") if isinstance(rd, dict) else None
     if not isinstance(details, list) or not details:
@@ -138,14 +141,13 @@ async def register_applicants(sandbox: CertiCheckSandbox, request: web.Request) 
         else:
             existing = applicants.row(index)
             shown = existing.status
-        record: dict[str, Any] = {"email": existing.email, "status": shown}
-        if shown in ("Activation Pending", "PENDING"):
-            record = {"activationUrl": _activation_url(sandbox, existing.email), **record}
-        out.append(record)
+        pending = shown in ("Activation Pending", "PENDING")
+        activation = _activation_url(sandbox, existing.email) if pending else OMIT
+        out.append(REGISTERED.make(email=existing.email, status=shown, activation_url=activation))
     return {"applicants": out, "status": "SUCCESS"}
 
 
-async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def change_tests(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     atd = json_param(request, "atd")
     entries = atd.get("applicants") if isinstance(atd, dict) else None
     if not isinstance(entries, list) or not entries:
@@ -163,7 +165,7 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
         if email.lower() in seen:
             raise SandboxError("E603", "Duplicate Applicant Email Id")
         seen.add(email.lower())
-        held = sandbox.applicant(email).tests
+        held = applicant_of(sandbox.world, email).tests
         tests = entry.get("tests") or {}
         add = {number(t.get("testId"), "E606", "Invalid testId") for t in tests.get("add") or []}
         remove = {number(t.get("testId"), "E606", "Invalid testId") for t in tests.get("remove") or []}
@@ -186,7 +188,7 @@ async def change_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS"}
 
 
-async def login_applicant(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def login_applicant(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     email = PARAMS.get().get("email", "")
     applicant = sandbox.world.applicants.lookup(email)
     if applicant is None or not applicant.admin_verified:

@@ -9,9 +9,9 @@ from small precomputed tables: the results pages render thousands of them.
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from ..texttime import CLOCK, iso_days
+from .rows import TimezoneRow
 
 __all__ = ["CLOCK", "DAYS", "START", "START_MS", "TIMEZONES", "epoch_ms", "ist_string", "mettl_time"]
 
@@ -26,23 +26,19 @@ IST_SECONDS = int(IST.total_seconds())
 #: Days covered by the tables: registrations (900 days), payments (30 more), tests (10 more).
 TABLE_DAYS = 1_000
 
-TIMEZONES: list[dict[str, Any]] = [
-    {"id": 1, "tzid": "UTC", "name": "Coordinated Universal Time", "difference": "+00:00"},
-    {"id": 12, "tzid": "America/New_York", "name": "Eastern Time (US & Canada)", "difference": "-05:00"},
-    {"id": 15, "tzid": "America/Los_Angeles", "name": "Pacific Time (US & Canada)", "difference": "-08:00"},
-    {"id": 31, "tzid": "Europe/London", "name": "London, Edinburgh", "difference": "+00:00"},
-    {"id": 34, "tzid": "Europe/Berlin", "name": "Amsterdam, Berlin, Rome", "difference": "+01:00"},
-    {"id": 52, "tzid": "Asia/Dubai", "name": "Abu Dhabi, Muscat", "difference": "+04:00"},
-    {
-        "id": 67,
-        "tzid": "Asia/Kolkata",
-        "name": "India(Chennai, Kolkata, Mumbai, New Delhi)",
-        "difference": "+05:30",
-    },
-    {"id": 78, "tzid": "Asia/Singapore", "name": "Singapore", "difference": "+08:00"},
-    {"id": 90, "tzid": "Australia/Sydney", "name": "Canberra, Melbourne, Sydney", "difference": "+10:00"},
-]
-TIMEZONE_BY_ID = {t["id"]: t for t in TIMEZONES}
+#: The account's time zones (getAllTimezones).
+TIMEZONES = (
+    TimezoneRow(1, "UTC", "Coordinated Universal Time", "+00:00"),
+    TimezoneRow(12, "America/New_York", "Eastern Time (US & Canada)", "-05:00"),
+    TimezoneRow(15, "America/Los_Angeles", "Pacific Time (US & Canada)", "-08:00"),
+    TimezoneRow(31, "Europe/London", "London, Edinburgh", "+00:00"),
+    TimezoneRow(34, "Europe/Berlin", "Amsterdam, Berlin, Rome", "+01:00"),
+    TimezoneRow(52, "Asia/Dubai", "Abu Dhabi, Muscat", "+04:00"),
+    TimezoneRow(67, "Asia/Kolkata", "India(Chennai, Kolkata, Mumbai, New Delhi)", "+05:30"),
+    TimezoneRow(78, "Asia/Singapore", "Singapore", "+08:00"),
+    TimezoneRow(90, "Australia/Sydney", "Canberra, Melbourne, Sydney", "+10:00"),
+)
+TIMEZONE_BY_ID = {t.timezone_id: t for t in TIMEZONES}
 
 #: ``2019-01-01`` ... : the ISO date of each day after ``START``.
 DAYS = iso_days(START.date(), TABLE_DAYS)

@@ -27,9 +27,11 @@ from collections.abc import Iterable, Mapping
 
 import orjson
 
+from ..shapes import Shape
 from .formats import CLOCK, DAYS, IST_SECONDS, START_MS, at_ms
 from .gson import gson_escape
 from .rows import ApplicantRow, CertificateRow, TestRow
+from .shapes import AMOUNT_PAID, APPLICANT_RESULT, CERTIFICATE, FIRST_NAME
 
 #: The assessments held repeat every ``PERIOD`` applicants (a prime: no step with the quirks).
 PERIOD = 4093
@@ -79,16 +81,40 @@ def _ascii_json(text: str) -> str:
     return gson_escape(json.dumps(text).encode()).decode()
 
 
-#: Fixed pieces of the JSON of generated records: ASCII only (no costly encoding of the
-#: page) and with nothing the server's escaping would change (no second pass over them).
+def _key(shape: Shape, field: str) -> str:
+    """``"wireKey":``, the text before a field's value: the key as the field's model declares it."""
+    return _ascii_json(shape.key(field)) + ":"
+
+
+#: Fixed pieces of the JSON of generated records, made once from the models' keys: ASCII only
+#: (no costly encoding of the page) and with nothing the server's escaping would change (no
+#: second pass over them).
 _LAST = tuple(f',"Last Name":{_ascii_json(n)}' for n in LAST_NAMES)
 _TAIL = tuple(
-    f',"amountPaid":{{"amountPaid":{orjson.dumps(a).decode()},"currency":"USD"}},"discountCoupon":null,'
-    f'"performanceCategory":{_ascii_json(c) if c else "null"},"certificateCustomMessage":""}}'
+    f",{_key(CERTIFICATE, 'amount_paid')}{{{_key(AMOUNT_PAID, 'amount_paid')}{orjson.dumps(a).decode()},"
+    f'{_key(AMOUNT_PAID, "currency")}"USD"}},{_key(CERTIFICATE, "discount_coupon")}null,'
+    f"{_key(CERTIFICATE, 'performance_category')}{_ascii_json(c) if c else 'null'},"
+    f'{_key(CERTIFICATE, "certificate_custom_message")}""}}'
     for c in CATEGORIES
     for a in AMOUNTS
 )
-_UNTAKEN = ',"testDate":null,"testDateString":null,"scorePercentage":null,"certificationPassed":null'
+_UNTAKEN = "".join(
+    f",{_key(CERTIFICATE, field)}null"
+    for field in ("test_date", "test_date_string", "score_percentage", "certification_passed")
+)
+_PAID_TEXT = f',{_key(CERTIFICATE, "payment_date_string")}"'
+_TEST_DATE = f",{_key(CERTIFICATE, 'test_date')}"
+_TEST_TEXT = f',{_key(CERTIFICATE, "test_date_string")}"'
+_SCORE = f",{_key(CERTIFICATE, 'score_percentage')}"
+_PASSED = f",{_key(CERTIFICATE, 'certification_passed')}"
+_PAID = f",{_key(CERTIFICATE, 'payment_date')}"
+#: An applicant's record around its e-mail, name, day and certificates.
+_EMAIL = f'{{{_key(APPLICANT_RESULT, "email")}"app'
+_NAME = f'@yopmail.com",{_ascii_json(FIRST_NAME)}:"APP '
+_REGISTRATION = f'",{_key(APPLICANT_RESULT, "registration")}{{{_ascii_json(FIRST_NAME)}:"APP '
+_REGISTERED = f'}},{_key(APPLICANT_RESULT, "registration_date")}"'
+_CERTIFICATES = f'",{_key(APPLICANT_RESULT, "certificates")}['
+_END = f"],{_key(APPLICANT_RESULT, 'application_status')}null}}"
 #: Start of each registration day, in epoch milliseconds.
 _DAY_STARTS = tuple(START_MS + d * _DAY_MS for d in range(REGISTRATION_DAYS))
 
@@ -120,7 +146,8 @@ class Generator:
                 members[test_id].append(position)
         self.members = members
         self._heads = {
-            t.test_id: f'{{"certificationName":{_ascii_json(t.name)},"paymentDate":' for t in tests.values()
+            t.test_id: f"{{{_key(CERTIFICATE, 'certification_name')}{_ascii_json(t.name)}{_PAID}"
+            for t in tests.values()
         }
         self._pieces: dict[int, tuple[_Piece, ...]] = {}  # by history, filled on first use
 
@@ -195,10 +222,10 @@ class Generator:
             test_day, test_clock = _ist(tested)
             passed = "true" if tenths >= 600 else "false"
             rest = (
-                f' {test_clock} IST","scorePercentage":{tenths // 10}.{tenths % 10},'
-                f'"certificationPassed":{passed}{_TAIL[amount + 4 * category]}'
+                f' {test_clock} IST"{_SCORE}{tenths // 10}.{tenths % 10}'
+                f"{_PASSED}{passed}{_TAIL[amount + 4 * category]}"
             )
-            after_paid = f' {paid_clock} IST","testDate":'
+            after_paid = f' {paid_clock} IST"{_TEST_DATE}'
             pieces.append((test_id, self._heads[test_id], paid, paid_day, after_paid, tested, test_day, rest))
         self._pieces[history] = result = tuple(pieces)
         return result
@@ -213,6 +240,15 @@ class Generator:
             DAYS,
             _DAY_STARTS,
             _LAST,
+        )
+        paid_text, test_text = _PAID_TEXT, _TEST_TEXT
+        email, name, registration, registered, certificates_at, end = (
+            _EMAIL,
+            _NAME,
+            _REGISTRATION,
+            _REGISTERED,
+            _CERTIFICATES,
+            _END,
         )
         out = []
         for index in indexes:
@@ -230,20 +266,16 @@ class Generator:
                 if only is not None and test_id != only:
                     continue
                 if tested is None:
-                    certificates.append(
-                        f'{head}{start + paid},"paymentDateString":"{days[day + paid_day]}{after_paid}'
-                    )
+                    certificates.append(f"{head}{start + paid}{paid_text}{days[day + paid_day]}{after_paid}")
                 else:
                     certificates.append(
-                        f'{head}{start + paid},"paymentDateString":"{days[day + paid_day]}{after_paid}'
-                        f'{start + tested},"testDateString":"{days[day + test_day]}{rest}'
+                        f"{head}{start + paid}{paid_text}{days[day + paid_day]}{after_paid}"
+                        f"{start + tested}{test_text}{days[day + test_day]}{rest}"
                     )
             plus = "+" if index % 13 == 5 else ""
             last_name = "" if index % 17 == 3 else last[words[0] % 5]
             out.append(
-                f'{{"email":"app{plus}{index}@yopmail.com","First Name":"APP {index}",'
-                f'"registration":{{"First Name":"APP {index}"{last_name}}},'
-                f'"registrationDate":"{days[day]}","certificates":[{",".join(certificates)}],'
-                '"applicationStatus":null}'
+                f'{email}{plus}{index}{name}{index}{registration}{index}"{last_name}{registered}'
+                f"{days[day]}{certificates_at}{','.join(certificates)}{end}"
             )
         return out

@@ -16,46 +16,47 @@ from .formats import epoch_ms, ist_string
 from .generator import GENERATED_EMAIL, PERIOD, Generator, generated_email
 from .gson import gson_json
 from .rows import ApplicantRow, CertificateRow, TestRow
+from .shapes import AMOUNT_PAID, APPLICANT_RESULT, CERTIFICATE, FIRST_NAME
 
 __all__ = ["PERIOD", "Applicants", "certificate_record", "result_record"]
 
 
 def certificate_record(tests: Mapping[int, TestRow], row: CertificateRow) -> dict[str, Any]:
     """A certificate in the document's shape (sections 4.5 to 4.8)."""
-    return {
-        "certificationName": tests[row.assessment_id].name,
-        "paymentDate": epoch_ms(row.paid_at) if row.paid_at else None,
-        "paymentDateString": ist_string(row.paid_at) if row.paid_at else None,
-        "testDate": epoch_ms(row.tested_at) if row.tested_at else None,
-        "testDateString": ist_string(row.tested_at) if row.tested_at else None,
-        "scorePercentage": row.score,
-        "certificationPassed": None if row.score is None else row.score >= 60.0,
-        "amountPaid": {"amountPaid": row.amount, "currency": row.currency},
-        "discountCoupon": None,
-        "performanceCategory": row.performance_category,
-        "certificateCustomMessage": "",
-    }
+    return CERTIFICATE.make(
+        certification_name=tests[row.assessment_id].name,
+        payment_date=epoch_ms(row.paid_at) if row.paid_at else None,
+        payment_date_string=ist_string(row.paid_at) if row.paid_at else None,
+        test_date=epoch_ms(row.tested_at) if row.tested_at else None,
+        test_date_string=ist_string(row.tested_at) if row.tested_at else None,
+        score_percentage=row.score,
+        certification_passed=None if row.score is None else row.score >= 60.0,
+        amount_paid=AMOUNT_PAID.make(amount_paid=row.amount, currency=row.currency),
+        discount_coupon=None,
+        performance_category=row.performance_category,
+        certificate_custom_message="",
+    )
 
 
 def result_record(
     tests: Mapping[int, TestRow], applicant: ApplicantRow, assessment_id: int | None = None
 ) -> dict[str, Any]:
     """An applicant's results (of one assessment, or all) in the document's shape."""
-    registration = {"First Name": applicant.first_name}
+    registration = {FIRST_NAME: applicant.first_name}
     if applicant.last_name is not None:
         registration["Last Name"] = applicant.last_name
-    return {
-        "email": applicant.email,
-        "First Name": applicant.first_name,
-        "registration": registration,
-        "registrationDate": applicant.registered_on.isoformat(),
-        "certificates": [
+    return APPLICANT_RESULT.make(
+        {FIRST_NAME: applicant.first_name},
+        email=applicant.email,
+        registration=registration,
+        registration_date=applicant.registered_on.isoformat(),
+        certificates=[
             certificate_record(tests, c)
             for c in applicant.certificates
             if assessment_id is None or c.assessment_id == assessment_id
         ],
-        "applicationStatus": None,
-    }
+        application_status=None,
+    )
 
 
 class Applicants(Mapping[str, ApplicantRow]):

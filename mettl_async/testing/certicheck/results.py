@@ -4,21 +4,19 @@ the document shows (``paging.next`` links, E022 past the last page)."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
 from .gson import GsonBody, gson_json
 from .params import number, page_params
-
-if TYPE_CHECKING:
-    from .server import CertiCheckSandbox
+from .state import CertiCheckAccount, applicant_of, assessment_of
 
 T = TypeVar("T")
 
 
-async def get_enrolled(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_enrolled(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     window_id = number(
         PARAMS.get().get("sid"), "E036", "Slot window Id cannot be null or have alphabet values"
     )
@@ -44,7 +42,7 @@ def _paging(request: web.Request, limit: int, offset: int, total: int) -> dict[s
 
 
 def results_page(
-    sandbox: CertiCheckSandbox, request: web.Request, rows: Sequence[T], render: Callable[[T], Any]
+    sandbox: CertiCheckAccount, request: web.Request, rows: Sequence[T], render: Callable[[T], Any]
 ) -> Any:
     """One page of ``rows``, rendered (only the page: a harvest walks thousands of pages)."""
     limit, offset = page_params(request, sandbox.config.results_page_size)
@@ -53,7 +51,7 @@ def results_page(
 
 
 def applicants_page(
-    sandbox: CertiCheckSandbox, request: web.Request, indexes: Sequence[int], only: int | None = None
+    sandbox: CertiCheckAccount, request: web.Request, indexes: Sequence[int], only: int | None = None
 ) -> GsonBody:
     """One page of the applicants at ``indexes`` (their results in ``only``, or all), written
     straight to the body: the records come escaped from the world, only the paging is
@@ -69,25 +67,25 @@ def applicants_page(
     return GsonBody(f'{{"applicants":[{",".join(records)}],'.encode() + rest[1:])
 
 
-async def get_all_results(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_all_results(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     return applicants_page(sandbox, request, range(len(sandbox.world.applicants)))
 
 
-async def get_result_in_assessment(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    assessment_id = sandbox.assessment(request.match_info["assessment_id"])
-    applicant = sandbox.applicant(request.match_info["email"])
+async def get_result_in_assessment(sandbox: CertiCheckAccount, request: web.Request) -> Any:
+    assessment_id = assessment_of(sandbox.world, request.match_info["assessment_id"])
+    applicant = applicant_of(sandbox.world, request.match_info["email"])
     # The document's sample of this response has no "status" key.
     return {"applicants": [sandbox.world.result_record(applicant, assessment_id)], "applicationStatus": None}
 
 
-async def get_results_of_assessment(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    assessment_id = sandbox.assessment(request.match_info["assessment_id"])
+async def get_results_of_assessment(sandbox: CertiCheckAccount, request: web.Request) -> Any:
+    assessment_id = assessment_of(sandbox.world, request.match_info["assessment_id"])
     members = sandbox.world.applicants.of_assessment(assessment_id)
     return applicants_page(sandbox, request, members, assessment_id)
 
 
-async def get_results_of_applicant(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
-    applicant = sandbox.applicant(request.match_info["email"])
+async def get_results_of_applicant(sandbox: CertiCheckAccount, request: web.Request) -> Any:
+    applicant = applicant_of(sandbox.world, request.match_info["email"])
     # As the document's sample: one entry per assessment the applicant is in.
     assessments: list[int | None] = [c.assessment_id for c in applicant.certificates] or [None]
     return results_page(sandbox, request, assessments, lambda a: sandbox.world.result_record(applicant, a))

@@ -1,4 +1,4 @@
-"""The rows of a sandbox account: tests, applicants and their certificates, slot windows,
+"""The rows of a sandbox account: time zones, tests, applicants and their certificates, slot windows,
 slots and bookings."""
 
 from __future__ import annotations
@@ -6,6 +6,16 @@ from __future__ import annotations
 from datetime import date, datetime
 
 import attrs
+
+
+@attrs.frozen
+class TimezoneRow:
+    """A time zone the account may use: its id, IANA name, display name and UTC offset."""
+
+    timezone_id: int
+    tzid: str
+    name: str
+    difference: str
 
 
 @attrs.define

@@ -10,11 +10,9 @@ documented shapes (including the ``nextUrl`` that points at
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
 from aiohttp import web
 
 from ...certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
@@ -23,46 +21,16 @@ from ..faults import Fault, FaultConfig
 from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
 from ..mettl_request_check import MettlVerifier
 from . import accounts, results, slots
+from .config import SandboxConfig
 from .gson import GsonBody, gson_json
-from .params import number
-from .world import ApplicantRow, World, build_world
+from .state import CertiCheckAccount
+from .world import World, build_world
 
 if TYPE_CHECKING:
     from ...certicheck.client import CertiCheckClient
 
 PREFIX = "/api/v2"
 __all__ = ["PREFIX", "CertiCheckSandbox", "SandboxConfig", "gson_json"]
-
-
-@attrs.frozen
-class SandboxConfig:
-    """One sandbox CertiCHECK account and how its server behaves."""
-
-    public_key: str = "sandbox-public-key"
-    private_key: str = attrs.field(default="sandbox-private-key", repr=False)
-    subdomain: str = "sandbox"
-    applicants: int = 200
-    seed: int = 1
-    #: Whether the account's time zone is already set (slot endpoints need it).
-    timezone_set: bool = True
-    invite_only: bool = True
-    faults: FaultConfig = attrs.field(factory=FaultConfig)
-    #: Server-side limit in requests per second; above it the server answers 429.
-    rate: float | None = None
-    #: Requests accepted at once before the rate applies (default: one second's worth).
-    burst: int | None = None
-    #: Page size of the results endpoints when the request names none.
-    results_page_size: int = 20
-    #: "No of Slots per page is fixed as 10" (getAllSlotWindows).
-    slot_windows_per_page: int = 10
-    #: Registrations allowed before E607; ``None`` for no limit.
-    registration_limit: int | None = None
-    #: The server's clock (epoch seconds); skew it to exercise E504.
-    clock: Callable[[], float] = time.time
-    #: Whether ``subdomain`` is in the string to sign, as section 8.1 lists it among the
-    #: mandatory parameters; ``False``: as section 8.2's Example 1 builds the string (without
-    #: it, although it is still sent). Both readings of the document, to test the client's switch.
-    signs_subdomain: bool = True
 
 
 class CertiCheckSandbox(PlatformSandbox):
@@ -73,7 +41,9 @@ class CertiCheckSandbox(PlatformSandbox):
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config = config or SandboxConfig()
-        super().__init__(Behaviour(config.faults, config.rate, config.burst), config.clock)
+        super().__init__(
+            Behaviour(config.faults, config.rate, config.burst, config.drop_after_acting), config.clock
+        )
         self.world: World = build_world(config.applicants, config.seed, timezone_set=config.timezone_set)
         self.world.invite_only = config.invite_only
         self.verifier = MettlVerifier(config.public_key, config.private_key)
@@ -84,7 +54,7 @@ class CertiCheckSandbox(PlatformSandbox):
         return self.verifier.used
 
     def routes(self) -> list[tuple[str, str, Handler]]:
-        endpoints: list[tuple[str, str, Callable[[CertiCheckSandbox, web.Request], Any]]] = [
+        endpoints: list[tuple[str, str, Callable[[CertiCheckAccount, web.Request], Any]]] = [
             ("GET", "/getAllTimezones", accounts.get_all_timezones),
             ("POST", "/setAdminTimeZone", accounts.set_admin_timezone),
             ("GET", "/accountSettings", accounts.get_account),
@@ -115,7 +85,7 @@ class CertiCheckSandbox(PlatformSandbox):
         ]
         return [(method, path, self._endpoint(handler)) for method, path, handler in endpoints]
 
-    def _endpoint(self, handler: Callable[[CertiCheckSandbox, web.Request], Any]) -> Handler:
+    def _endpoint(self, handler: Callable[[CertiCheckAccount, web.Request], Any]) -> Handler:
         async def run(request: web.Request) -> Any:
             """JSON of the wrong shape (a list for an object, a number for a text) is the
             documented E105, as the real server answers, not an HTTP 500."""
@@ -160,21 +130,6 @@ class CertiCheckSandbox(PlatformSandbox):
         if fault is Fault.E000:
             return self.render_error(SandboxError("E000", "Some Error Occurred"))
         return super().fault_response(request, fault)
-
-    # -- lookups the endpoints share ------------------------------------------------------------
-
-    def applicant(self, email: str) -> ApplicantRow:
-        """The applicant with this e-mail (not kept: read it, do not change it), or E111."""
-        applicant = self.world.applicants.lookup(email)
-        if applicant is None:
-            raise SandboxError("E111", "Provided applicant id is not valid.")
-        return applicant
-
-    def assessment(self, value: Any) -> int:
-        assessment_id = number(value, "E001", "Invalid Assessment Id")
-        if assessment_id not in self.world.tests:
-            raise SandboxError("E001", "Invalid Assessment Id")
-        return assessment_id
 
     def client(self, base_url: str, **kwargs: Any) -> CertiCheckClient:
         """A client with this sandbox's keys, subdomain and base URL (no client-side rate)."""

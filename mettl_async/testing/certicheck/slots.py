@@ -5,23 +5,22 @@ from __future__ import annotations
 import itertools
 import re
 from datetime import UTC, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
-from .formats import TIMEZONES, mettl_time
+from .formats import TIMEZONE_BY_ID, mettl_time
 from .params import json_param, number, page_params
 from .rows import BookingRow, SlotRow, WindowRow
-
-if TYPE_CHECKING:
-    from .server import CertiCheckSandbox
+from .shapes import SLOT_DETAILS, TEST
+from .state import CertiCheckAccount, applicant_of, assessment_of
 
 _SLOT_DATE = re.compile(r"^(\d{1,2}) ([A-Za-z]{3}), (\d{2}|\d{4})$")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
-async def create_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def create_slot(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     if sandbox.world.timezone is None:
         raise SandboxError("E019", "Cannot perform any API slot actions without setting the time zone id")
     cr = json_param(request, "cr")
@@ -84,7 +83,7 @@ async def create_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS"}
 
 
-async def get_slot_windows(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_slot_windows(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     if sandbox.world.timezone is None:
         # The document's error carries the code with a trailing space.
         raise SandboxError("E033 ", "Cannot get all slot window without setting the time zone.")
@@ -101,7 +100,7 @@ async def get_slot_windows(sandbox: CertiCheckSandbox, request: web.Request) -> 
     return body
 
 
-async def get_slot_details(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_slot_details(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     slot_id = number(PARAMS.get().get("sid"), "E035", "Slot Id cannot be Null or cannot have alphabets")
     found = sandbox.world.slot(slot_id)
     if found is None:
@@ -109,19 +108,19 @@ async def get_slot_details(sandbox: CertiCheckSandbox, request: web.Request) -> 
     window, slot = found
     limit, offset = page_params(request)
     candidates = sandbox.world.slot_candidates(slot_id)
-    details = {
-        "clientId": 413,
-        "slotWindowId": window.window_id,
-        "slotWindowName": window.name,
-        "fromTime": mettl_time(slot.starts),
-        "toTime": mettl_time(slot.ends),
-        "enrolledCount": len(candidates),
-        "candidateDetailsList": candidates[offset : offset + limit],
-    }
+    details = SLOT_DETAILS.make(
+        client_id=413,
+        slot_window_id=window.window_id,
+        slot_window_name=window.name,
+        from_time=mettl_time(slot.starts),
+        to_time=mettl_time(slot.ends),
+        enrolled_count=len(candidates),
+        candidates=candidates[offset : offset + limit],
+    )
     return {"slotDetails": details, "status": "SUCCESS"}
 
 
-async def book_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def book_slot(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     sga = json_param(request, "sga")
     for booking in sga if isinstance(sga, list) else [sga]:
         if not isinstance(booking, dict):
@@ -130,7 +129,7 @@ async def book_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     return {"status": "Success"}
 
 
-def _book(sandbox: CertiCheckSandbox, sga: dict[str, Any]) -> None:
+def _book(sandbox: CertiCheckAccount, sga: dict[str, Any]) -> None:
     email = str(sga.get("applicantEmail") or "")
     if not email:
         raise SandboxError("E109", "Please provide applicant email id.")
@@ -138,12 +137,12 @@ def _book(sandbox: CertiCheckSandbox, sga: dict[str, Any]) -> None:
     if timezone is None:
         raise SandboxError("E033", "Time Zone cannot be null")
     timezone_id = number(timezone, "E115", "Provided Timezone Id is not valid")
-    if timezone_id not in {t["id"] for t in TIMEZONES}:
+    if timezone_id not in TIMEZONE_BY_ID:
         raise SandboxError("E115", "Provided Timezone Id is not valid")
     slot_id = number(sga.get("slotId"), "E035", "Slot Id cannot be Null or cannot have alphabets")
     if sga.get("certificateAssessmentId") is None:
         raise SandboxError("E034", "Assessment Id cannot be Null")
-    assessment_id = sandbox.assessment(sga["certificateAssessmentId"])
+    assessment_id = assessment_of(sandbox.world, sga["certificateAssessmentId"])
     found = sandbox.world.slot(slot_id)
     if found is None:
         raise SandboxError("E023", "Provided slot Id does not exist for your account")
@@ -152,7 +151,7 @@ def _book(sandbox: CertiCheckSandbox, sga: dict[str, Any]) -> None:
         raise SandboxError("E040", "Provided slot window Id has been deactivated")
     if not sandbox.world.tests[assessment_id].published:
         raise SandboxError("E041", "Provided assessment has been unpublished")
-    applicant = sandbox.applicant(email)
+    applicant = applicant_of(sandbox.world, email)
     if not any(c.assessment_id == assessment_id and c.paid_at for c in applicant.certificates):
         raise SandboxError("E030", "Payment not been made for assessment")
     if any(
@@ -172,7 +171,7 @@ def _book(sandbox: CertiCheckSandbox, sga: dict[str, Any]) -> None:
     )
 
 
-async def release_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def release_slot(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     data = json_param(request, "data")
     if not isinstance(data, dict):
         raise SandboxError("E105", "Bad Request, Please provide data in requested format.")
@@ -189,7 +188,7 @@ async def release_slot(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
     raise SandboxError("E112", "Applicant is not registered for slot.")
 
 
-async def delete_slot_window(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def delete_slot_window(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     swid = PARAMS.get().get("swid")
     if not swid:
         raise SandboxError("E037", "Slot window Id cannot have be null")
@@ -199,7 +198,7 @@ async def delete_slot_window(sandbox: CertiCheckSandbox, request: web.Request) -
     return {"status": "SUCCESS"}
 
 
-async def get_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
+async def get_tests(sandbox: CertiCheckAccount, request: web.Request) -> Any:
     status = PARAMS.get().get("status", "Published")
     if status not in ("Published", "UnPublished"):
         raise SandboxError("E026", "Invalid value for parameter status")
@@ -213,7 +212,7 @@ async def get_tests(sandbox: CertiCheckSandbox, request: web.Request) -> Any:
             "previous": "https://previous" if offset > 0 else None,
             "next": "https://next" if offset + limit < len(tests) else None,
         },
-        "tests": [{"testId": t.test_id, "testName": t.name, "status": status} for t in page],
+        "tests": [TEST.make(test_id=t.test_id, test_name=t.name, status=status) for t in page],
     }
 
 

@@ -25,6 +25,7 @@ from .formats import TIMEZONE_BY_ID, TIMEZONES, epoch_ms, ist_string, mettl_time
 from .generator import PERIOD, Generator, generated_email
 from .people import Applicants, certificate_record, result_record
 from .rows import ApplicantRow, BookingRow, CertificateRow, SlotRow, TestRow, WindowRow
+from .shapes import BOOKING_TIMEZONE, ENROLLED, SLOT, SLOT_CANDIDATE, SLOT_WINDOW
 
 __all__ = [
     "TIMEZONES",
@@ -144,40 +145,42 @@ class World:
         crf: Any = self.crf(applicant)
         if applicant.crf_as_text:  # some rows carry the form as a JSON string
             crf = orjson.dumps(crf).decode()
-        return {
+        return ENROLLED.make(
             # Java string concatenation: "APP 1000 null" when there is no last name.
-            "candidateName": f"{applicant.first_name} {_java(applicant.last_name)}",
-            "email": applicant.email,
-            "crf": crf,
-            "bookingTime": mettl_time(booking.booked_at),
-            "slotId": slot.slot_id,
-            "slotFromTime": mettl_time(slot.starts),
-            "slotToTime": mettl_time(slot.ends),
-            "scheduleKey": hashlib.sha1(f"{booking.assessment_id}".encode()).hexdigest()[:8],  # noqa: S324
-            "bookingTimezone": {k: timezone[k] for k in ("id", "difference", "name")},
-            "assessmentName": self.tests[booking.assessment_id].name,
-            "assessmentId": booking.assessment_id,
-        }
+            candidate_name=f"{applicant.first_name} {_java(applicant.last_name)}",
+            email=applicant.email,
+            crf=crf,
+            booking_time=mettl_time(booking.booked_at),
+            slot_id=slot.slot_id,
+            slot_from_time=mettl_time(slot.starts),
+            slot_to_time=mettl_time(slot.ends),
+            schedule_key=hashlib.sha1(f"{booking.assessment_id}".encode()).hexdigest()[:8],  # noqa: S324
+            booking_timezone=BOOKING_TIMEZONE.make(
+                id=timezone.timezone_id, difference=timezone.difference, name=timezone.name
+            ),
+            assessment_name=self.tests[booking.assessment_id].name,
+            assessment_id=booking.assessment_id,
+        )
 
     def window_record(self, window: WindowRow) -> dict[str, Any]:
-        return {
-            "slotWindowId": window.window_id,
-            "certificationClientId": 22,
-            "name": window.name,
-            "fromDate": mettl_time(window.starts),
-            "toDate": mettl_time(window.ends),
-            "capacity": window.capacity,
-            "status": window.active,
-            "slots": [
-                {
-                    "slotId": s.slot_id,
-                    "fromTime": mettl_time(s.starts),
-                    "toTime": mettl_time(s.ends),
-                    "capacity": s.capacity,
-                }
+        return SLOT_WINDOW.make(
+            slot_window_id=window.window_id,
+            certification_client_id=22,
+            name=window.name,
+            from_date=mettl_time(window.starts),
+            to_date=mettl_time(window.ends),
+            capacity=window.capacity,
+            status=window.active,
+            slots=[
+                SLOT.make(
+                    slot_id=s.slot_id,
+                    from_time=mettl_time(s.starts),
+                    to_time=mettl_time(s.ends),
+                    capacity=s.capacity,
+                )
                 for s in window.slots
             ],
-        }
+        )
 
     def slot_candidates(self, slot_id: int) -> list[dict[str, Any]]:
         rows = []
@@ -185,13 +188,13 @@ class World:
             if booking.slot_id == slot_id:
                 applicant = self._booked(booking)
                 rows.append(
-                    {
-                        "firstName": applicant.first_name,
-                        "email": applicant.email,
-                        "certificationName": self.tests[booking.assessment_id].name,
-                        "bookingTime": mettl_time(booking.booked_at),
-                        "mettlAssessmentId": booking.assessment_id,
-                    }
+                    SLOT_CANDIDATE.make(
+                        first_name=applicant.first_name,
+                        email=applicant.email,
+                        certification_name=self.tests[booking.assessment_id].name,
+                        booking_time=mettl_time(booking.booked_at),
+                        mettl_assessment_id=booking.assessment_id,
+                    )
                 )
         return rows
 

@@ -30,6 +30,7 @@ import orjson
 from aiohttp import web
 
 from ...itep.auth import SignatureEncoding
+from ...itep.codes import ANSWER_KEY
 from ...itep.config import DEFAULT_SIGNATURE_HEADER, ENV_API_KEY, ENV_FULFILLMENT_URL
 from ...itep.results import Stage, stage_of
 from ..faults import FaultConfig
@@ -167,7 +168,7 @@ class ItepSandbox(PlatformSandbox):
             if request.transport is not None:
                 request.transport.abort()
             raise asyncio.CancelledError
-        return {"TestID": test.test_id}
+        return {ANSWER_KEY: test.test_id}
 
     # -- results ----------------------------------------------------------------------------------
 

@@ -16,13 +16,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from .config import MettlRestConfig
     from .lifecycle import Notification
-    from .server import PREFIX, MettlRestConfig, MettlRestSandbox
+    from .server import PREFIX, MettlRestSandbox
     from .world import RestWorld, build_world
 
 _LAZY = {
     "PREFIX": ".server",
-    "MettlRestConfig": ".server",
+    "MettlRestConfig": ".config",
     "MettlRestSandbox": ".server",
     "Notification": ".lifecycle",
     "RestWorld": ".world",

@@ -6,24 +6,30 @@ import email
 import email.policy
 import hashlib
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ...mettl_rest.uploads import COVER, FAVICON, LOGO, ImageRule, image_type
 from ..kit import SandboxError
+from .catalog import check_new_name, new_assessment
 from .params import invalid, json_object, json_param
-
-if TYPE_CHECKING:
-    from .server import MettlRestSandbox
+from .rows import SectionRow, SkillRow
+from .shapes import ACCOUNT, PBT, WHITE_LABEL
+from .state import MettlRestAccount
 
 SUCCESS = {"status": "SUCCESS"}
 _HEX = re.compile(r"^[0-9A-Fa-f]{6}$")
-_COLOURS = ("headerBackgroundColor", "headerFontColor", "buttonColor", "buttonFontColor")
-_WHITE_LABEL_KEYS = (*_COLOURS, "customTestUrl")
+#: What Update White Label's ``wl`` may set: the white label's colours and test URL, by the keys
+#: the account shows them with.
+_COLOURS = tuple(
+    WHITE_LABEL.key(field)
+    for field in ("header_background_color", "header_font_color", "button_color", "button_font_color")
+)
+_WHITE_LABEL_KEYS = (*_COLOURS, WHITE_LABEL.key("custom_test_url"))
 
 
-def get_account(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_account(sandbox: MettlRestAccount, request: web.Request) -> Any:
     return {"status": "SUCCESS", "accountInfo": sandbox.world.account}
 
 
@@ -61,7 +67,7 @@ def _stored(rule: ImageRule, upload: tuple[str, bytes]) -> str:
     return f"https://sandbox.mettl.example/static/{rule.field}-{digest}.{kind}"
 
 
-async def update_white_label(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+async def update_white_label(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """``wl`` and ``sn`` in the query, ``fav`` and ``cov`` as multipart files."""
     if not sandbox.config.white_label_allowed:
         raise SandboxError("E403", "API key is not allowed to access this API")
@@ -79,50 +85,44 @@ async def update_white_label(sandbox: MettlRestSandbox, request: web.Request) ->
             not isinstance(numbers, list) or len(numbers) > 2 or not all(isinstance(n, str) for n in numbers)
         ):
             raise invalid("sn")
-        paths = {}
+        info = sandbox.world.account[ACCOUNT.key("white_label_info")]
+        info.update(white_label)
         if "fav" in files:
-            paths["faviconPath"] = _stored(FAVICON, files["fav"])
+            info[WHITE_LABEL.key("favicon_path")] = _stored(FAVICON, files["fav"])
         if "cov" in files:
-            paths["coverImagePath"] = _stored(COVER, files["cov"])
-        info = sandbox.world.account["whiteLabelInfo"]
-        info.update(white_label, **paths)
+            info[WHITE_LABEL.key("cover_image_path")] = _stored(COVER, files["cov"])
         if numbers is not None:
-            info["supportNumbers"] = numbers
+            info[WHITE_LABEL.key("support_numbers")] = numbers
     return SUCCESS
 
 
-async def upload_logo(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+async def upload_logo(sandbox: MettlRestAccount, request: web.Request) -> Any:
     files = await _files(request)
     if "logo" not in files:
         raise SandboxError("E016", "Mandatory Parameter Missing: logo")
     with sandbox.lock:
-        sandbox.world.account["logo"] = _stored(LOGO, files["logo"])
+        sandbox.world.account[ACCOUNT.key("logo")] = _stored(LOGO, files["logo"])
         sandbox.world.logo = files["logo"][1]
     return SUCCESS
 
 
-def get_pbts(sandbox: MettlRestSandbox, request: web.Request) -> Any:
-    return {"status": "SUCCESS", "pbts": sandbox.world.pbts}
+def get_pbts(sandbox: MettlRestAccount, request: web.Request) -> Any:
+    pbts = [
+        PBT.make(id=p.id, name=p.name, duration=p.duration, skills=list(p.skills)) for p in sandbox.world.pbts
+    ]
+    return {"status": "SUCCESS", "pbts": pbts}
 
 
-def add_pbts(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def add_pbts(sandbox: MettlRestAccount, request: web.Request) -> Any:
+    """Each pre-built test becomes an assessment with a section of each of its skills."""
     ids = json_param(request, "pbts")
-    library = {p["id"]: p for p in sandbox.world.pbts}
+    library = {p.id: p for p in sandbox.world.pbts}
     if not isinstance(ids, list) or not ids or not all(isinstance(i, int) and i in library for i in ids):
         raise invalid("pbts")
-    from .catalog import add_assessment
-
     for pbt_id in ids:
         pbt = library[pbt_id]
-        sections = [
-            {
-                "name": skill,
-                "duration": pbt["duration"] // len(pbt["skills"]),
-                "questions": 5,
-                "maxMarks": 10.0,
-                "skills": [{"name": skill, "maxMarks": 10.0, "questions": 5}],
-            }
-            for skill in pbt["skills"]
-        ]
-        add_assessment(sandbox, {"name": f"{pbt['name']} (PBT {pbt_id})", "sections": sections})
+        name = check_new_name(sandbox, f"{pbt.name} (PBT {pbt_id})")
+        minutes = pbt.duration // len(pbt.skills)
+        sections = [SectionRow(skill, minutes, 5, 10.0, (SkillRow(skill, 10.0, 5),)) for skill in pbt.skills]
+        new_assessment(sandbox, name, sum(s.duration for s in sections), sections)
     return SUCCESS

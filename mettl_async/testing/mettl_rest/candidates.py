@@ -5,17 +5,16 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import PARAMS, SandboxError
 from .catalog import schedule_of
 from .params import choice, flag, json_object, page_params, paging_links, version
+from .shapes import REGISTRATION_STATUS, SCHEDULE, SCHEDULE_WINDOW
+from .state import MettlRestAccount
 from .world import CandidateRow, ScheduleRow
-
-if TYPE_CHECKING:
-    from .server import MettlRestSandbox
 
 _EMAIL = re.compile(r"^[^@\s/?#%]+@[^@\s/?#%]+\.[^@\s/?#%]+$")
 MAX_PER_CALL = 20
@@ -34,17 +33,18 @@ def candidate_of(schedule: ScheduleRow, email: str) -> CandidateRow:
     return row
 
 
-def _closed(sandbox: MettlRestSandbox, schedule: ScheduleRow) -> bool:
+def _closed(sandbox: MettlRestAccount, schedule: ScheduleRow) -> bool:
     """A Fixed schedule whose window has closed (times read as UTC)."""
-    window = schedule.settings.get("scheduleWindow") or {}
-    if schedule.settings.get("scheduleType") != "Fixed" or not window.get("closeTime"):
+    window = schedule.settings.get(SCHEDULE.key("schedule_window")) or {}
+    close_time = window.get(SCHEDULE_WINDOW.key("close_time"))
+    if schedule.settings.get(SCHEDULE.key("schedule_type")) != "Fixed" or not close_time:
         return False
-    closes = datetime.fromisoformat(str(window["closeTime"]))
+    closes = datetime.fromisoformat(str(close_time))
     closes = closes if closes.tzinfo else closes.replace(tzinfo=UTC)
     return closes.timestamp() < sandbox.now()
 
 
-def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def register(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """``rd``: ``registrationDetails`` (at most 20), ``optionalParams`` (``email`` + ``context_data``)."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     rd = json_object(request, "rd")
@@ -71,10 +71,12 @@ def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
         if not isinstance(email, str) or not email.strip():
             raise SandboxError("E003", "Mandatory parameter (Email Address) for registration not supplied")
         if not _EMAIL.match(email.strip()):
-            statuses.append({"email": email, "status": "Failed", "message": "Invalid Email"})
+            statuses.append(REGISTRATION_STATUS.make(email=email, status="Failed", message="Invalid Email"))
             continue
         if email.lower() in schedule.candidates:
-            statuses.append({"email": email, "status": "Failed", "message": "Already Registered"})
+            statuses.append(
+                REGISTRATION_STATUS.make(email=email, status="Failed", message="Already Registered")
+            )
             continue
         fields = {k: str(v) for k, v in detail.items() if k != "Email Address"}
         row = CandidateRow(email=email.strip(), fields=fields, instance_id=sandbox.world.new_id())
@@ -83,12 +85,9 @@ def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
         sandbox.registrations += 1
         registered.append(row)
         statuses.append(
-            {
-                "email": row.email,
-                "status": "Success",
-                "url": f"{schedule.url}?i={row.instance_id}",
-                "message": None,
-            }
+            REGISTRATION_STATUS.make(
+                email=row.email, status="Success", url=f"{schedule.url}?i={row.instance_id}", message=None
+            )
         )
     if sandbox.config.auto_complete is not None:
         for row in registered:
@@ -96,7 +95,7 @@ def register(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS", "registrationStatus": statuses}
 
 
-def list_results(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def list_results(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """Offset paging; the next link keeps the first request's optional parameters."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     limit, offset = page_params(request)
@@ -115,7 +114,7 @@ def list_results(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     }
 
 
-def get_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def get_result(sandbox: MettlRestAccount, request: web.Request) -> Any:
     schedule = schedule_of(sandbox, request.match_info["key"])
     for name in ("ir", "rs", "qr"):
         flag(request, name)
@@ -123,7 +122,7 @@ def get_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS", "candidate": sandbox.world.result_record(schedule, row, account_wide=False)}
 
 
-def delete_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def delete_result(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """Only a completed or expired test's result can go; one in progress stays (E005)."""
     schedule = schedule_of(sandbox, request.match_info["key"])
     row = candidate_of(schedule, request.match_info["email"])
@@ -135,7 +134,7 @@ def delete_result(sandbox: MettlRestSandbox, request: web.Request) -> Any:
     return {"status": "SUCCESS"}
 
 
-def results_of_candidate(sandbox: MettlRestSandbox, request: web.Request) -> Any:
+def results_of_candidate(sandbox: MettlRestAccount, request: web.Request) -> Any:
     """v3 pages by ``limit``/``offset``; v1 and v2 answer everything and refuse paging parameters."""
     email = _email(request.match_info["email"])
     flag(request, "qr")

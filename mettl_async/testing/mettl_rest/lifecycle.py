@@ -16,23 +16,39 @@ import collections
 import random
 import threading
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import aiohttp
 import attrs
 import orjson
 
 from ..kit import SandboxError
+from .config import MettlRestConfig
+from .shapes import (
+    CANDIDATE_RESULT,
+    SCHEDULE,
+    SECTION_MARKS,
+    SECTIONAL_SCORE,
+    TEST_FINISHED,
+    TEST_GRADED,
+    TEST_RESULT,
+    TEST_STARTED,
+)
 from .world import CandidateRow, RestWorld, ScheduleRow, finish, gmt
 
-if TYPE_CHECKING:
-    from .server import MettlRestConfig
-
 EVENT_TYPES = {"started": "TEST_STARTED", "finished": "TEST_FINISHED", "graded": "TEST_GRADED"}
+#: Where a section's name and marks are in a test's result.
+_SECTION_NAME, _SECTION_TOTAL, _SECTION_MAX = (
+    SECTION_MARKS.key(field) for field in ("section_name", "total_marks", "max_marks")
+)
+#: Where a schedule's settings name the URL of each event's webhook.
 URL_KEYS = {
-    "started": "testStartNotificationUrl",
-    "finished": "testFinishNotificationUrl",
-    "graded": "testGradedNotificationUrl",
+    event: SCHEDULE.key(field)
+    for event, field in (
+        ("started", "test_start_notification_url"),
+        ("finished", "test_finish_notification_url"),
+        ("graded", "test_graded_notification_url"),
+    )
 }
 
 
@@ -52,55 +68,50 @@ class Notification:
         return self.status is not None and self.status < 300
 
 
-def _common(
-    world: RestWorld, schedule: ScheduleRow, row: CandidateRow, url: str, now: float
-) -> dict[str, Any]:
-    return {
-        "invitation_key": schedule.access_key,
-        "candidate_instance_id": row.instance_id,
-        "context_data": row.context_data,
-        "timestamp_GMT": gmt(datetime.fromtimestamp(now, UTC)),
-        "source_app": schedule.settings.get("sourceApp"),
-        "notification_url": url,
-        "name": row.name,
-        "email": row.email,
-    }
-
-
 def payload(
     world: RestWorld, schedule: ScheduleRow, row: CandidateRow, event: str, url: str, now: float
 ) -> dict[str, Any]:
     """The body Mettl posts for ``event`` (``started``, ``finished`` or ``graded``)."""
-    body = {"EVENT_TYPE": EVENT_TYPES[event], **_common(world, schedule, row, url, now)}
+    common = {
+        "event_type": EVENT_TYPES[event],
+        "invitation_key": schedule.access_key,
+        "candidate_instance_id": row.instance_id,
+        "context_data": row.context_data,
+        "timestamp": gmt(datetime.fromtimestamp(now, UTC)),
+        "source_app": schedule.settings.get(SCHEDULE.key("source_app")),
+        "notification_url": url,
+        "name": row.name,
+        "email": row.email,
+    }
     if event == "started":
-        body["assessment_id"] = schedule.assessment_id
-        return body
-    body["finish_mode"] = row.completion_mode
+        return TEST_STARTED.make(**common, assessment_id=schedule.assessment_id)
     if event == "finished":
-        body["assessment_id"] = schedule.assessment_id
-        return body
+        return TEST_FINISHED.make(
+            **common, assessment_id=schedule.assessment_id, finish_mode=row.completion_mode
+        )
     result = row.result or {}
     record = world.result_record(schedule, row, account_wide=False)
-    sections = [
-        {"sectionName": s["sectionName"], "marksScored": s["totalMarks"], "maxMarks": s["maxMarks"]}
-        for s in result.get("sectionMarks", [])
+    scores = [
+        dict(zip(SECTIONAL_SCORE, (s[_SECTION_NAME], s[_SECTION_TOTAL], s[_SECTION_MAX]), strict=True))
+        for s in result.get(TEST_RESULT.key("section_marks"), ())
     ]
-    body |= {
-        "assessmentId": schedule.assessment_id,
-        "marks_scored": result.get("totalMarks"),
-        "max_marks": result.get("maxMarks"),
-        "percentile": result.get("percentile"),
-        "total_attempt_time": result.get("attemptTime"),
-        "assessment_name": world.assessments[schedule.assessment_id].name,
-        "schedule_title": schedule.name,
-        "start_time_GMT": gmt(row.started_at) if row.started_at else None,
-        "end_time_GMT": gmt(row.ended_at) if row.ended_at else None,
-        "sectional_scores": orjson.dumps(sections).decode(),
-        "registrationDetails": record["registrationDetails"],
-        "proctoringDetails": record["proctoringDetails"],
-        "testStatus": record["testStatus"],
-    }
-    return body
+    return TEST_GRADED.make(
+        **common,
+        assessment_id=schedule.assessment_id,
+        finish_mode=row.completion_mode,
+        marks_scored=result.get(TEST_RESULT.key("total_marks")),
+        max_marks=result.get(TEST_RESULT.key("max_marks")),
+        percentile=result.get(TEST_RESULT.key("percentile")),
+        total_attempt_time=result.get(TEST_RESULT.key("attempt_time")),
+        assessment_name=world.assessments[schedule.assessment_id].name,
+        schedule_title=schedule.name,
+        start_time=gmt(row.started_at) if row.started_at else None,
+        end_time=gmt(row.ended_at) if row.ended_at else None,
+        sectional_scores=orjson.dumps(scores).decode(),
+        registration_details=record[CANDIDATE_RESULT.key("registration_details")],
+        proctoring_details=record[CANDIDATE_RESULT.key("proctoring_details")],
+        test_status=record[CANDIDATE_RESULT.key("test_status")],
+    )
 
 
 class Lifecycle:

@@ -1,5 +1,5 @@
-"""The REST sandbox's rows (assessments, candidates) and the pieces of a candidate's history
-(marks, proctoring), drawn from any source of random numbers (``Draw``)."""
+"""The REST sandbox's rows (pre-built tests, assessments, candidates) and the pieces of a
+candidate's history (marks, proctoring), drawn from any source of random numbers (``Draw``)."""
 
 from __future__ import annotations
 
@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 import attrs
+
+from .shapes import PROCTORING, SECTION_MARKS, SKILL_MARKS, TEST_RESULT
 
 BASE_TIME = datetime(2024, 8, 16, 9, 0, 0, tzinfo=UTC)
 T = TypeVar("T")
@@ -41,19 +43,46 @@ def epoch_ms(value: datetime) -> int:
     return int(value.timestamp() * 1000)
 
 
+@attrs.frozen
+class PbtRow:
+    """A pre-built test of Mettl's library."""
+
+    id: int
+    name: str
+    duration: int
+    skills: tuple[str, ...]
+
+
+@attrs.frozen
+class SkillRow:
+    name: str
+    max_marks: float
+    questions: int
+
+
+@attrs.frozen
+class SectionRow:
+    name: str
+    duration: int
+    questions: int
+    max_marks: float
+    skills: tuple[SkillRow, ...]
+
+
 @attrs.define
 class AssessmentRow:
     id: int
     name: str
     duration: int
     created_at: datetime
-    sections: list[dict[str, Any]]
+    sections: list[SectionRow]
+    #: Settings as Create Assessment and Edit Assessment Settings sent them (keys as sent).
     settings: dict[str, Any] = attrs.Factory(dict)
     test_taken: int = 0
 
     @property
     def max_marks(self) -> float:
-        return float(sum(s["maxMarks"] for s in self.sections))
+        return float(sum(s.max_marks for s in self.sections))
 
 
 @attrs.define
@@ -67,7 +96,9 @@ class CandidateRow:
     ended_at: datetime | None = None
     completion_mode: str | None = None
     graded: bool = False
+    #: The test's ``result`` record, computed when the test ends and shown once it is graded.
     result: dict[str, Any] | None = None
+    #: The ``proctoringDetails`` record, as sent.
     proctoring: dict[str, Any] | None = None
 
     @property
@@ -76,41 +107,49 @@ class CandidateRow:
 
 
 def marks(rng: Draw, assessment: AssessmentRow, started: datetime) -> tuple[dict[str, Any], datetime]:
-    """A graded result for ``assessment`` and the time the test ended."""
+    """A graded result for ``assessment`` (its ``result`` record) and the time the test ended."""
     sections = []
+    attempt = 0
+    total = 0.0
     for section in assessment.sections:
         skills = []
-        for skill in section["skills"]:
-            got = round(rng.uniform(0, skill["maxMarks"]), 1)
-            skills.append({"skillName": skill["name"], "totalMarks": got, "maxMarks": skill["maxMarks"]})
+        scored = 0.0
+        for skill in section.skills:
+            got = round(rng.uniform(0, skill.max_marks), 1)
+            scored += got
+            skills.append(SKILL_MARKS.make(skill_name=skill.name, total_marks=got, max_marks=skill.max_marks))
+        time_taken = rng.randrange(60, section.duration * 60)
+        attempt += time_taken
+        scored = round(scored, 1)
+        total += scored
         sections.append(
-            {
-                "sectionName": section["name"],
-                "totalMarks": round(sum(s["totalMarks"] for s in skills), 1),
-                "maxMarks": section["maxMarks"],
-                "timeTaken": rng.randrange(60, section["duration"] * 60),
-                "skillMarks": skills,
-            }
+            SECTION_MARKS.make(
+                section_name=section.name,
+                total_marks=scored,
+                max_marks=section.max_marks,
+                time_taken=time_taken,
+                skill_marks=skills,
+            )
         )
-    attempt = sum(s["timeTaken"] for s in sections)
-    total = round(sum(s["totalMarks"] for s in sections), 1)
-    result = {
-        "totalMarks": total,
-        "maxMarks": assessment.max_marks,
-        "percentile": round(100 * total / assessment.max_marks, 2),
-        "attemptTime": attempt,
-        "candidateCredibilityIndex": rng.choice(("High", "High", "Medium", "Low")),
-        "totalQuestions": sum(s["questions"] for s in assessment.sections),
-        "sectionMarks": sections,
-    }
+    total = round(total, 1)
+    out_of = assessment.max_marks
+    result = TEST_RESULT.make(
+        total_marks=total,
+        max_marks=out_of,
+        percentile=round(100 * total / out_of, 2),
+        attempt_time=attempt,
+        candidate_credibility_index=rng.choice(("High", "High", "Medium", "Low")),
+        total_questions=sum(s.questions for s in assessment.sections),
+        section_marks=sections,
+    )
     return result, started + timedelta(seconds=attempt)
 
 
 def proctoring(rng: Draw) -> dict[str, Any]:
-    return {
-        "mode": "WEB",
-        "status": "Reviewed",
-        "noOfWindowViolations": rng.choice((0, 0, 1, 3)),
-        "noOfFaceViolations": rng.choice((0, 0, 0, 2)),
-        "credibilityIndex": rng.choice(("High", "Medium")),
-    }
+    return PROCTORING.make(
+        mode="WEB",
+        status="Reviewed",
+        window_violations=rng.choice((0, 0, 1, 3)),
+        face_violations=rng.choice((0, 0, 0, 2)),
+        credibility_index=rng.choice(("High", "Medium")),
+    )

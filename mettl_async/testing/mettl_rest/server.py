@@ -21,11 +21,9 @@ from __future__ import annotations
 
 import asyncio
 import threading
-import time
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-import attrs
 import orjson
 from aiohttp import web
 
@@ -35,14 +33,18 @@ from ..faults import Fault, FaultConfig
 from ..kit import Behaviour, Demo, Handler, PlatformSandbox, RecordedRequest, SandboxError, client_keywords
 from ..mettl_request_check import MettlVerifier, Refusals
 from . import account, candidates, catalog
+from .config import MettlRestConfig
 from .lifecycle import Lifecycle
 from .params import version
+from .state import MettlRestAccount
 from .world import RestWorld, build_world
 
 if TYPE_CHECKING:
     from ...mettl_rest.client import MettlClient
 
 PREFIX = "/mettl"
+#: An endpoint: sync (run under the lock) or async (takes the lock where it changes the world).
+Endpoint = Callable[[MettlRestAccount, web.Request], Any]
 VERSIONED = "/{version:v[123]}"
 REST_REFUSALS = Refusals(
     unknown_key=("E403", "API key is not allowed to access this API"),
@@ -53,38 +55,6 @@ REST_REFUSALS = Refusals(
 _FORM = "application/x-www-form-urlencoded"
 
 
-@attrs.frozen
-class MettlRestConfig:
-    """One sandbox REST account and how its server behaves. The keys are CertiCHECK's sandbox
-    keys, so one pair of ``export`` lines serves both sandboxes."""
-
-    public_key: str = "sandbox-public-key"
-    private_key: str = attrs.field(default="sandbox-private-key", repr=False)
-    assessments: int = 6
-    schedules_per_assessment: int = 2
-    #: Candidates in the account (half of them in the first schedule).
-    candidates: int = 120
-    seed: int = 1
-    faults: FaultConfig = attrs.field(factory=FaultConfig)
-    #: Server-side limit in requests per second; above it the server answers E509.
-    rate: float | None = None
-    burst: int | None = None
-    #: Registrations accepted before E607; ``None`` for no limit.
-    registration_limit: int | None = None
-    #: Whether the account may use Update White Label (E403 otherwise: "only authorized accounts").
-    white_label_allowed: bool = True
-    #: The one spelling of Update White Label's path this server has (the other answers E404);
-    #: two Ls, as seed 002's signature was made. Set the one-L spelling to meet the fallback.
-    white_label_path: str = "/account/update-white-labelling"
-    #: Seconds between a registration and the candidate's start, finish and grading; ``None``: never.
-    auto_complete: float | None = None
-    #: Attempts per webhook when the receiver fails (5xx) or cannot be reached.
-    webhook_attempts: int = 3
-    webhook_timeout: float = 5.0
-    #: The server's clock (epoch seconds); skew it to exercise E504.
-    clock: Callable[[], float] = time.time
-
-
 class MettlRestSandbox(PlatformSandbox, Lifecycle):
     """The sandbox REST account and its API (v1, v2 and v3)."""
 
@@ -93,7 +63,9 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
 
     def __init__(self, config: MettlRestConfig | None = None) -> None:
         self.config = config = config or MettlRestConfig()
-        super().__init__(Behaviour(config.faults, config.rate, config.burst), config.clock)
+        super().__init__(
+            Behaviour(config.faults, config.rate, config.burst, config.drop_after_acting), config.clock
+        )
         self.world: RestWorld = build_world(
             assessments=config.assessments,
             schedules_per_assessment=config.schedules_per_assessment,
@@ -107,7 +79,7 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
         Lifecycle.__init__(self)
 
     def routes(self) -> list[tuple[str, str, Handler]]:
-        endpoints: list[tuple[str, str, Any]] = [
+        endpoints: list[tuple[str, str, Endpoint]] = [
             ("GET", "/account", account.get_account),
             ("POST", self.config.white_label_path, account.update_white_label),
             ("POST", "/account/upload-logo", account.upload_logo),
@@ -130,7 +102,7 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
         ]
         return [(method, VERSIONED + path, self._endpoint(handler)) for method, path, handler in endpoints]
 
-    def _endpoint(self, handler: Any) -> Handler:
+    def _endpoint(self, handler: Endpoint) -> Handler:
         is_async = asyncio.iscoroutinefunction(handler)
 
         async def run(request: web.Request) -> Any:

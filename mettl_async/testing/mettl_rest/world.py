@@ -17,7 +17,31 @@ from typing import Any
 import attrs
 
 from .people import ScheduleCandidates, SeededCandidates
-from .rows import BASE_TIME, AssessmentRow, CandidateRow, Draw, epoch_ms, gmt, marks, proctoring
+from .rows import (
+    BASE_TIME,
+    AssessmentRow,
+    CandidateRow,
+    Draw,
+    PbtRow,
+    SectionRow,
+    SkillRow,
+    epoch_ms,
+    gmt,
+    marks,
+    proctoring,
+)
+from .shapes import (
+    ACCOUNT,
+    ASSESSMENT,
+    CANDIDATE_RESULT,
+    REGISTRATION_FIELD,
+    SCHEDULE,
+    SCHEDULE_ACCESS,
+    SECTION,
+    SKILL,
+    TEST_STATUS,
+    WHITE_LABEL,
+)
 
 __all__ = [
     "BASE_TIME",
@@ -41,17 +65,25 @@ STATUS_TEXT = {
     "Expired": ("Not Started", "Access Expired"),
 }
 REGISTRATION_FIELDS = [
-    {"name": "Email Address", "type": "TextBox", "required": True, "validate": False},
-    {"name": "First Name", "type": "TextBox", "required": True, "validate": False},
-    {"name": "Last Name", "type": "TextBox", "required": False, "validate": False},
+    REGISTRATION_FIELD.make(name="Email Address", type="TextBox", required=True, validate=False),
+    REGISTRATION_FIELD.make(name="First Name", type="TextBox", required=True, validate=False),
+    REGISTRATION_FIELD.make(name="Last Name", type="TextBox", required=False, validate=False),
 ]
-PBT_LIBRARY = [
-    {"id": 1176, "name": "Logical Reasoning", "duration": 30, "skills": ["Deduction", "Patterns"]},
-    {"id": 1255, "name": "Business Communication", "duration": 40, "skills": ["Writing", "Grammar"]},
-    {"id": 1336, "name": "Python Programming", "duration": 60, "skills": ["Syntax", "Data structures"]},
-    {"id": 1401, "name": "Numerical Ability", "duration": 25, "skills": ["Arithmetic", "Data reading"]},
-    {"id": 1522, "name": "SQL Basics", "duration": 45, "skills": ["Queries", "Joins"]},
-]
+PBT_LIBRARY = (
+    PbtRow(1176, "Logical Reasoning", 30, ("Deduction", "Patterns")),
+    PbtRow(1255, "Business Communication", 40, ("Writing", "Grammar")),
+    PbtRow(1336, "Python Programming", 60, ("Syntax", "Data structures")),
+    PbtRow(1401, "Numerical Ability", 25, ("Arithmetic", "Data reading")),
+    PbtRow(1522, "SQL Basics", 45, ("Queries", "Joins")),
+)
+
+
+def default_schedule_settings() -> dict[str, Any]:
+    """What a schedule is when its creator says nothing: always on, open to all, no e-mails."""
+    return {
+        SCHEDULE.key("schedule_type"): "AlwaysOn",
+        SCHEDULE.key("access"): SCHEDULE_ACCESS.make(type="OpenForAll", send_email=False),
+    }
 
 
 @attrs.define
@@ -104,7 +136,7 @@ class RestWorld:
     account: dict[str, Any]
     assessments: dict[int, AssessmentRow]
     schedules: dict[str, ScheduleRow]
-    pbts: list[dict[str, Any]]
+    pbts: list[PbtRow]
     next_id: int = 700_000
     logo: bytes | None = None
     #: The seeded candidates of the first ``seeded.schedules`` schedules (in creation order).
@@ -144,79 +176,92 @@ class RestWorld:
     # -- records --------------------------------------------------------------------------------
 
     def assessment_record(self, row: AssessmentRow) -> dict[str, Any]:
-        return {
-            "id": row.id,
-            "name": row.name,
-            "duration": row.duration,
-            "status": "Published",
-            "maxMarks": row.max_marks,
-            "questions": sum(s["questions"] for s in row.sections),
-            "testTaken": self.test_taken(row),
-            "createdAt": epoch_ms(row.created_at),
-            "sections": row.sections,
-            "registrationFields": REGISTRATION_FIELDS,
-            **row.settings,
-        }
+        record = ASSESSMENT.make(
+            id=row.id,
+            name=row.name,
+            duration=row.duration,
+            status="Published",
+            max_marks=row.max_marks,
+            questions=sum(s.questions for s in row.sections),
+            test_taken=self.test_taken(row),
+            created_at=epoch_ms(row.created_at),
+            sections=[section_record(s) for s in row.sections],
+            registration_fields=REGISTRATION_FIELDS,
+        )
+        return {**record, **row.settings}
 
     def schedule_record(self, row: ScheduleRow) -> dict[str, Any]:
-        return {
-            "id": row.id,
-            "accessKey": row.access_key,
-            "accessUrl": row.url,
-            "name": row.name,
-            "assessmentId": row.assessment_id,
-            "status": "Active",
-            "createdAt": epoch_ms(row.created_at),
-            **row.settings,
-        }
+        record = SCHEDULE.make(
+            id=row.id,
+            access_key=row.access_key,
+            access_url=row.url,
+            name=row.name,
+            assessment_id=row.assessment_id,
+            status="Active",
+            created_at=epoch_ms(row.created_at),
+        )
+        return {**record, **row.settings}
 
     def result_record(
         self, schedule: ScheduleRow, row: CandidateRow, *, account_wide: bool
     ) -> dict[str, Any]:
         overall, detailed = STATUS_TEXT[row.status]
-        status: dict[str, Any] = {
-            "status": row.status,
-            "overallStatus": overall,
-            "detailedStatus": detailed if row.status != "Completed" or row.graded else "Submitted",
-            "startTime": gmt(row.started_at) if row.started_at else None,
-            "endTime": gmt(row.ended_at) if row.ended_at else None,
-            "completionMode": row.completion_mode,
-            "pdfReport": None,
-            "htmlReport": None,
-            "result": row.result if row.graded else None,
-        }
-        if row.graded:
-            report = f"https://tests.mettl.com/report/{schedule.access_key}/{row.instance_id}"
-            status["pdfReport"], status["htmlReport"] = report + ".pdf", report + ".html"
-        record: dict[str, Any] = {
-            "email": row.email,
-            "name": row.name,
-            "registrationDetails": {"Email Address": row.email, **row.fields},
-            "testStatus": status,
-            "proctoringDetails": row.proctoring,
-        }
-        if account_wide:
-            record.update(
-                accessKey=schedule.access_key,
-                scheduleTitle=schedule.name,
-                assessmentId=schedule.assessment_id,
-                assessmentName=self.assessments[schedule.assessment_id].name,
+        report = (
+            f"https://tests.mettl.com/report/{schedule.access_key}/{row.instance_id}" if row.graded else ""
+        )
+        status = TEST_STATUS.make(
+            status=row.status,
+            overall_status=overall,
+            detailed_status=detailed if row.status != "Completed" or row.graded else "Submitted",
+            start_time=gmt(row.started_at) if row.started_at else None,
+            end_time=gmt(row.ended_at) if row.ended_at else None,
+            completion_mode=row.completion_mode,
+            result=row.result if row.graded else None,
+            pdf_report=f"{report}.pdf" if report else None,
+            html_report=f"{report}.html" if report else None,
+        )
+        details = {"Email Address": row.email, **row.fields}
+        if not account_wide:
+            return CANDIDATE_RESULT.make(
+                email=row.email,
+                name=row.name,
+                test_status=status,
+                registration_details=details,
+                proctoring_details=row.proctoring,
             )
-        return record
+        return CANDIDATE_RESULT.make(
+            access_key=schedule.access_key,
+            email=row.email,
+            name=row.name,
+            schedule_title=schedule.name,
+            assessment_id=schedule.assessment_id,
+            assessment_name=self.assessments[schedule.assessment_id].name,
+            test_status=status,
+            registration_details=details,
+            proctoring_details=row.proctoring,
+        )
 
 
-def _sections(rng: random.Random, index: int) -> list[dict[str, Any]]:
+def section_record(row: SectionRow) -> dict[str, Any]:
+    """A section of an assessment, with its skills."""
+    return SECTION.make(
+        name=row.name,
+        duration=row.duration,
+        questions=row.questions,
+        max_marks=row.max_marks,
+        skills=[SKILL.make(name=k.name, max_marks=k.max_marks, questions=k.questions) for k in row.skills],
+    )
+
+
+def _sections(rng: random.Random, index: int) -> list[SectionRow]:
     out = []
     for s in range(rng.choice((1, 2, 3))):
         names = [f"Skill {index}.{s}.{k}" for k in range(rng.choice((1, 2)))]
+        skills = tuple(SkillRow(name, 10.0, 5) for name in names)
         out.append(
-            {
-                "name": f"Section {s + 1}",
-                "duration": rng.choice((10, 15, 20)),
-                "questions": 5 * len(names),
-                "maxMarks": 10.0 * len(names),
-                "skills": [{"name": name, "maxMarks": 10.0, "questions": 5} for name in names],
-            }
+            SectionRow(
+                f"Section {s + 1}", rng.choice((10, 15, 20)), 5 * len(names), 10.0 * len(names), skills
+            )
         )
     return out
 
@@ -230,38 +275,38 @@ def build_world(
     rng = random.Random(f"mettl-rest:{seed}")
     world = RestWorld(
         seed=seed,
-        account={
-            "firstName": "Sandbox",
-            "lastName": "Admin",
-            "email": "admin@sandbox.example",
-            "accountType": "ENTERPRISE",
-            "logo": None,
-            "whiteLabelInfo": {
-                "headerBackgroundColor": "4C4794",
-                "headerFontColor": "ffffff",
+        account=ACCOUNT.make(
+            first_name="Sandbox",
+            last_name="Admin",
+            email="admin@sandbox.example",
+            account_type="ENTERPRISE",
+            logo=None,
+            white_label_info=WHITE_LABEL.make(
+                header_background_color="4C4794",
+                header_font_color="ffffff",
                 # As in Get Account Info's own sample: a stored colour with '#'.
-                "buttonColor": "#ff9999",
-                "buttonFontColor": "ffffff",
-                "customTestUrl": "SandboxOrg",
-                "faviconPath": None,
-                "coverImagePath": None,
-                "supportNumbers": ["+1-650-924-9221"],
-            },
-            "complianceid": 9999,
-            "compliancetext": "Sample Text",
-            "compliancestatus": True,
-            "registrationFields": REGISTRATION_FIELDS,
-        },
+                button_color="#ff9999",
+                button_font_color="ffffff",
+                custom_test_url="SandboxOrg",
+                favicon_path=None,
+                cover_image_path=None,
+                support_numbers=["+1-650-924-9221"],
+            ),
+            compliance_id=9999,
+            compliance_text="Sample Text",
+            compliance_status=True,
+            registration_fields=REGISTRATION_FIELDS,
+        ),
         assessments={},
         schedules={},
-        pbts=[dict(p) for p in PBT_LIBRARY],
+        pbts=list(PBT_LIBRARY),
     )
     for i in range(max(1, assessments)):
         sections = _sections(rng, i)
         row = AssessmentRow(
             id=300_001 + i,
             name=f"Assessment {i + 1:02d}",
-            duration=sum(s["duration"] for s in sections),
+            duration=sum(s.duration for s in sections),
             created_at=BASE_TIME - timedelta(days=400 - 17 * i, seconds=rng.randrange(86_400)),
             sections=sections,
         )
@@ -274,7 +319,7 @@ def build_world(
                 name=f"{row.name} - link {k + 1}",
                 assessment_id=row.id,
                 created_at=row.created_at + timedelta(days=k + 1),
-                settings={"scheduleType": "AlwaysOn", "access": {"type": "OpenForAll", "sendEmail": False}},
+                settings=default_schedule_settings(),
             )
     world.seeded = seeded = SeededCandidates(seed, candidates, len(world.schedules))
     for k, schedule in enumerate(world.schedules.values()):

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import urlsplit
 
 from aiohttp import web
 
+from .answers import FORBIDDEN, Invalid, Reply, not_found
+from .params import bool_param, int_param, params_of, text_param
 from .records import USER_LIST_KEYS, institute_record, stamp, token_text, user_summary
-from .server import FORBIDDEN, Invalid, Reply, bool_param, int_param, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .shapes import INSTITUTE, USER
+from .state import Endpoint, ProctorExamAccount, listing
 
 #: The institute of a sandbox API user that is not a superuser.
 HOME_INSTITUTE = 1
@@ -28,7 +28,7 @@ def _callback(params: dict[str, Any]) -> str | None:
     return value
 
 
-def _institute(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _institute(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     institute_id = int(request.match_info["id"])
     if not sandbox.config.superuser and institute_id != HOME_INSTITUTE:
         raise FORBIDDEN
@@ -38,17 +38,17 @@ def _institute(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, A
     return institute
 
 
-async def list_institutes(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_institutes(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sandbox.require_superuser()
     rows = list(sandbox.world.institutes.values())
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "institutes")
+    return listing(sandbox, request, rows, "institutes", INSTITUTE)
 
 
-async def show_institute(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"institute": _institute(sandbox, request)}
+async def show_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"institute": INSTITUTE.record(_institute(sandbox, request))}
 
 
-async def create_institute(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sandbox.require_superuser()
     params = params_of(request)
     name = text_param(params, "name", required=True)
@@ -64,10 +64,10 @@ async def create_institute(sandbox: ProctorExamSandbox, request: web.Request) ->
         "updated_at": now,
     }
     sandbox.world.institutes[institute_id] = record
-    return Reply({"institute": record}, status=201)
+    return Reply({"institute": INSTITUTE.record(record)}, status=201)
 
 
-async def update_institute(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     institute = _institute(sandbox, request)
     params = params_of(request)
     _callback(params)
@@ -75,10 +75,10 @@ async def update_institute(sandbox: ProctorExamSandbox, request: web.Request) ->
         if field in params:
             institute[field] = text_param(params, field, required=field == "name")
     institute["updated_at"] = stamp(sandbox.moment())
-    return {"institute": institute}
+    return {"institute": INSTITUTE.record(institute)}
 
 
-async def delete_institute(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_institute(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sandbox.require_superuser()
     institute = _institute(sandbox, request)
     del sandbox.world.institutes[institute["id"]]
@@ -88,7 +88,7 @@ async def delete_institute(sandbox: ProctorExamSandbox, request: web.Request) ->
 # -- users ---------------------------------------------------------------------------------------
 
 
-def _institute_of_users(sandbox: ProctorExamSandbox, request: web.Request) -> int:
+def _institute_of_users(sandbox: ProctorExamAccount, request: web.Request) -> int:
     institute_id = int(request.match_info["institute_id"])
     if not sandbox.config.superuser and institute_id != HOME_INSTITUTE:
         raise FORBIDDEN
@@ -97,7 +97,7 @@ def _institute_of_users(sandbox: ProctorExamSandbox, request: web.Request) -> in
     return institute_id
 
 
-def _user(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _user(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     institute_id = _institute_of_users(sandbox, request)
     user_id = int(request.match_info["id"])
     user = sandbox.world.users.get(user_id)
@@ -106,24 +106,24 @@ def _user(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
     return user
 
 
-def _check_email_free(sandbox: ProctorExamSandbox, email: str, user_id: int | None = None) -> None:
+def _check_email_free(sandbox: ProctorExamAccount, email: str, user_id: int | None = None) -> None:
     if any(u["email"].lower() == email.lower() and u["id"] != user_id for u in sandbox.world.users.values()):
         raise Invalid("email", "has already been taken")
     if "@" not in email:
         raise Invalid("email", "is invalid")
 
 
-async def list_users(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_users(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     institute_id = _institute_of_users(sandbox, request)
     rows = [user_summary(u) for u in sandbox.world.users_of(institute_id)]
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "users")
+    return listing(sandbox, request, rows, "users", USER)
 
 
-async def show_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"user": _user(sandbox, request)}
+async def show_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"user": USER.record(_user(sandbox, request))}
 
 
-async def create_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     institute_id = _institute_of_users(sandbox, request)
     params = params_of(request)
     email = text_param(params, "email", required=True)
@@ -151,10 +151,10 @@ async def create_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
         "institute_name": institute["name"],
     }
     sandbox.world.users[user_id] = record
-    return Reply({"user": record}, status=201)
+    return Reply({"user": USER.record(record)}, status=201)
 
 
-async def update_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     user = _user(sandbox, request)
     params = params_of(request)
     if "email" in params:
@@ -173,10 +173,10 @@ async def update_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
     if user.get("report_frequency") not in ("day", "week", "month"):
         raise Invalid("report_frequency", "is not included in the list")
     user["updated_at"] = stamp(sandbox.moment())
-    return {"user": user}
+    return {"user": USER.record(user)}
 
 
-async def delete_user(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_user(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     user = _user(sandbox, request)
     del sandbox.world.users[user["id"]]
     for managers in sandbox.world.comanagers.values():

@@ -10,16 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import SandboxError
+from .answers import Invalid, Reply, not_found
+from .params import bool_param, int_param, params_of, text_param
 from .records import exam_record, stamp
-from .server import Invalid, Reply, bool_param, int_param, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .shapes import EXAM, USER
+from .state import Endpoint, ProctorExamAccount, listing
 
 STATUSES = ("draft", "open", "closed", "deleted")
 EXAM_FIELDS = ("name", "type", "start_time", "end_time", "restrictions", "exam_language")
@@ -114,27 +114,28 @@ def ordered(rows: list[dict[str, Any]], spec: Any) -> list[dict[str, Any]]:
     return rows
 
 
-async def list_exams(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_exams(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     params = params_of(request)
     status = text_param(params, "status")
     if status is not None and status not in STATUSES:
         raise SandboxError("invalid_param", f"status has to be one of {','.join(STATUSES)}", 422)
     keep = matcher(_json(params, "filter"))
-    rows = [
-        e
+    # ``filter`` and ``sort`` name an exam's keys as the API shows them: they apply to the records.
+    records = [
+        EXAM.record(e)
         for e in sandbox.world.exams.values()
-        if (e["status"] == status if status else e["status"] != "deleted") and keep(e)
+        if e["status"] == status or (not status and e["status"] != "deleted")
     ]
-    rows = ordered(rows, _json(params, "sort"))
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], "exams")
+    records = ordered([r for r in records if keep(r)], _json(params, "sort"))
+    return listing(sandbox, request, records, "exams", None)
 
 
-def _exam(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _exam(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     return sandbox.exam(int(request.match_info["id"]))
 
 
-async def show_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"exam": _exam(sandbox, request)}
+async def show_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"exam": EXAM.record(_exam(sandbox, request))}
 
 
 def _apply(record: dict[str, Any], params: dict[str, Any]) -> None:
@@ -151,7 +152,7 @@ def _apply(record: dict[str, Any], params: dict[str, Any]) -> None:
         record["duration_minutes"] = minutes
 
 
-async def create_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     params = params_of(request)
     text_param(params, "name", required=True)
     text_param(params, "type", required=True)
@@ -170,24 +171,24 @@ async def create_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
     }
     _apply(record, params)
     sandbox.world.exams[exam_id] = record
-    return Reply({"exam": record}, status=201)
+    return Reply({"exam": EXAM.record(record)}, status=201)
 
 
-async def update_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = _exam(sandbox, request)
     _apply(exam, params_of(request))
     exam["updated_at"] = stamp(sandbox.moment())
-    return {"exam": exam}
+    return {"exam": EXAM.record(exam)}
 
 
-async def delete_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = _exam(sandbox, request)
     exam["status"] = "deleted"
     exam["updated_at"] = stamp(sandbox.moment())
     return Reply(None, status=204)
 
 
-def _comanager(sandbox: ProctorExamSandbox, request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
+def _comanager(sandbox: ProctorExamAccount, request: web.Request) -> tuple[dict[str, Any], dict[str, Any]]:
     exam = _exam(sandbox, request)
     user_id = int_param(params_of(request), "comanager_id")
     user = sandbox.world.users.get(user_id)
@@ -196,21 +197,21 @@ def _comanager(sandbox: ProctorExamSandbox, request: web.Request) -> tuple[dict[
     return exam, user
 
 
-async def add_comanager(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def add_comanager(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam, user = _comanager(sandbox, request)
     if user["institute_id"] != exam["institute_id"]:
         raise Invalid("comanager_id", "must belong to the exam's institute")
     sandbox.world.comanagers.setdefault(exam["id"], set()).add(user["id"])
-    return {"comanager": user}
+    return {"comanager": USER.record(user)}
 
 
-async def remove_comanager(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def remove_comanager(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam, user = _comanager(sandbox, request)
     managers = sandbox.world.comanagers.get(exam["id"], set())
     if user["id"] not in managers:
         raise Invalid("comanager_id", "is not a co-manager of this exam")
     managers.discard(user["id"])
-    return {"comanager": user}
+    return {"comanager": USER.record(user)}
 
 
 ROUTES: list[tuple[str, str, Endpoint]] = [

@@ -11,33 +11,26 @@ maximum 300) and the ``X-Pagination-*`` headers. Endpoints live in ``admin``,
 
 from __future__ import annotations
 
-import email.policy
 import json
 import math
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from email.parser import BytesParser
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-import attrs
 import orjson
 from aiohttp import web
 
 from ...proctorexam.config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import (
-    PARAMS,
-    Behaviour,
-    Demo,
-    Handler,
-    PlatformSandbox,
-    RequestSlot,
-    SandboxError,
-    client_keywords,
-)
+from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
+from ..shapes import Shape
+from . import admin, exams, students, uploads
+from .answers import FORBIDDEN, Invalid, Reply, not_found
+from .config import ProctorExamSandboxConfig
+from .params import FILES, int_param, params_of, parse_multipart
 from .records import CET
+from .state import Endpoint
 from .verify import ProctorExamVerifier
 from .world import World
 
@@ -46,85 +39,16 @@ if TYPE_CHECKING:
 
 PREFIX = "/proctorexam/api/v3"
 MAX_LIMIT = 300
-#: The files of a multipart request, by field: (file name, content type, bytes).
-FILES: RequestSlot[dict[str, tuple[str, str, bytes]]] = RequestSlot("files")
-Endpoint = Callable[["ProctorExamSandbox", web.Request], Any]
-
-
-@attrs.frozen
-class ProctorExamSandboxConfig:
-    """One sandbox ProctorExam account and how its server behaves."""
-
-    api_token: str = attrs.field(default="sandbox-proctorexam-api-token", repr=False)
-    secret_key: str = attrs.field(default="sandbox-proctorexam-secret-key", repr=False)
-    institutes: int = 3
-    users_per_institute: int = 5
-    exams: int = 12
-    #: Student sessions generated (each built on demand: a million cost nothing until read).
-    sessions: int = 300
-    seed: int = 1
-    #: A Premium superuser may list and manage institutes; others get 403 there.
-    superuser: bool = True
-    #: Seconds a request's timestamp may be off the server's clock.
-    timestamp_window: float = 300.0
-    #: Seconds a nonce is remembered (the document: 24 hours).
-    nonce_memory: float = 86_400.0
-    #: Added to X-Pagination-Item-Count: a server whose headers contradict its records.
-    misreport_item_count: int = 0
-    faults: FaultConfig = attrs.field(factory=FaultConfig)
-    rate: float | None = None
-    burst: int | None = None
-    #: The server's clock (epoch seconds); skew it to exercise the timestamp window.
-    clock: Callable[[], float] = time.time
-
-
-@attrs.frozen
-class Reply:
-    """A handler's answer when it is not a plain 200: another status, or headers."""
-
-    payload: Any
-    status: int = 200
-    headers: Mapping[str, str] = attrs.field(factory=dict)
-
-
-class Invalid(SandboxError):
-    """Rails model validation: HTTP 422 with ``{"errors": {field: [texts]}}``."""
-
-    def __init__(self, field: str, problem: str) -> None:
-        super().__init__("invalid", f"{field} {problem}", 422)
-        self.errors = {field: [problem]}
-
-
-def not_found(model: str, value: Any) -> SandboxError:
-    """ActiveRecord::RecordNotFound's text."""
-    return SandboxError("not_found", f"Couldn't find {model} with 'id'={value}", 404)
-
-
-FORBIDDEN = SandboxError("forbidden", "You are not authorized to access this page.", 403)
-
-
-def parse_multipart(
-    content_type: str, body: bytes
-) -> tuple[dict[str, str], dict[str, tuple[str, str, bytes]]]:
-    """Text fields and file parts of a ``multipart/form-data`` body."""
-    message = BytesParser(policy=email.policy.HTTP).parsebytes(
-        b"Content-Type: " + content_type.encode("latin-1") + b"\r\n\r\n" + body
-    )
-    fields: dict[str, str] = {}
-    files: dict[str, tuple[str, str, bytes]] = {}
-    if not message.is_multipart():
-        raise SandboxError("bad_request", "malformed multipart body", 400)
-    for part in message.iter_parts():
-        name = part.get_param("name", header="content-disposition")
-        data = part.get_payload(decode=True)
-        if not isinstance(name, str) or not isinstance(data, bytes):
-            continue
-        filename = part.get_filename()
-        if filename is None:
-            fields.setdefault(name, data.decode("utf-8"))
-        else:
-            files[name] = (filename, part.get_content_type(), data)
-    return fields, files
+__all__ = [
+    "FORBIDDEN",
+    "PREFIX",
+    "Invalid",
+    "ProctorExamSandbox",
+    "ProctorExamSandboxConfig",
+    "Reply",
+    "not_found",
+    "parse_multipart",
+]
 
 
 class ProctorExamSandbox(PlatformSandbox):
@@ -151,8 +75,6 @@ class ProctorExamSandbox(PlatformSandbox):
         )
 
     def routes(self) -> list[tuple[str, str, Handler]]:
-        from . import admin, exams, students, uploads
-
         table: list[tuple[str, str, Endpoint]] = [
             *admin.ROUTES,
             *exams.ROUTES,
@@ -226,9 +148,16 @@ class ProctorExamSandbox(PlatformSandbox):
         return datetime.fromtimestamp(self.now(), CET)
 
     def page(
-        self, request: web.Request, total: int, fetch: Callable[[int, int], list[Any]], key: str
+        self,
+        request: web.Request,
+        total: int,
+        fetch: Callable[[int, int], list[dict[str, Any]]],
+        key: str,
+        shape: Shape | None,
     ) -> Reply:
-        """One page of a list of ``total`` records, with the ``X-Pagination-*`` headers."""
+        """One page of a list of ``total`` records under ``key``, with the ``X-Pagination-*``
+        headers: ``fetch(offset, limit)`` gives them by field name, sent as ``shape`` writes them
+        (``None``: they are records already)."""
         params = params_of(request)
         page = int_param(params, "page", default=1)
         limit = min(int_param(params, "limit", default=MAX_LIMIT), MAX_LIMIT)
@@ -236,6 +165,8 @@ class ProctorExamSandbox(PlatformSandbox):
             raise SandboxError("invalid_param", "page and limit must be at least 1", 422)
         offset = (page - 1) * limit
         records = fetch(offset, limit) if offset < total else []
+        if shape is not None:
+            records = [shape.record(r) for r in records]
         headers = {
             "X-Pagination-Item-Count": str(total + self.config.misreport_item_count),
             "X-Pagination-Page-Count": str(math.ceil(total / limit)),
@@ -283,49 +214,3 @@ class ProctorExamSandbox(PlatformSandbox):
 
     def demo(self) -> Demo:
         return Demo("proctorexam-sessions", {}, f"{self.config.sessions:,} student sessions")
-
-
-def params_of(request: web.Request) -> dict[str, Any]:
-    """The parameters the middleware read for this request."""
-    params: dict[str, Any] = PARAMS.get()
-    return params
-
-
-def int_param(params: Mapping[str, Any], name: str, *, default: int | None = None) -> int:
-    """An integer parameter (JSON number or digits); 422 when missing or not a number."""
-    value = params.get(name)
-    if value is None or value == "":
-        if default is not None:
-            return default
-        raise SandboxError("param_missing", f"param is missing or the value is empty: {name}", 422)
-    if isinstance(value, bool):
-        raise SandboxError("invalid_param", f"{name} must be a number", 422)
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise SandboxError("invalid_param", f"{name} must be a number", 422) from None
-
-
-def bool_param(params: Mapping[str, Any], name: str) -> bool | None:
-    """A boolean as Rails reads one (``true``/``false`` text or JSON), ``None`` when absent."""
-    value = params.get(name)
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return value
-    if value in ("true", "1"):
-        return True
-    if value in ("false", "0"):
-        return False
-    raise SandboxError("invalid_param", f"{name} must be true or false", 422)
-
-
-def text_param(params: Mapping[str, Any], name: str, *, required: bool = False) -> str | None:
-    value = params.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise SandboxError("param_missing", f"param is missing or the value is empty: {name}", 422)
-        return None
-    if not isinstance(value, str):
-        raise SandboxError("invalid_param", f"{name} must be text", 422)
-    return value

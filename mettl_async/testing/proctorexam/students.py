@@ -4,20 +4,20 @@
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
-from .server import Invalid, Reply, bool_param, int_param, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .answers import Invalid, Reply, not_found
+from .params import bool_param, int_param, params_of, text_param
+from .shapes import PROCTOR_ASSIGNMENT, REVIEWABLE, SESSION
+from .state import Endpoint, ProctorExamAccount
 
 SESSION_FIELDS = ("name", "email", "individual_info", "external_id")
 _GENERATED_EMAIL = re.compile(r"^student(\d+)@example\.com$")
 
 
-def _session(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _session(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     session_id = int(request.match_info["id"])
     record = sandbox.world.sessions.get(session_id)
     if record is None:
@@ -25,7 +25,7 @@ def _session(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any
     return record
 
 
-def _email_taken(sandbox: ProctorExamSandbox, exam_id: int, email: str) -> bool:
+def _email_taken(sandbox: ProctorExamAccount, exam_id: int, email: str) -> bool:
     sessions = sandbox.world.sessions
     generated = _GENERATED_EMAIL.match(email.lower())
     if generated and sessions.exam_of(int(generated.group(1))) == exam_id:
@@ -38,25 +38,25 @@ def _email_taken(sandbox: ProctorExamSandbox, exam_id: int, email: str) -> bool:
     )
 
 
-async def list_all(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_all(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     sessions = sandbox.world.sessions
     ids = sessions.all
     return sandbox.page(
-        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students"
+        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students", SESSION
     )
 
 
-async def list_of_exam(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_of_exam(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = sandbox.exam(int(request.match_info["exam_id"]))
     sessions = sandbox.world.sessions
     ids = sessions.of_exam(exam["id"])
     return sandbox.page(
-        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students"
+        request, len(ids), lambda offset, limit: sessions.page(ids, offset, limit), "students", SESSION
     )
 
 
-async def show(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"student_session": _session(sandbox, request)}
+async def show(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"student_session": SESSION.record(_session(sandbox, request))}
 
 
 def _values(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
@@ -77,31 +77,32 @@ def _values(params: dict[str, Any], *, creating: bool) -> dict[str, Any]:
     return values
 
 
-async def create(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam = sandbox.exam(int(request.match_info["exam_id"]))
     values = _values(params_of(request), creating=True)
     if _email_taken(sandbox, exam["id"], values["email"]):
         raise Invalid("email", "already in use")
     record = sandbox.world.sessions.create(exam["id"], values, sandbox.moment())
-    return Reply({"student_session": record}, status=201)
+    return Reply({"student_session": SESSION.record(record)}, status=201)
 
 
-async def update(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     values = _values(params_of(request), creating=False)
     changed_email = "email" in values and values["email"] != record["email"]
     if changed_email and _email_taken(sandbox, record["exam_id"], values["email"]):
         raise Invalid("email", "already in use")
-    return {"student_session": sandbox.world.sessions.update(record["id"], values, sandbox.moment())}
+    updated = sandbox.world.sessions.update(record["id"], values, sandbox.moment())
+    return {"student_session": SESSION.record(updated)}
 
 
-async def delete(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     sandbox.world.sessions.delete(record["id"])
     return Reply(None, status=204)
 
 
-async def assign_proctor(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def assign_proctor(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
     proctor_id = int_param(params_of(request), "proctor_id")
     proctor = sandbox.world.users.get(proctor_id)
@@ -115,12 +116,16 @@ async def assign_proctor(sandbox: ProctorExamSandbox, request: web.Request) -> A
             sandbox.world.proctoring[previous] -= 1
         sandbox.world.proctoring[proctor_id] = sandbox.world.proctoring.get(proctor_id, 0) + 1
         sandbox.world.sessions.update(record["id"], {"proctor_id": proctor_id}, sandbox.moment())
-    return {"proctor_id": proctor_id, "active_proctoring_sessions": sandbox.world.proctoring[proctor_id]}
+    return PROCTOR_ASSIGNMENT.make(
+        proctor_id=proctor_id, active_proctoring_sessions=sandbox.world.proctoring[proctor_id]
+    )
 
 
-async def reviewable(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def reviewable(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _session(sandbox, request)
-    return {"reviewable": record["status"] == "exam_finished", "student_session": record}
+    return REVIEWABLE.make(
+        reviewable=record["status"] == "exam_finished", student_session=SESSION.record(record)
+    )
 
 
 ROUTES: list[tuple[str, str, Endpoint]] = [

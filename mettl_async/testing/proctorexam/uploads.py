@@ -3,19 +3,19 @@ documents (``exam_content``, optionally a ``file`` part)."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from aiohttp import web
 
 from ..kit import SandboxError
+from .answers import Reply, not_found
+from .params import FILES, params_of, text_param
 from .records import stamp
-from .server import FILES, Reply, not_found, params_of, text_param
-
-if TYPE_CHECKING:
-    from .server import Endpoint, ProctorExamSandbox
+from .shapes import ATTACHMENT, DOCUMENT
+from .state import Endpoint, ProctorExamAccount, listing
 
 
-def _exam_id(sandbox: ProctorExamSandbox, request: web.Request) -> int:
+def _exam_id(sandbox: ProctorExamAccount, request: web.Request) -> int:
     return int(sandbox.exam(int(request.match_info["exam_id"]))["id"])
 
 
@@ -27,18 +27,12 @@ def _file(request: web.Request, field: str, *, required: bool) -> tuple[str, str
     return found
 
 
-def _listing(
-    sandbox: ProctorExamSandbox, request: web.Request, rows: list[dict[str, Any]], key: str
-) -> Reply:
-    return sandbox.page(request, len(rows), lambda offset, limit: rows[offset : offset + limit], key)
-
-
-async def list_attachments(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_attachments(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.attachments(_exam_id(sandbox, request)).values())
-    return _listing(sandbox, request, rows, "attachments")
+    return listing(sandbox, request, rows, "attachments", ATTACHMENT)
 
 
-def _attachment(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _attachment(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     attachment_id = int(request.match_info["id"])
     found = sandbox.world.attachments(_exam_id(sandbox, request)).get(attachment_id)
     if found is None:
@@ -46,11 +40,11 @@ def _attachment(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, 
     return found
 
 
-async def show_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"attachment": _attachment(sandbox, request)}
+async def show_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"attachment": ATTACHMENT.record(_attachment(sandbox, request))}
 
 
-async def create_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam_id = _exam_id(sandbox, request)
     upload = _file(request, "document", required=True)
     assert upload is not None
@@ -69,21 +63,21 @@ async def create_attachment(sandbox: ProctorExamSandbox, request: web.Request) -
         "placeholder": f"{int(now.timestamp())}_{filename}",
     }
     sandbox.world.attachments(exam_id)[attachment_id] = record
-    return Reply({"attachment": record}, status=201)
+    return Reply({"attachment": ATTACHMENT.record(record)}, status=201)
 
 
-async def delete_attachment(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_attachment(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _attachment(sandbox, request)
     del sandbox.world.attachments(record["exam_id"])[record["id"]]
     return Reply(None, status=204)
 
 
-async def list_documents(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def list_documents(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     rows = list(sandbox.world.documents(_exam_id(sandbox, request)).values())
-    return _listing(sandbox, request, rows, "documents")
+    return listing(sandbox, request, rows, "documents", DOCUMENT)
 
 
-def _document(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, Any]:
+def _document(sandbox: ProctorExamAccount, request: web.Request) -> dict[str, Any]:
     document_id = int(request.match_info["id"])
     found = sandbox.world.documents(_exam_id(sandbox, request)).get(document_id)
     if found is None:
@@ -91,11 +85,11 @@ def _document(sandbox: ProctorExamSandbox, request: web.Request) -> dict[str, An
     return found
 
 
-async def show_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
-    return {"document": _document(sandbox, request)}
+async def show_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
+    return {"document": DOCUMENT.record(_document(sandbox, request))}
 
 
-async def create_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def create_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     exam_id = _exam_id(sandbox, request)
     content = text_param(params_of(request), "exam_content", required=True)
     upload = _file(request, "file", required=False)
@@ -117,17 +111,17 @@ async def create_document(sandbox: ProctorExamSandbox, request: web.Request) -> 
     exam = sandbox.world.exams[exam_id]
     if exam["status"] == "draft":  # documents open an exam (the platform's status page says so)
         exam["status"] = "open"
-    return Reply({"document": record}, status=201)
+    return Reply({"document": DOCUMENT.record(record)}, status=201)
 
 
-async def update_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def update_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _document(sandbox, request)
     record["exam_content"] = text_param(params_of(request), "exam_content", required=True)
     record["updated_at"] = stamp(sandbox.moment())
-    return {"document": record}
+    return {"document": DOCUMENT.record(record)}
 
 
-async def delete_document(sandbox: ProctorExamSandbox, request: web.Request) -> Any:
+async def delete_document(sandbox: ProctorExamAccount, request: web.Request) -> Any:
     record = _document(sandbox, request)
     del sandbox.world.documents(record["exam_id"])[record["id"]]
     return Reply(None, status=204)
