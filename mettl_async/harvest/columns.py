@@ -170,6 +170,7 @@ class Layout:
         for name, element in (("_own", False), ("_of_element", True)):
             columns = tuple(c for c in self.columns if c.element is element)
             object.__setattr__(self, name, (columns, tuple(p for p in self.parts if p.element is element)))
+
     #: What one element of that list is, in words (``certificate``): a row is one of them.
     element: str | None = None
 
@@ -272,7 +273,9 @@ def layout(
     if children is not None:
         types = {c.name: c.type for c in columns if c.element}
         children = attrs.evolve(children, types={children.index: "integer", **types, "extra": "json"})
-    return Layout(tuple(columns), tuple(ordered), exploded, index, children, (element or explode) if exploded else None)
+    return Layout(
+        tuple(columns), tuple(ordered), exploded, index, children, (element or explode) if exploded else None
+    )
 
 
 def _fields(model: type[Record]) -> list[attrs.Attribute[Any]]:
