@@ -195,7 +195,7 @@ def test_a_table_an_earlier_version_made_upgrades_in_place(
     old = new_output(request, tmp_path, fmt, "old")  # killed after two pages, by the previous version
     old_version_output(old, records, (harvest, orjson.dumps(following.to_dict()).decode(), 20))
     before = len(sandbox.sandbox.requests)
-    result = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", "--quiet", how)
+    result = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", how)
     offsets = {int(r.params.get("offset", 0)) for r in list(sandbox.sandbox.requests)[before:]}
     if how == "--resume":  # the pages after the checkpoint only; the first two come from the old table
         assert "harvested 45 records (resumed at 20)" in result.stdout
@@ -209,7 +209,7 @@ def test_a_table_an_earlier_version_made_upgrades_in_place(
     assert query(old, "SELECT count(*) FROM mettl_harvest_checkpoints") == [(1,)]
     currencies = {c for (c,) in query(old, 'SELECT DISTINCT "currency" FROM "results_certificates"')}
     assert "USD" in currencies  # the column the old table lacked
-    again = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", "--quiet")
+    again = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10")
     assert "new 0 · changed 0 · gone 0" in again.stdout  # every record there, under its account
 
 
