@@ -228,7 +228,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
     feed = tmp_path / "changes.jsonl"
 
     world.drift = Drift(removed={fresh})  # listed from the second run on
-    first = cli(sandbox, "harvest", "results", "--out", out, "--quiet")
+    first = cli(sandbox, "harvest", "results", "--out", out)
     assert "harvested 39 records" in first.stdout
     assert "new 39 · changed 0 · gone 0" in first.stdout
 
@@ -240,7 +240,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
         },
         removed=set(gone),
     )
-    second = cli(sandbox, "harvest", "results", "--out", out, "--quiet", "--changes-out", str(feed))
+    second = cli(sandbox, "harvest", "results", "--out", out, "--changes-out", str(feed))
     assert "new 1 · changed 3 · gone 2" in second.stdout
     lines = [orjson.loads(line) for line in feed.read_bytes().splitlines()]
     found = sorted((line["change"], line["key"]["email"]) for line in lines)
@@ -261,7 +261,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
     assert [r[0] for r in runs] == ["complete", "complete"]
     assert [r[2:] for r in runs] == [(39, 39, 0, 0, 0), (38, 1, 3, 34, 2)]
 
-    third = cli(sandbox, "harvest", "results", "--out", out, "--quiet", "--changes-out", str(feed))
+    third = cli(sandbox, "harvest", "results", "--out", out, "--changes-out", str(feed))
     assert "new 0 · changed 0 · gone 0" in third.stdout
     assert feed.read_bytes() == b""  # nothing changed
     tiers = dict(
