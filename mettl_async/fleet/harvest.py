@@ -23,6 +23,7 @@ from ..harvest.locking import OutputLock
 from ..harvest.outputs import is_database_url, shown
 from ..harvest.progress import Progress
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest
+from ..harvest.sink import Sink
 from ..harvest.sinks import lock_output, open_sink
 from ..harvest.threaded import SinkThread
 from ..platforms import kinds, platform_of
@@ -123,14 +124,22 @@ async def harvest_unit(
     *,
     resume: bool,
     lock: bool = True,
+    anew: bool = False,
 ) -> HarvestSummary:
-    """One account's list into ``out``, resumable from its checkpoint (``resume``)."""
+    """One account's list into ``out``, resumable from its checkpoint (``resume``); with ``anew``,
+    a complete checkpoint starts a new run (a scheduled job: only an unfinished run continues)."""
     identity = {"platform": unit.account.platform.name, **client.identity()}
     fingerprint = harvest_fingerprint(unit.kind, {}, identity, fmt)
     label = unit.account.label
-    output = SinkThread(
-        lambda: open_sink(out, fmt, unit.kind, fingerprint, resume=resume, lock=lock, account=label)
-    )
+
+    def opened() -> Sink:
+        sink = open_sink(out, fmt, unit.kind, fingerprint, resume=resume, lock=lock, account=label)
+        if anew and sink.resumed is not None and sink.resumed.complete:
+            sink.close()
+            sink = open_sink(out, fmt, unit.kind, fingerprint, resume=False, lock=lock, account=label)
+        return sink
+
+    output = SinkThread(opened)
     try:
         await output.open()
     except BaseException:

@@ -188,12 +188,13 @@ class RedisLink:
             raise ConfigurationError("redis_url must be a redis://, rediss:// or unix:// URL")
 
         def connect() -> aioredis.Redis:
-            return aioredis.Redis.from_url(
+            client: aioredis.Redis = aioredis.Redis.from_url(  # typed Any by redis-py 5
                 url,
                 socket_timeout=timeout,
                 socket_connect_timeout=timeout,
                 retry=Retry(NoBackoff(), 1),
             )
+            return client
 
         try:
             connect()  # checked now (no connection is made before the first command)
