@@ -138,8 +138,8 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The reference (docs/, Sphinx from the docstrings) in docs/_build/html; any warning fails it:
     a broken cross-reference, bad reST in a docstring, or a public module or object on no page."""
-    # the test tools: the pytest fixtures import pytest
-    session.install("-e", PACKAGE, *TEST_TOOLS, "-r", "docs/requirements.txt")
+    # the test tools: the pytest fixtures import pytest; the workers extra: mettl_async.fleet.jobs imports arq
+    session.install("-e", WITH_WORKERS, *TEST_TOOLS, "-r", "docs/requirements.txt")
     # -E: read every page afresh (a saved environment would not repeat its warnings); -n: every reference
     # must resolve; -W --keep-going: all warnings listed, then the build fails.
     session.run(
