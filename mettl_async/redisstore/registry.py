@@ -25,7 +25,7 @@ from .link import RETRY_EVERY, TIMEOUT, RedisLink, namespace
 from .uniqueness import CLAIM_TTL, RedisUniqueness
 
 if TYPE_CHECKING:
-    import redis.asyncio as aioredis
+    import redis.asyncio
 
 #: The registries :func:`registry_for` made in this process, by URL and link settings.
 _REGISTRIES: dict[tuple[str, float, float], BudgetRegistry] = {}
@@ -41,7 +41,7 @@ class BudgetRegistry:
     """
 
     def __init__(
-        self, redis: str | aioredis.Redis, *, timeout: float = TIMEOUT, retry_every: float = RETRY_EVERY
+        self, redis: str | redis.asyncio.Redis, *, timeout: float = TIMEOUT, retry_every: float = RETRY_EVERY
     ) -> None:
         if not _positive(timeout) or not _positive(retry_every):
             raise ConfigurationError(
