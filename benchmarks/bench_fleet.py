@@ -27,6 +27,7 @@ import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from mettl_async.testing.certicheck import CertiCheckSandbox
 from tests.support.pgserver import PostgresServer, postgres_bindir
@@ -184,7 +185,8 @@ def redis_commands(url: str) -> int:
 
     client = redis.Redis.from_url(url)
     try:
-        return int(client.info("stats")["total_commands_processed"])
+        stats: Any = client.info("stats")  # redis-py 5 types it as maybe awaitable
+        return int(stats["total_commands_processed"])
     finally:
         client.close()
 
