@@ -190,12 +190,12 @@ def test_a_table_an_earlier_version_made_upgrades_in_place(
 ) -> None:
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=45))
     clean = new_output(request, tmp_path, fmt, "clean")
-    cli(sandbox, "harvest", "results", "--out", clean, "--page-size", "10", "--quiet")
+    cli(sandbox, "harvest", "results", "--out", clean, "--page-size", "10")
     records, following, harvest = asyncio.run(first_pages(sandbox, fmt))
     old = new_output(request, tmp_path, fmt, "old")  # killed after two pages, by the previous version
     old_version_output(old, records, (harvest, orjson.dumps(following.to_dict()).decode(), 20))
     before = len(sandbox.sandbox.requests)
-    result = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", "--quiet", how)
+    result = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", how)
     offsets = {int(r.params.get("offset", 0)) for r in list(sandbox.sandbox.requests)[before:]}
     if how == "--resume":  # the pages after the checkpoint only; the first two come from the old table
         assert "harvested 45 records (resumed at 20)" in result.stdout
@@ -209,7 +209,7 @@ def test_a_table_an_earlier_version_made_upgrades_in_place(
     assert query(old, "SELECT count(*) FROM mettl_harvest_checkpoints") == [(1,)]
     currencies = {c for (c,) in query(old, 'SELECT DISTINCT "currency" FROM "results_certificates"')}
     assert "USD" in currencies  # the column the old table lacked
-    again = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10", "--quiet")
+    again = cli(sandbox, "harvest", "results", "--out", old, "--page-size", "10")
     assert "new 0 · changed 0 · gone 0" in again.stdout  # every record there, under its account
 
 
@@ -228,7 +228,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
     feed = tmp_path / "changes.jsonl"
 
     world.drift = Drift(removed={fresh})  # listed from the second run on
-    first = cli(sandbox, "harvest", "results", "--out", out, "--quiet")
+    first = cli(sandbox, "harvest", "results", "--out", out)
     assert "harvested 39 records" in first.stdout
     assert "new 39 · changed 0 · gone 0" in first.stdout
 
@@ -240,7 +240,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
         },
         removed=set(gone),
     )
-    second = cli(sandbox, "harvest", "results", "--out", out, "--quiet", "--changes-out", str(feed))
+    second = cli(sandbox, "harvest", "results", "--out", out, "--changes-out", str(feed))
     assert "new 1 · changed 3 · gone 2" in second.stdout
     lines = [orjson.loads(line) for line in feed.read_bytes().splitlines()]
     found = sorted((line["change"], line["key"]["email"]) for line in lines)
@@ -261,7 +261,7 @@ def test_a_run_says_what_is_new_changed_and_gone_and_a_new_field_becomes_a_colum
     assert [r[0] for r in runs] == ["complete", "complete"]
     assert [r[2:] for r in runs] == [(39, 39, 0, 0, 0), (38, 1, 3, 34, 2)]
 
-    third = cli(sandbox, "harvest", "results", "--out", out, "--quiet", "--changes-out", str(feed))
+    third = cli(sandbox, "harvest", "results", "--out", out, "--changes-out", str(feed))
     assert "new 0 · changed 0 · gone 0" in third.stdout
     assert feed.read_bytes() == b""  # nothing changed
     tiers = dict(
