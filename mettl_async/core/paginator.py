@@ -178,6 +178,10 @@ class WalkGuard:
     def delivered_page(self, page: Page[Any]) -> None:
         self.delivered += len(page.records)
 
+    def close(self) -> None:
+        """Forget the fingerprints (the walk is over)."""
+        self._seen.close()
+
 
 def _where(position: PagePosition) -> str:
     if position.page is not None:
@@ -315,6 +319,7 @@ class Paginator(Generic[T]):
                     )
                 yield page
         finally:
+            guard.close()
             await ahead.cancel()
 
     def _foresee(
