@@ -18,6 +18,13 @@ measured (at least a second of sending, most of it accepted), else to half the
 rate sent. Clean responses then raise it once a second: quickly back to just under
 the limit measured, then gently, to find out whether the server allows more.
 Every 429 costs a whole pause, so the policy aims at few of them.
+
+The server counts a request when it arrives, the client when it sends: a request sent
+late (the loop busy decoding a page) makes the next ones arrive closer together than they
+were sent. So a caller of :meth:`RateLimiter.acquire` never spends the last request of the
+burst: told the server's own rate and burst, up to one request's interval of jitter is
+absorbed instead of turning into a 429. (With a burst of 1 there is nothing to keep back:
+tell a rate a little under the server's.)
 """
 
 from __future__ import annotations
@@ -171,14 +178,16 @@ class RateLimiter:
     def _tolerance(self) -> float:
         return (self.burst - 1) / self.rate if self.rate else 0.0
 
-    def reserve(self, now: float) -> float:
-        """Take the next slot; return how many seconds to wait for it."""
+    def reserve(self, now: float, *, margin: int = 0) -> float:
+        """Take the next slot; return how many seconds to wait for it. ``margin``: requests of
+        the burst to leave unspent (the wait is as if the burst were that much smaller)."""
         self._note_sent(now)
         if self.rate is None:
             return max(0.0, self.paused_until - now)
         tat = max(self._tat, now)
         self._tat = tat + 1.0 / self.rate
-        return max(0.0, tat - self._tolerance - now)
+        tolerance = max(0.0, self._tolerance - margin / self.rate)
+        return max(0.0, tat - tolerance - now)
 
     def try_reserve(self, now: float) -> float:
         """Take the next slot only if it is free now (0.0); else leave it and return the wait.
@@ -191,9 +200,10 @@ class RateLimiter:
         return wait if wait > 0 else self.reserve(now)
 
     async def acquire(self) -> None:
+        """Wait for the next slot, keeping one request of the burst in reserve for jitter."""
         while True:
             pauses = self.pauses
-            wait = self.reserve(self._now())
+            wait = self.reserve(self._now(), margin=1)
             if wait > 0:
                 await self._sleep(wait)
             if pauses == self.pauses:
