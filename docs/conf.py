@@ -7,6 +7,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).parent / "_ext"))
 
+from pygments.lexers.special import TextLexer
+from sphinx.highlighting import lexers
+
 from mettl_async import __version__
 
 project = "mettl_async"
@@ -19,7 +22,11 @@ extensions = [
     "myst_parser",  # Markdown pages (index, NOTES.md)
     "sphinx_click",  # the mettl-async command, from its click definitions
     "apidocs",  # whole packages, offline cross-references, coverage check
+    "defaults",  # attrs defaults as values, not attr_dict[...] placeholders; huge constants cut
+    "docchecks",  # what no page may show: placeholders for defaults, internal labels, a huge page
 ]
+# Quotes and ellipses made typographic, never dashes: "--help" stays an option, not an en dash.
+smartquotes_action = "qe"
 source_suffix = {".rst": "restructuredtext", ".md": "markdown"}
 exclude_patterns = ["_build", "_ext"]
 root_doc = "index"
@@ -41,6 +48,8 @@ autodoc_inherit_docstrings = True
 autoclass_content = "class"
 
 myst_heading_anchors = 3
+# ```output blocks (what an example prints; the README test compares them) are plain text
+lexers["output"] = TextLexer()
 # readme-sync.md is a README section (its headings start at level 2), shown here as a page of its own
 suppress_warnings = ["myst.header"]
 

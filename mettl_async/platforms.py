@@ -1,7 +1,7 @@
 """The platforms, each declared once: the only list of them.
 
 Every face reads this registry: the command line (each platform's settings as
-options, its harvest kinds, ``sandbox`` and ``demo``), the webhook server (each
+options, its harvest kinds, its bulk writes, ``sandbox`` and ``demo``), the webhook server (each
 platform's webhook source), the pytest fixtures, the synchronous clients'
 generator and the reference. Adding a platform is one folder beside the others
 (client, services, models, harvest kinds; its sandbox under ``testing/``) and one
@@ -13,6 +13,7 @@ Clients and sandboxes are imported on first use, so that reading the registry
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -35,6 +36,7 @@ from .webhooks.receiver import WebhookSource
 if TYPE_CHECKING:
     from .core.client import BaseClient
     from .core.options import ClientOptions
+    from .onboard.model import Operation
     from .testing.kit import PlatformSandbox
 
 
@@ -55,11 +57,32 @@ class Platform:
     load_sandbox: Callable[[], type[PlatformSandbox]] = attrs.field(repr=False)
     #: What the platform pushes to ``mettl-async webhooks serve``, if anything.
     webhook: WebhookSource | None = None
+    #: The bulk writes ``mettl-async onboard`` makes (:mod:`mettl_async.onboard`), imported on
+    #: first use: a process that makes none (``webhooks serve``) keeps them out of its heap.
+    load_operations: Callable[[], tuple[Operation, ...]] = attrs.field(default=lambda: (), repr=False)
 
     def connect(self, settings: Mapping[str, Any], options: ClientOptions | None = None) -> BaseClient:
         """A client from the command line's settings (by each :class:`Setting`'s name) and options."""
         factory: Callable[..., BaseClient] = self.load_client()
         return factory(**{s.keyword: settings.get(s.name) for s in self.settings}, options=options)
+
+
+def _certicheck_operations() -> tuple[Operation, ...]:
+    from .onboard.certicheck import OPERATIONS
+
+    return OPERATIONS
+
+
+def _mettl_rest_operations() -> tuple[Operation, ...]:
+    from .onboard.mettl_rest import OPERATIONS
+
+    return OPERATIONS
+
+
+def _itep_operations() -> tuple[Operation, ...]:
+    from .onboard.itep import OPERATIONS
+
+    return OPERATIONS
 
 
 def _certicheck_client() -> type[BaseClient]:
@@ -119,6 +142,7 @@ PLATFORMS: tuple[Platform, ...] = (
         kinds=CERTICHECK_KINDS,
         load_client=_certicheck_client,
         load_sandbox=_certicheck_sandbox,
+        load_operations=_certicheck_operations,
     ),
     Platform(
         name="mettl_rest",
@@ -128,6 +152,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_mettl_rest_client,
         load_sandbox=_mettl_rest_sandbox,
         webhook=METTL_REST_WEBHOOKS,
+        load_operations=_mettl_rest_operations,
     ),
     Platform(
         name="proctorexam",
@@ -145,6 +170,7 @@ PLATFORMS: tuple[Platform, ...] = (
         load_client=_itep_client,
         load_sandbox=_itep_sandbox,
         webhook=ITEP_WEBHOOKS,
+        load_operations=_itep_operations,
     ),
 )
 
@@ -179,6 +205,23 @@ def kinds() -> dict[str, HarvestKind]:
 def platform_of(kind: HarvestKind) -> Platform:
     """The platform whose list ``kind`` is."""
     return _KINDS[kind.name][0]
+
+
+@functools.cache
+def _operations() -> dict[str, tuple[Platform, Operation]]:
+    found: dict[str, tuple[Platform, Operation]] = {}
+    for entry in PLATFORMS:
+        for operation in entry.load_operations():
+            if operation.name in found:
+                raise RuntimeError(f"two operations are called {operation.name!r}")
+            found[operation.name] = (entry, operation)
+    return found
+
+
+def operations() -> dict[str, tuple[Platform, Operation]]:
+    """Every bulk write ``mettl-async onboard`` makes, by name, with the platform it writes to
+    (imported on first call)."""
+    return dict(_operations())
 
 
 def webhook_sources() -> list[WebhookSource]:

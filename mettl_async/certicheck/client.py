@@ -6,7 +6,7 @@ import os
 
 from ..core.account import account_label
 from ..core.client import BaseClient
-from ..core.errors import ConfigurationError
+from ..core.errors import ConfigurationError, missing_settings
 from ..core.options import ClientOptions
 from ..mettlfamily.codes import decode_certicheck
 from ..mettlfamily.signing import Credentials, MettlSigning
@@ -60,7 +60,7 @@ class CertiCheckClient(BaseClient):
         credentials = Credentials.resolve(public_key, private_key)
         subdomain = subdomain or os.environ.get(ENV_SUBDOMAIN)
         if not subdomain:
-            raise ConfigurationError(f"missing subdomain (argument or ${ENV_SUBDOMAIN}, --subdomain)")
+            raise missing_settings([("subdomain", ENV_SUBDOMAIN)])
         if sign_subdomain is not None and not isinstance(sign_subdomain, bool):
             raise ConfigurationError(f"sign_subdomain must be True, False or None, got {sign_subdomain!r}")
         self.subdomain = subdomain

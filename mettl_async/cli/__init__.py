@@ -1,4 +1,4 @@
-"""The ``mettl-async`` command: harvest, sandbox, demo, sign, webhooks, itep.
+"""The ``mettl-async`` command: harvest, onboard, sandbox, demo, sign, webhooks, itep.
 
 Each command lives in its own module and imports the heavy parts (aiohttp, the
 sandboxes) only when it runs, so ``mettl-async --version`` stays fast.
@@ -11,15 +11,18 @@ import platform
 import click
 
 from .._version import __version__
-from .common import configure_logging
+from .common import CommandLine, configure_logging
 from .harvest import harvest
 from .itep import itep
+from .onboard import onboard
 from .sandbox import demo, sandbox
 from .sign import sign_command
 from .webhooks import webhooks
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=CommandLine, context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100}
+)
 @click.option("--debug", is_flag=True, help="Log every request and retry to stderr; show tracebacks.")
 @click.version_option(
     __version__,
@@ -44,5 +47,6 @@ main.add_command(demo)
 main.add_command(sign_command)
 main.add_command(webhooks)
 main.add_command(itep)
+main.add_command(onboard)
 
 __all__ = ["main"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import textwrap
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -20,7 +21,7 @@ from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, s
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
 from ..platforms import PLATFORMS, kinds, platform_of
-from .common import EXIT_BROKEN_PIPE, UsageError, debug_option, is_debug, run
+from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, run, spelling
 
 OUT_HELP = (
     "Output: a file (.jsonl, .csv, .sqlite/.db), - for JSONL on stdout, or postgresql://user@host/db. "
@@ -83,13 +84,25 @@ def kind_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _epilog() -> str:
-    return (
-        "Kinds: " + "; ".join(f"{k.name} ({platform_of(k).title}): {k.help}" for k in kinds().values()) + "."
-    )
+    """Every kind with its table, natural key and columns (laid out here, unbroken at hyphens:
+    click would rewrap ``slot-windows`` as ``slot-`` and ``windows``)."""
+    paragraphs = [
+        "Kinds, and the table and columns each has in CSV, SQLite and PostgreSQL (SQLite and "
+        "PostgreSQL add a record column with the whole record; JSONL keeps each record as sent):"
+    ]
+    for kind in kinds().values():
+        text = (
+            f"{kind.name} ({platform_of(kind).title}): {kind.help}. Table {kind.table}, "
+            f"key {', '.join(kind.key)}; columns {', '.join(kind.columns)}."
+        )
+        paragraphs.append(
+            "\b\n" + textwrap.fill(text, width=94, break_on_hyphens=False, subsequent_indent="  ")
+        )
+    return "\n\n".join(paragraphs)
 
 
 @click.command(epilog=_epilog())
-@click.argument("kind", type=click.Choice(list(kinds())))
+@click.argument("kind", type=Choice(list(kinds())), metavar="KIND")
 @click.option("--out", "-o", "out", metavar="FILE|-|URL", required=True, help=OUT_HELP)
 @click.option(
     "--format",
@@ -138,7 +151,7 @@ def _epilog() -> str:
     help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
     "(a smaller --page-size may help).",
 )
-@click.option("--quiet", "-q", is_flag=True, help="No progress display.")
+@click.option("--quiet", "-q", is_flag=True, help="Nothing on success: no progress display, no summary.")
 @kind_options
 @debug_option
 @click.pass_context
@@ -187,13 +200,17 @@ def harvest(
 
     async def go() -> int:
         from ..core.options import ClientOptions
+        from ..core.uniqueness_files import FileUniqueness
 
+        # signed seconds shared with this user's other runs: a run right after another does not
+        # begin with a signature the other just used (core/uniqueness_files.py)
         options = ClientOptions(
             rate=rate,
             concurrency=concurrency,
             timeout=timeout,
             max_response_bytes=max_response_bytes,
             retry=RetryPolicy(attempts=attempts),
+            uniqueness=FileUniqueness.for_user(),
         )
         client = where_from.connect(settings, options)
         async with client:
@@ -209,7 +226,8 @@ def harvest(
                 quiet=quiet,
             )
 
-    run(go, debug=is_debug(ctx))
+    # errors name the options typed (--page-size, --private-key), not the library's arguments
+    run(go, debug=is_debug(ctx), spelled=spelling(ctx, {s.keyword: s.name for s in where_from.settings}))
 
 
 async def harvest_to(
@@ -230,7 +248,7 @@ async def harvest_to(
     run that stops after writing says what it kept. Writing to a stream, the
     messages go to stderr; a reader that goes away ends the run with 141.
     """
-    from .progress import open_progress  # rich, loaded only when a harvest runs
+    from .progress import fold, open_progress  # rich, loaded only when a harvest runs
 
     fmt = format_for(out, fmt)
     where, streaming = shown(out), is_stream(out)
@@ -254,11 +272,13 @@ async def harvest_to(
         if sink.records:
             stopped = summarize(sink, progress, complete=False).line(where)
             hint = "" if streaming else "; re-run with --resume to continue"
-            click.echo(f"{stopped}{hint}", err=True)
+            click.echo(fold(f"{stopped}{hint}", sys.stderr), err=True)
         raise
     finally:
         stop_listening()
-    click.echo(_finished(summary, where), err=streaming)
+    if not quiet:  # --quiet: nothing at all on success (errors are still said)
+        said = _finished(summary, where) + rows_note(kind, fmt)
+        click.echo(fold(said, sys.stderr if streaming else sys.stdout), err=streaming)
     return 0
 
 
@@ -266,3 +286,10 @@ def _finished(summary: HarvestSummary, where: str) -> str:
     if summary.pages == 0 and summary.resumed_at:
         return f"already complete: {count(summary.records, 'record', 'records')} in {where}"
     return summary.line(where)
+
+
+def rows_note(kind: HarvestKind, fmt: str) -> str:
+    """What a summary's record count means in a table, when a record is several rows there."""
+    if kind.row_per is None or fmt == "jsonl":
+        return ""
+    return f" (records as the API sends them; {kind.table} has a row per {kind.row_per} of each)"

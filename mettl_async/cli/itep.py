@@ -17,7 +17,7 @@ from ..itep.config import (
     ENV_SIGNATURE_ENCODING,
     ENV_SIGNATURE_HEADER,
 )
-from .common import debug_option, is_debug, run
+from .common import debug_option, is_debug, run, spelling
 
 
 def _no_constant(name: str) -> Any:
@@ -120,7 +120,7 @@ def fulfill(
             click.echo(f"iTEP e-mailed the test ID to {email}", err=True)
         return 0
 
-    run(go, debug=is_debug(ctx))
+    run(go, debug=is_debug(ctx), spelled=spelling(ctx))
 
 
 @itep.command()

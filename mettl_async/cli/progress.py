@@ -12,6 +12,8 @@ Only the command imports this module: the library does not need rich.
 
 from __future__ import annotations
 
+import os
+import textwrap
 import time
 from collections.abc import Callable
 from typing import TextIO
@@ -30,12 +32,15 @@ PRIORITY = ("records", "eta", "rate", "pages", "elapsed", "retries", "throttled"
 SEPARATOR = " · "
 #: The bar's width at most and at least, and the terminal width from which it is drawn.
 BAR_WIDTH, BAR_MIN, BAR_FROM = 30, 10, 50
+#: Cells left free at the end of each line: Ctrl-C echoes ``^C`` where the cursor is, and on a
+#: full line that wraps, so the display's last redraw missed a row and its line showed twice.
+CTRL_C_ROOM = 3
 
 
-def fit(parts: dict[str, str], width: int) -> str:
-    """The pieces that fit in ``width`` cells, in their order, chosen by :data:`PRIORITY`.
+def fit(parts: dict[str, str], width: int, priority: tuple[str, ...] = PRIORITY) -> str:
+    """The pieces that fit in ``width`` cells, in their order, chosen by ``priority``.
     The first of them always shows, cut with an ellipsis when not even it fits."""
-    names = [name for name in PRIORITY if name in parts]
+    names = [name for name in priority if name in parts]
     if not names:
         return ""
     first = parts[names[0]]
@@ -64,13 +69,13 @@ class _Screen:
         self.progress = progress
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        yield self.screen(options.max_width)
+        yield self.screen(max(1, options.max_width - CTRL_C_ROOM))
 
     def screen(self, width: int) -> Text:
         """The counts line and, while the harvest waits, the line saying why: each cut to ``width``."""
         progress = self.progress
         counts = progress.counts
-        parts = segments(counts, progress.elapsed)
+        parts = segments(counts, progress.elapsed, progress.pace())
         screen = Text(no_wrap=True, overflow="ellipsis")
         if counts.total and width >= BAR_FROM:
             # The bar comes before the less useful counts: they make room for it.
@@ -80,10 +85,10 @@ class _Screen:
         else:
             text = fit(parts, width)
         screen.append(text)
-        status = progress.status()
+        status = progress.status(width)
         if status is not None:
             screen.append("\n")
-            screen.append(status, style="yellow")
+            screen.append(fit({"status": status}, width, ("status",)), style="yellow")
         return screen
 
 
@@ -139,7 +144,7 @@ class PlainProgress(Progress):
     def _write(self) -> None:
         now = self.now()
         self._written_at = now
-        line = render(self.counts, self.elapsed)
+        line = render(self.counts, self.elapsed, self.pace())
         status = self.status()
         if status is not None:
             self._wait_written_at = now
@@ -155,6 +160,18 @@ class PlainProgress(Progress):
         super().update(force=force)
         if force or self.now() - self._written_at >= self.every:
             self._write()
+
+
+def fold(text: str, stream: TextIO) -> str:
+    """``text`` broken between words to fit the terminal ``stream`` is (a terminal would break
+    it anywhere, inside a number); unchanged when ``stream`` is not a terminal."""
+    try:
+        if not stream.isatty():
+            return text
+        width = os.get_terminal_size(stream.fileno()).columns
+    except (OSError, ValueError, AttributeError):
+        return text
+    return textwrap.fill(text, width, break_long_words=False, break_on_hyphens=False)
 
 
 def open_progress(stream: TextIO, *, quiet: bool) -> Progress:

@@ -9,7 +9,7 @@ from typing import Any
 import click
 
 from ..platforms import PLATFORMS, Platform, kinds
-from .common import debug_option, is_debug, run
+from .common import Choice, debug_option, is_debug, run
 
 #: The platforms whose lists the sandbox serves (iTEP pushes: ``mettl-async itep sandbox``).
 PULLED = tuple(entry for entry in PLATFORMS if entry.kinds)
@@ -77,7 +77,7 @@ def sandbox(
 )
 @click.option(
     "--api",
-    type=click.Choice([entry.name for entry in PULLED] + ["all"]),
+    type=Choice([entry.name for entry in PULLED] + ["all"]),
     default="all",
     show_default=True,
     help="Which platform to show (its main list), or all of them in turn.",
@@ -86,7 +86,7 @@ def sandbox(
     "--out",
     "-o",
     type=click.Path(dir_okay=False, path_type=Path),
-    default=Path("mettl-demo.jsonl"),
+    default="mettl-demo.jsonl",  # text: --help (and the reference) shows it as typed
     show_default=True,
     help="Output of the first platform; with several, the others go beside it "
     "(mettl-demo-mettl_rest.jsonl, mettl-demo-proctorexam.jsonl).",
@@ -111,11 +111,7 @@ def demo(ctx: click.Context, applicants: int, faults: float, api: str, out: Path
             sandbox = entry.load_sandbox().sized(applicants, faults=fault_config)
             await _demo_harvest(entry, sandbox, f"{faults:.0%} of requests fail", retry, target, quiet)
         if api == "all":
-            click.echo(
-                "iTEP: mettl-async webhooks serve --out itep.sqlite --token T & mettl-async itep sandbox "
-                "--webhook-url 'http://127.0.0.1:8090/itep?token=T' --complete-after 2, then "
-                "mettl-async itep fulfill GTX-Academic-Plus --track RC (see README, iTEP)"
-            )
+            click.echo("\n".join(itep_hint()))
         return 0
 
     run(go, debug=is_debug(ctx))
@@ -147,3 +143,20 @@ async def _demo_harvest(
             )
         injected = {k.value: v for k, v in sandbox.faults.injected.items() if v}
         click.echo(f"faults the sandbox injected: {injected or 'none'}")
+
+
+def itep_hint(receiver_port: int = 8090, sandbox_port: int = 8095, complete_after: float = 2) -> list[str]:
+    """How to try iTEP's sandbox, as lines to paste into a shell (the servers in the background,
+    the ``export`` lines ``fulfill`` needs); the README's iTEP section says the same at length."""
+    from ..itep.config import ENV_API_KEY, ENV_FULFILLMENT_URL
+    from ..testing.itep import FULFILLMENT_PATH, ItepSandbox, SandboxConfig
+
+    sandbox_url = f"http://127.0.0.1:{sandbox_port}{ItepSandbox.prefix}{FULFILLMENT_PATH}"
+    return [
+        "iTEP's sandbox posts results to a webhook receiver; to try it, paste into a shell:",
+        f"  mettl-async webhooks serve --port {receiver_port} --out itep.sqlite --token T &",
+        f"  mettl-async itep sandbox --port {sandbox_port} --webhook-url "
+        f"'http://127.0.0.1:{receiver_port}/itep?token=T' --complete-after {complete_after:g} &",
+        f"  export {ENV_FULFILLMENT_URL}={sandbox_url} {ENV_API_KEY}={SandboxConfig().api_key}",
+        "  mettl-async itep fulfill GTX-Academic-Plus --track RC",
+    ]

@@ -78,7 +78,7 @@ def serve(
 
     from ..platforms import webhook_sources
     from ..webhooks.landing import Landing
-    from ..webhooks.server import application
+    from ..webhooks.server import application, delivery_log
 
     if token and no_token:
         raise click.BadParameter("give --token or --no-token, not both", param_hint="--no-token")
@@ -88,8 +88,8 @@ def serve(
             "(or --no-token, explicitly, to accept any delivery)"
         )
 
-    if not is_debug(ctx):  # a failed landing (a database down, a full disk) is said as it happens
-        configure_logging(False, warnings=True)
+    if not is_debug(ctx):  # every answer, and a failed landing (a database down, a full disk), as it happens
+        configure_logging(False, warnings=True, info=(delivery_log.name,))
 
     async def go() -> int:
         output_closed = asyncio.Event()

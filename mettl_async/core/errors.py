@@ -1,4 +1,4 @@
-"""One exception hierarchy for every platform and every failure::
+r"""One exception hierarchy for every platform and every failure::
 
     MettlError
     ├── InputError              bad input, raised before anything is sent (names the field and the rule)
@@ -8,6 +8,7 @@
     ├── TransportError          the request or its answer was lost on the way
     │   ├── ConnectError            never reached the server (safe to repeat)
     │   │   └── TLSVerificationError    the server's certificate was refused (not retried)
+    │   │       └── PlainHTTPError          an https:// URL, a server that speaks plain HTTP
     │   ├── ConnectionLostError     dropped after sending (the server may have acted)
     │   └── RequestTimeoutError     no answer in time (the server may have acted)
     └── ApiError                the server answered with an error
@@ -32,7 +33,7 @@ writes control characters as escapes (``\x1b``, ``\r``; see :mod:`.printable`), 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -61,7 +62,25 @@ class InputError(MettlError, ValueError):
 
 
 class ConfigurationError(MettlError):
-    """A required setting (a key, the subdomain) is missing."""
+    """A required setting (a key, the subdomain) is missing, or a setting cannot work.
+
+    ``missing`` names each missing setting as ``(argument, environment variable)``, so that a
+    caller (the command line) can say it in its own terms."""
+
+    def __init__(self, message: str, *, missing: Sequence[tuple[str, str | None]] = ()) -> None:
+        super().__init__(message)
+        self.missing = tuple(missing)
+
+
+def missing_settings(missing: Sequence[tuple[str, str | None]], what: str = "") -> ConfigurationError:
+    """The error for settings given neither as arguments nor in the environment:
+    ``missing private_key (argument or $METTL_PRIVATE_KEY)``; ``what`` names whose, with a space
+    after it (``"iTEP "``)."""
+    named = [
+        f"{name} (argument or ${variable})" if variable else f"{name} (argument)"
+        for name, variable in missing
+    ]
+    return ConfigurationError(f"missing {what}" + " and ".join(named), missing=missing)
 
 
 class PaginationError(MettlError):
@@ -98,9 +117,24 @@ class ConnectError(TransportError):
 
 class TLSVerificationError(ConnectError):
     """The server's TLS certificate failed verification. Not retried: it will fail again.
-    Pass your own ``ssl.SSLContext`` to trust a private authority."""
+    Pass your own ``ssl.SSLContext`` to trust a private authority.
+
+    ``detail`` is what failed, without that advice (the command line gives its own)."""
 
     retryable = False
+    #: What to do about it, in the library's terms.
+    advice = "pass ssl=your SSLContext to trust a private authority"
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(f"{detail}; {self.advice}" if self.advice else detail)
+        self.detail = detail
+
+
+class PlainHTTPError(TLSVerificationError):
+    """The URL says ``https://`` but the server answered in plain text: it speaks HTTP without TLS
+    (its URL is probably ``http://``). Not retried."""
+
+    advice = ""
 
 
 class ConnectionLostError(TransportError):
@@ -116,6 +150,12 @@ class ApiError(MettlError):
 
     ``code`` is the E-code (stripped of stray whitespace) or ``None`` when the
     error is known only from the HTTP status; ``body`` is the raw response.
+
+    The request behind it, once the client has sent it: ``method``, ``url`` (every credential
+    masked), the response's ``headers``, its ``request_id`` (from a request id header, when the
+    server sends one; none of the platforms' documents names one) and ``attempts`` (how many
+    were made, retries included). A 404 without a code (no such path on that server) says which
+    request got it.
     """
 
     def __init__(
@@ -127,24 +167,34 @@ class ApiError(MettlError):
         body: bytes = b"",
         retryable: bool = False,
     ) -> None:
-        message = printable(redact(message))
-        super().__init__(self._text(code, http_status, message))
         self.code = code
-        self.message = message
+        self.message = printable(redact(message))
         self.http_status = http_status
         self.body = body
         self.retryable = retryable
+        self.method: str | None = None
+        self.url: str | None = None
+        self.headers: Mapping[str, str] = {}
+        self.request_id: str | None = None
+        self.attempts = 1
+        super().__init__(self._text())
 
-    @staticmethod
-    def _text(code: str | None, http_status: int, message: str) -> str:
-        label = code or f"HTTP {http_status}"
-        return f"{label}: {message}" if message else label
+    def _text(self) -> str:
+        label = self.code or f"HTTP {self.http_status}"
+        if self.code is None and self.http_status == 404 and self.url is not None:  # which path is missing
+            label = f"{label} from {self.method} {self.url.split('?', 1)[0]}"
+        return f"{label}: {self.message}" if self.message else label
 
     def scrub(self, redactor: Redactor) -> None:
         """Remove known secret values from the message and body (servers echo requests)."""
         self.message = printable(redactor.text(self.message))
         self.body = redactor.body(self.body)
-        self.args = (self._text(self.code, self.http_status, self.message),)
+        self.args = (self._text(),)
+
+    def sent_as(self, method: str, url: str, headers: Mapping[str, str], request_id: str | None) -> None:
+        """Record the request that got this answer (``url`` already masked) and its headers."""
+        self.method, self.url, self.headers, self.request_id = method, printable(url), headers, request_id
+        self.args = (self._text(),)
 
 
 class AuthenticationError(ApiError):

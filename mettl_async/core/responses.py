@@ -30,7 +30,8 @@ from .errors import (
     ServerError,
     ValidationError,
 )
-from .jsoncodec import NOT_JSON
+from .jsoncodec import NOT_JSON, parse_json
+from .printable import printable
 from .redaction import redact
 
 
@@ -93,12 +94,49 @@ def raise_for_status(status: int, headers: Mapping[str, str], body: bytes) -> No
             http_status=status,
             body=body,
         )
+    text = status_text(status, body)
     if status >= 500:
-        raise ServerError(
-            f"server error: {snippet(body) or 'empty body'}", http_status=status, body=body, retryable=True
-        )
+        raise ServerError(text or "server error (empty body)", http_status=status, body=body, retryable=True)
     error = _STATUS_ERRORS.get(status, ApiError)
-    raise error(snippet(body) or "client error", http_status=status, body=body)
+    raise error(text or "client error", http_status=status, body=body)
+
+
+_TITLE = re.compile(rb"<title[^>]*>(.*?)</title>", re.S | re.I)
+
+
+def status_text(status: int, body: bytes) -> str:
+    """What an error page says beyond its status: an HTML page's title (``502 Bad Gateway``),
+    else a snippet of the body, without the status number it repeats (``Bad Gateway``; aiohttp's
+    ``404: Not Found``)."""
+    title = _TITLE.search(body[:4096])
+    text = snippet(title.group(1)) if title else snippet(body)
+    return re.sub(rf"^{status}\b:?\s*", "", text)
+
+
+def no_such_path(error: ApiError) -> bool:
+    """Whether a 404 came from a web server rather than the API: no code, and a body that is not
+    JSON (an HTML or plain-text page). The path asked for does not exist there: a wrong base URL."""
+    return error.http_status == 404 and error.code is None and parse_json(error.body) is NOT_JSON
+
+
+#: Headers that carry a server's id for a request, as common servers and gateways name it. None of
+#: the platforms' documents names one; whichever a response has is kept (``ApiError.request_id``).
+REQUEST_ID_HEADERS = (
+    "X-Request-Id",
+    "Request-Id",
+    "X-Amzn-RequestId",
+    "X-Amz-Request-Id",
+    "X-Correlation-Id",
+)
+
+
+def request_id(headers: Mapping[str, str]) -> str | None:
+    """The request id a response carries, if any (its first request id header, printable)."""
+    for name in REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return printable(value.strip()[:200]) or None
+    return None
 
 
 def expect_object(payload: Any, status: int, body: bytes) -> dict[str, Any]:

@@ -45,11 +45,20 @@ from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
 from .request import Request, WireRequest
-from .responses import Response
+from .responses import Response, request_id
 from .retry import retried
 from .session_log import log_event
 from .stamping import Stamper
-from .telemetry import RequestDone, RetryScheduled, SessionEvents, SessionStats, Shared, Throttled
+from .telemetry import (
+    CallEnded,
+    CallStarted,
+    RequestDone,
+    RetryScheduled,
+    SessionEvents,
+    SessionStats,
+    Shared,
+    Throttled,
+)
 from .transport import ConnectionDied, no_resend, normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL
 
@@ -184,24 +193,38 @@ class Session:
 
     async def _call(self, request: Request, options: ClientOptions | None) -> Response:
         options = options or self.options
+        url = self.base_url + request.path
+        made = 0
 
         async def attempt(number: int) -> Response:
-            response = await self._attempt_with_clock(request, options, number)
+            nonlocal made
+            made = number
+            try:
+                response = await self._attempt_with_clock(request, options, number)
+            except ApiError as error:
+                error.attempts = number
+                raise
             return response if number == 1 else attrs.evolve(response, attempts=number)
 
         def on_retry(number: int, delay: float, error: BaseException) -> None:
-            url = self.base_url + request.path
             self.events.emit(RetryScheduled(request.method, url, number, delay, time.time() + delay, error))
 
-        return await retried(
-            attempt,
-            options.retry,
-            safe_to_repeat=request.safe_to_repeat,
-            http_resends=not self._owns_http,
-            on_retry=on_retry,
-            sleep=options.sleep,
-            timer=options.timer,
-        )
+        self.events.emit(CallStarted(request.method, url))
+        try:
+            response = await retried(
+                attempt,
+                options.retry,
+                safe_to_repeat=request.safe_to_repeat,
+                http_resends=not self._owns_http,
+                on_retry=on_retry,
+                sleep=options.sleep,
+                timer=options.timer,
+            )
+        except BaseException as error:
+            self.events.emit(CallEnded(request.method, url, made, error))
+            raise
+        self.events.emit(CallEnded(request.method, url, made))
+        return response
 
     async def _attempt_with_clock(self, request: Request, options: ClientOptions, number: int) -> Response:
         """One attempt; after a clock rejection with the server's time, one more, re-signed."""
@@ -234,6 +257,7 @@ class Session:
             payload = self.decode(status, headers, body, request.expect)
         except ApiError as error:
             error.scrub(self.redactor.with_secrets(signed.secrets))
+            error.sent_as(wire.method, self._shown(signed), headers, request_id(headers))
             if isinstance(error, RateLimitedError):
                 self.limiter.throttled(error.retry_after)
                 self._throttled(request, error.retry_after)

@@ -165,7 +165,36 @@ class Shared:
     url: str
 
 
-SessionEvent = RequestDone | RetryScheduled | Throttled | WaitingForSecond | ClockCorrected | Shared
+@attrs.frozen
+class CallStarted:
+    """A call began: its attempts, retries and waits follow, told in the same task (a tracer
+    opens its span here: :mod:`mettl_async.otel`)."""
+
+    method: str
+    url: str
+
+
+@attrs.frozen
+class CallEnded:
+    """A call ended after ``attempts`` attempts: answered (``error`` is ``None``) or with the
+    exception it raised (an API error, a transport error, a cancellation)."""
+
+    method: str
+    url: str
+    attempts: int
+    error: BaseException | None = None
+
+
+SessionEvent = (
+    CallStarted
+    | RequestDone
+    | RetryScheduled
+    | Throttled
+    | WaitingForSecond
+    | ClockCorrected
+    | Shared
+    | CallEnded
+)
 Listener = Callable[[SessionEvent], None]
 
 
@@ -236,7 +265,9 @@ def describe_failure(error: BaseException) -> str:
     if isinstance(error, ConnectError):
         detail = _detail(error)
         found = _CANNOT_CONNECT.match(detail)
-        return f"cannot connect to {found[1]}: {found[2]}" if found else f"cannot connect: {detail}"
+        if found:
+            return f"cannot connect to {found[1]}: {found[2]}"
+        return detail if detail.startswith("cannot connect") else f"cannot connect: {detail}"
     if isinstance(error, ConnectionLostError):
         return f"connection lost: {_detail(error)}"
     if isinstance(error, RequestTimeoutError):

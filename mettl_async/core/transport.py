@@ -15,6 +15,7 @@ from .errors import (
     ConfigurationError,
     ConnectError,
     ConnectionLostError,
+    PlainHTTPError,
     RequestTimeoutError,
     TLSVerificationError,
     TransportError,
@@ -74,9 +75,41 @@ def transport_error(exc: BaseException, method: str, shown_url: str) -> Transpor
     else:
         kind = TransportError
     detail = redact(str(exc)) or ("no answer in time" if kind is RequestTimeoutError else "no detail")
+    request_line = f"{method} {shown_url.split('?', 1)[0]}"  # the query's credentials are masked, and noise
+    if kind is TLSVerificationError and answered_in_plain_text(exc):
+        return PlainHTTPError(
+            f"{request_line}: the server answered in plain HTTP, not TLS: is its URL http://?"
+        )
+    if kind is ConnectError and isinstance(getattr(exc, "os_error", None), ConnectionRefusedError):
+        where = f"{getattr(exc, 'host', '?')}:{getattr(exc, 'port', '?')}"
+        return ConnectError(
+            f"{request_line}: cannot connect to {where}: connection refused (nothing listens there)"
+        )
     if kind is TLSVerificationError:
-        detail = f"TLS verification failed ({detail}); pass ssl=your SSLContext to trust a private authority"
+        return TLSVerificationError(
+            f"{method} {shown_url}: {type(exc).__name__}: TLS verification failed ({detail})"
+        )
     return kind(f"{method} {shown_url}: {type(exc).__name__}: {detail}")
+
+
+#: OpenSSL's reasons when the "TLS" answer is plain text: an HTTP server's ``HTTP/1.1 400`` read as
+#: a TLS record (the reason varies with the OpenSSL version).
+_PLAIN_TEXT_REASONS = (
+    "WRONG_VERSION_NUMBER",
+    "RECORD_LAYER_FAILURE",
+    "PACKET_LENGTH_TOO_LONG",
+    "HTTP_REQUEST",
+)
+
+
+def answered_in_plain_text(exc: BaseException) -> bool:
+    """Whether a failed TLS handshake met a server that does not speak TLS (its reason, on the
+    SSL error itself or on the one aiohttp wraps)."""
+    for error in (exc, getattr(exc, "os_error", None), exc.__cause__):
+        reason = getattr(error, "reason", None)
+        if isinstance(reason, str) and reason.upper() in _PLAIN_TEXT_REASONS:
+            return True
+    return "WRONG_VERSION_NUMBER" in str(exc)  # the reason as aiohttp's message quotes it
 
 
 async def read_body(resp: aiohttp.ClientResponse, limit: int, request_line: Callable[[], str]) -> bytes:

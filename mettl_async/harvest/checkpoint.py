@@ -70,9 +70,26 @@ class Checkpoint:
 def check_fingerprint(checkpoint: Checkpoint, fingerprint: Mapping[str, Any], where: Path | str) -> None:
     if dict(checkpoint.fingerprint) != dict(fingerprint):
         raise HarvestError(
-            f"the checkpoint in {where} is for another harvest ({dict(checkpoint.fingerprint)}); "
-            "run without --resume to start over"
+            f"the checkpoint in {where} is for another harvest: "
+            f"{fingerprint_differences(checkpoint.fingerprint, fingerprint)}; "
+            "run without --resume to start over, or resume with the options it was started with"
         )
+
+
+def fingerprint_differences(kept: Mapping[str, Any], wanted: Mapping[str, Any]) -> str:
+    """How two harvests differ, as a reader says it: ``kind tests (this run: results), filters
+    none (this run: assessment=101)``."""
+
+    def shown(value: Any) -> str:
+        if isinstance(value, Mapping):
+            return ", ".join(f"{k}={v}" for k, v in sorted(value.items())) or "none"
+        return "none" if value is None else str(value)
+
+    return ", ".join(
+        f"{key} {shown(kept.get(key))} (this run: {shown(wanted.get(key))})"
+        for key in sorted(set(kept) | set(wanted))
+        if kept.get(key) != wanted.get(key)
+    )
 
 
 def fsync_directory(path: Path) -> None:

@@ -110,6 +110,8 @@ class Layout:
     #: The wire key of the list that gives a row per element, and the index column, if any.
     explode: str | None = None
     index: str | None = None
+    #: What one element of that list is, in words (``certificate``): a row is one of them.
+    element: str | None = None
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -176,7 +178,7 @@ def layout(
         raise TypeError(f"{model.__name__}: two fields make the column {twice[0]!r}; declare a column name")
     # The record's objects first, then the element's, as ``extra`` has always listed them.
     ordered = sorted(parts, key=lambda p: p.element)
-    return Layout(tuple(columns), tuple(ordered), exploded, index)
+    return Layout(tuple(columns), tuple(ordered), exploded, index, (element or explode) if exploded else None)
 
 
 def _fields(model: type[Record]) -> list[attrs.Attribute[Any]]:

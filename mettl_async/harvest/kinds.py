@@ -94,6 +94,9 @@ class RowLayout(Protocol):
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]: ...
 
+    @property
+    def element(self) -> str | None: ...
+
 
 @attrs.frozen
 class HarvestKind:
@@ -117,6 +120,8 @@ class HarvestKind:
     #: What each column holds (``integer``, ``number``, ``boolean``, ``text``, ``timestamp``,
     #: ``date``, ``json``), from the fields' types.
     types: Mapping[str, str] = attrs.field(factory=dict)
+    #: When a record is several rows: what one row is (``certificate``: a row per certificate).
+    row_per: str | None = None
 
     def __attrs_post_init__(self) -> None:
         unknown = [name for name in self.key if name not in self.columns]
@@ -126,7 +131,9 @@ class HarvestKind:
     @classmethod
     def declared(cls, layout: RowLayout, **fields: Any) -> HarvestKind:
         """A kind whose columns, types and rows come from ``layout``."""
-        return cls(columns=layout.names, types=layout.types, flatten=layout.rows, **fields)
+        return cls(
+            columns=layout.names, types=layout.types, flatten=layout.rows, row_per=layout.element, **fields
+        )
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         """The record's rows, each value one a column holds (text, a number, a boolean or

@@ -8,8 +8,9 @@ why the session waits from the session's events (:mod:`mettl_async.core.telemetr
 
 from __future__ import annotations
 
+import collections
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 import attrs
 
@@ -19,6 +20,11 @@ from ..core.telemetry import RequestDone, RetryScheduled, SessionEvent, Throttle
 
 #: Seconds without an answer or a page after which a display says it is waiting for one.
 IDLE_AFTER = 3.0
+#: Seconds before an ETA is shown, and over which its pace is measured: the first seconds run
+#: faster than the rest (pages fetched ahead at once, before the server first says 429 and the
+#: retries of its faults begin), so an ETA from them promised a third of the real time.
+ETA_AFTER = 15.0
+PACE_WINDOW = 30.0
 
 
 def count(n: int, one: str, many: str) -> str:
@@ -60,37 +66,50 @@ def records_per_second(counts: Counts, elapsed: float) -> float:
     return fresh / elapsed if elapsed > 0 else 0.0
 
 
-def eta(counts: Counts, elapsed: float) -> float | None:
-    """Seconds left at the rate so far, when the total is known and something was fetched."""
-    rate = records_per_second(counts, elapsed)
-    if not counts.total or rate <= 0 or counts.records >= counts.total:
+def pace(marks: Sequence[tuple[float, int]], now: float, window: float = PACE_WINDOW) -> float | None:
+    """Records per second lately: from the last mark ``(time, records)`` at least ``window``
+    seconds old (else the first) to ``now``, so a stall lowers it; ``None`` before two marks."""
+    if len(marks) < 2:
+        return None
+    start = next((mark for mark in reversed(marks) if mark[0] <= now - window), marks[0])
+    seconds = now - start[0]
+    return (marks[-1][1] - start[1]) / seconds if seconds > 0 else None
+
+
+def eta(counts: Counts, elapsed: float, rate: float | None) -> float | None:
+    """Seconds left at ``rate`` (the recent :func:`pace`), once :data:`ETA_AFTER` seconds have
+    passed and while the total is known and not reached."""
+    if not counts.total or rate is None or rate <= 0 or elapsed < ETA_AFTER or counts.records >= counts.total:
         return None
     return (counts.total - counts.records) / rate
 
 
-def segments(counts: Counts, elapsed: float) -> dict[str, str]:
-    """The pieces of a progress line by name, in the order shown: ``records``, ``pages``,
-    ``rate``, ``retries``, ``throttled`` (only after a 429), ``elapsed``, ``eta`` (only when the
+def segments(counts: Counts, elapsed: float, recent: float | None = None) -> dict[str, str]:
+    """The pieces of a progress line by name, in the order shown: ``records`` (a resumed run
+    says how many are its own, as its pages are), ``pages``, ``rate``, ``retries``,
+    ``throttled`` (only after a 429), ``elapsed``, ``eta`` (from the ``recent`` pace, when the
     total is known)."""
+    records = count(counts.records, "record", "records") + (f" of {counts.total:,}" if counts.total else "")
+    if counts.resumed_at:
+        records += f" ({counts.records - counts.resumed_at:,} this run)"
     parts = {
-        "records": count(counts.records, "record", "records")
-        + (f" of {counts.total:,}" if counts.total else ""),
+        "records": records,
         "pages": count(counts.pages, "page", "pages"),
         "rate": f"{records_per_second(counts, elapsed):,.0f} rec/s",
         "retries": count(counts.retries, "retry", "retries"),
     }
     if counts.throttled:
-        parts["throttled"] = count(counts.throttled, "429 pause", "429 pauses")
+        parts["throttled"] = count(counts.throttled, "pause (429)", "pauses (429)")
     parts["elapsed"] = format_duration(elapsed)
-    left = eta(counts, elapsed)
+    left = eta(counts, elapsed, recent)
     if left is not None:
         parts["eta"] = f"ETA {format_duration(left)}"
     return parts
 
 
-def render(counts: Counts, elapsed: float) -> str:
+def render(counts: Counts, elapsed: float, recent: float | None = None) -> str:
     """``12,345 records · 247 pages · 850 rec/s · 3 retries · 0:14`` (+ ETA when the total is known)."""
-    return " · ".join(segments(counts, elapsed).values())
+    return " · ".join(segments(counts, elapsed, recent).values())
 
 
 @attrs.frozen
@@ -106,16 +125,21 @@ class Wait:
     #: The attempt that failed (retries only).
     attempt: int = 0
 
-    def text(self, now: float) -> str:
+    def text(self, now: float, width: int | None = None) -> str:
         """``retrying at 14:03:07 (in 3 s) after attempt 2: cannot connect to …`` and the like:
-        the most useful words first, as a narrow terminal cuts the end."""
+        the most useful words first, as a narrow terminal cuts the end. Where that does not fit
+        ``width``, a shorter form leaves the reason room (``retry 3 at 14:03:07: E000: …``)."""
         left = max(0.0, self.until - now)
         when = f"{clock_time(self.at)} (in {left:.0f} s)" if left >= 1 else f"{clock_time(self.at)}"
         if self.kind == "throttled":
-            return f"throttled until {when}: {self.detail}"
-        if self.kind == "second":
-            return "waiting for the next second: an identical request was signed in this one (single-use)"
-        return f"retrying at {when} after attempt {self.attempt}: {self.detail}"
+            said, short = f"throttled until {when}: {self.detail}", f"429: held to {clock_time(self.at)}"
+        elif self.kind == "second":
+            said = "waiting for the next second: an identical request was signed in this one (single-use)"
+            short = "waiting for the next second (single-use signature)"
+        else:
+            said = f"retrying at {when} after attempt {self.attempt}: {self.detail}"
+            short = f"retry {self.attempt + 1} at {clock_time(self.at)}: {self.detail}"
+        return said if width is None or len(said) <= width else short
 
 
 class Progress:
@@ -135,6 +159,8 @@ class Progress:
         self.active_at = self._started
         # Replaced, never mutated: a display thread may read it while the loop writes.
         self._waits: dict[str, Wait] = {}
+        #: ``(time, records)`` after each page, for the recent pace (a few minutes' worth).
+        self._marks: collections.deque[tuple[float, int]] = collections.deque(maxlen=512)
 
     @property
     def elapsed(self) -> float:
@@ -180,12 +206,13 @@ class Progress:
         quiet = now - since
         return quiet if quiet >= IDLE_AFTER else None
 
-    def status(self) -> str | None:
-        """What the harvest waits for, in words, or ``None`` while answers keep coming. A
-        failure's words may be a server's: its control characters are shown as escapes."""
+    def status(self, width: int | None = None) -> str | None:
+        """What the harvest waits for, in words (in ``width`` if it can), or ``None`` while
+        answers keep coming. A failure's words may be a server's: its control characters are
+        shown as escapes."""
         wait = self.waiting()
         if wait is not None:
-            return printable(wait.text(self._clock()))
+            return printable(wait.text(self._clock(), width))
         quiet = self.idle()
         if quiet is not None:
             return f"waiting for an answer for {quiet:.0f} s"
@@ -194,9 +221,14 @@ class Progress:
     def waited(self) -> None:
         """A new wait began (a display may show it at once)."""
 
+    def pace(self) -> float | None:
+        """Records per second lately (:func:`pace`), for the ETA."""
+        return pace(tuple(self._marks), self._clock())  # a copy: a display thread calls this
+
     def update(self, *, force: bool = False) -> None:
         """A page was written (``force``: draw now, whatever the display's pace)."""
         self.active_at = self._clock()
+        self._marks.append((self.active_at, self.counts.records))
 
     def close(self) -> None:
         """The harvest ended: leave the last state where the display shows it."""

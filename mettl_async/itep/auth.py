@@ -30,7 +30,7 @@ from collections.abc import Iterable, Mapping
 import attrs
 
 from ..core.auth import AuthScheme, Signed, Stamp
-from ..core.errors import ConfigurationError
+from ..core.errors import ConfigurationError, missing_settings
 from ..core.redaction import redact
 from ..core.request import Placement, Request, WireRequest, to_wire
 from .config import (
@@ -117,15 +117,12 @@ class ItepSettings:
         url = url or env.get(ENV_FULFILLMENT_URL)
         api_key = api_key or env.get(ENV_API_KEY)
         missing = [
-            f"{name} (argument or ${var}, {option} on the command line)"
-            for name, var, option, value in (
-                ("url", ENV_FULFILLMENT_URL, "--url", url),
-                ("api_key", ENV_API_KEY, "--api-key", api_key),
-            )
+            (name, var)
+            for name, var, value in (("url", ENV_FULFILLMENT_URL, url), ("api_key", ENV_API_KEY, api_key))
             if not value
         ]
         if missing or not url or not api_key:
-            raise ConfigurationError("missing iTEP " + " and ".join(missing))
+            raise missing_settings(missing, "iTEP ")
         return cls(
             url,
             api_key,
@@ -150,9 +147,7 @@ class ItepSigning(AuthScheme):
         encoding: SignatureEncoding = SignatureEncoding.HEX,
     ) -> None:
         if not api_key:
-            raise ConfigurationError(
-                f"missing iTEP api_key (argument or ${ENV_API_KEY}, --api-key on the command line)"
-            )
+            raise missing_settings([("api_key", ENV_API_KEY)], "iTEP ")
         self._api_key = api_key
         self.header = check_header_name(header)
         self.encoding = encoding

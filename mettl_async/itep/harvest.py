@@ -71,6 +71,7 @@ class ResultRows:
 
     names = (*_FIELDS, *_SECTIONS, "other_sections", "extra")
     types = _TYPES
+    element = None  # a row per result: no list is exploded
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         result = parse_result(record)

@@ -139,9 +139,9 @@ class AccountService(Service):
         """
         if white_label is not None:
             check_instance("white_label", white_label, WhiteLabel)
-        params = {"wl": compact_json(white_label.to_wire() if white_label else {}, "wl")}
+        params = {"wl": compact_json(white_label.to_wire() if white_label else {}, "white_label")}
         if support_numbers is not None:
-            params["sn"] = compact_json(check_support_numbers(support_numbers), "sn")
+            params["sn"] = compact_json(check_support_numbers(support_numbers), "support_numbers")
         files: list[FilePart] = []
         if favicon is not None:
             files.append(image_part(FAVICON, favicon))
@@ -190,7 +190,7 @@ class AccountService(Service):
         ids = [int(check_id(f"pbt_ids[{i}]", value)) for i, value in enumerate(pbt_ids)]
         if len(set(ids)) != len(ids):
             raise InputError("pbt_ids", "names a PBT twice")
-        await self._post("/pbts", {"pbts": compact_json(ids, "pbts")})
+        await self._post("/pbts", {"pbts": compact_json(ids, "pbt_ids")})
 
 
 class AssessmentsService(Service):
@@ -220,9 +220,7 @@ class AssessmentsService(Service):
     async def create(self, spec: AssessmentSpec) -> int:
         """Create an assessment; returns its ``assessmentId`` (POST /assessments)."""
         check_instance("spec", spec, AssessmentSpec)
-        payload = await self._post(
-            "/assessments", {"assessments": compact_json(spec.to_wire(), "assessments")}
-        )
+        payload = await self._post("/assessments", {"assessments": compact_json(spec.to_wire(), "spec")})
         found = payload.get("assessmentId")
         if found is None and isinstance(payload.get("assessment"), dict):
             found = payload["assessment"].get("assessmentId", payload["assessment"].get("id"))
@@ -234,7 +232,7 @@ class AssessmentsService(Service):
         """Change an assessment's settings; those left ``None`` are kept (POST /assessments/{id}/edit)."""
         check_instance("settings", settings, AssessmentSettings)
         path = f"/assessments/{check_id('assessment_id', assessment_id)}/edit"
-        await self._post(path, {"as": compact_json(settings.to_wire(), "as")}, safe=True)
+        await self._post(path, {"as": compact_json(settings.to_wire(), "settings")}, safe=True)
 
 
 class SchedulesService(Service):
@@ -274,14 +272,14 @@ class SchedulesService(Service):
         if spec.name is None:
             raise InputError("name", "is required to create a schedule")
         path = f"/assessments/{check_id('assessment_id', assessment_id)}/schedules"
-        payload = await self._post(path, {"sc": compact_json(spec.to_wire(), "sc")})
+        payload = await self._post(path, {"sc": compact_json(spec.to_wire(), "spec")})
         return parse(CreatedSchedule, _object(payload, "createdSchedule", path))
 
     async def edit(self, access_key: str, spec: ScheduleSpec) -> None:
         """Change the properties set in ``spec`` (POST /schedules/{key}/edit)."""
         check_instance("spec", spec, ScheduleSpec)
         path = f"/schedules/{encode_path_segment(check_access_key(access_key))}/edit"
-        await self._post(path, {"sc": compact_json(spec.to_wire(), "sc")}, safe=True)
+        await self._post(path, {"sc": compact_json(spec.to_wire(), "spec")}, safe=True)
 
 
 __all__ = [

@@ -34,19 +34,22 @@ IMAGE_TYPES: dict[str, tuple[str, tuple[str, ...], tuple[bytes, ...]]] = {
 class ImageRule:
     """What one upload field takes: its image types and the largest size in bytes."""
 
+    #: The multipart field sent (``fav``).
     field: str
     types: tuple[str, ...]
     max_bytes: int
     #: The limit as the document states it, for messages.
     shown: str
+    #: The keyword argument the caller gave it as (``favicon``): what errors name.
+    argument: str
 
 
 #: Favicon (white label): png and ico, at most 10 KB.
-FAVICON = ImageRule("fav", ("png", "ico"), 10 * KB, "10 KB")
+FAVICON = ImageRule("fav", ("png", "ico"), 10 * KB, "10 KB", "favicon")
 #: Cover image (white label): jpeg/jpg, png and gif, at most 2 MB.
-COVER = ImageRule("cov", ("jpeg", "png", "gif"), 2 * MB, "2 MB")
+COVER = ImageRule("cov", ("jpeg", "png", "gif"), 2 * MB, "2 MB", "cover")
 #: Account logo: jpeg/jpg, png and gif, at most 100 KB.
-LOGO = ImageRule("logo", ("jpeg", "png", "gif"), 100 * KB, "100 KB")
+LOGO = ImageRule("logo", ("jpeg", "png", "gif"), 100 * KB, "100 KB", "logo")
 
 #: An image to upload: its bytes, a path to read, or ``(file name, bytes)``.
 Upload = Union[bytes, str, "os.PathLike[str]", tuple[str, bytes]]
@@ -83,23 +86,23 @@ def _accepted(rule: ImageRule) -> str:
 
 def image_part(rule: ImageRule, upload: Upload) -> FilePart:
     """The file part for ``upload``, or :class:`InputError` naming the field and the rule broken."""
-    name, data = _read(rule.field, upload)
+    name, data = _read(rule.argument, upload)
     if not data:
-        raise InputError(rule.field, "is an empty file")
+        raise InputError(rule.argument, "is an empty file")
     kind = image_type(data)
     if kind is None or kind not in rule.types:
         found = f"{kind.upper()} bytes" if kind else "bytes that are not a PNG, ICO, JPEG or GIF image"
-        raise InputError(rule.field, f"must be {_accepted(rule)} (checked on the bytes), got {found}")
+        raise InputError(rule.argument, f"must be {_accepted(rule)} (checked on the bytes), got {found}")
     content_type, extensions, _ = IMAGE_TYPES[kind]
     if len(data) > rule.max_bytes:
         raise InputError(
-            rule.field, f"must be at most {rule.shown} ({rule.max_bytes:,} bytes), got {len(data):,} bytes"
+            rule.argument, f"must be at most {rule.shown} ({rule.max_bytes:,} bytes), got {len(data):,} bytes"
         )
     if name is not None:
         suffix = Path(name).suffix.lower()
         named = next((k for k, (_, exts, _) in IMAGE_TYPES.items() if suffix in exts), None)
         if named is not None and named != kind:
-            raise InputError(rule.field, f"is named {name!r} but its bytes are {kind.upper()}")
+            raise InputError(rule.argument, f"is named {name!r} but its bytes are {kind.upper()}")
     filename = name or f"{rule.field}{extensions[0]}"
     return FilePart(rule.field, filename, data, content_type)
 

@@ -22,7 +22,7 @@ import attrs
 
 from ..core.auth import AuthScheme, Signed, Stamp
 from ..core.checks import check_utf8
-from ..core.errors import ConfigurationError, InputError
+from ..core.errors import ConfigurationError, InputError, missing_settings
 from ..core.request import Placement, Request, WireRequest, encode_value, to_wire
 from ..core.settings import Setting
 
@@ -92,7 +92,7 @@ class Credentials:
         public = public_key or os.environ.get(ENV_PUBLIC_KEY)
         private = private_key or os.environ.get(ENV_PRIVATE_KEY)
         missing = [
-            f"{name} (argument or ${env}, --{name.replace('_', '-')} on the command line)"
+            (name, env)
             for name, env, value in (
                 ("public_key", ENV_PUBLIC_KEY, public),
                 ("private_key", ENV_PRIVATE_KEY, private),
@@ -100,7 +100,7 @@ class Credentials:
             if not value
         ]
         if missing or not public or not private:
-            raise ConfigurationError("missing " + " and ".join(missing))
+            raise missing_settings(missing)
         return cls(public, private)
 
 

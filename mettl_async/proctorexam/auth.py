@@ -34,7 +34,7 @@ import attrs
 
 from ..core.auth import AuthScheme, Signed, Stamp
 from ..core.checks import check_utf8
-from ..core.errors import ConfigurationError, InputError
+from ..core.errors import ConfigurationError, InputError, missing_settings
 from ..core.request import Placement, Request, compact_json, encode_path_segment, to_wire
 from .config import ENV_API_TOKEN, ENV_SECRET_KEY
 
@@ -155,7 +155,7 @@ class ProctorExamCredentials:
         token = api_token or os.environ.get(ENV_API_TOKEN)
         secret = secret_key or os.environ.get(ENV_SECRET_KEY)
         missing = [
-            f"{name} (argument or ${env}, --proctorexam-{name.replace('_', '-')} on the command line)"
+            (name, env)
             for name, env, value in (
                 ("api_token", ENV_API_TOKEN, token),
                 ("secret_key", ENV_SECRET_KEY, secret),
@@ -163,7 +163,7 @@ class ProctorExamCredentials:
             if not value
         ]
         if missing or not token or not secret:
-            raise ConfigurationError("missing ProctorExam " + " and ".join(missing))
+            raise missing_settings(missing, "ProctorExam ")
         return cls(token, secret)
 
 

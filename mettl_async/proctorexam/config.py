@@ -38,5 +38,6 @@ def resolve_base_url(tenant: str | None = None, base_url: str | None = None) -> 
     raise ConfigurationError(
         f"missing the ProctorExam API address: tenant= or base_url= (argument), or ${ENV_BASE_URL} "
         "(e.g. https://acme.proctorexam.com/api/v3), or --proctorexam-tenant or --proctorexam-base-url "
-        "on the command line"
+        "on the command line",
+        missing=[("base_url", ENV_BASE_URL)],
     )

@@ -10,11 +10,12 @@ Each platform's own sandbox lives in its folder (``mettl_async.testing.certichec
 """
 
 from .clock import FakeClock
-from .faults import Fault, FaultConfig
+from .faults import AfterActing, Fault, FaultConfig
 from .kit import Behaviour, PlatformSandbox, RecordedRequest, SandboxError, UsedSignatures
 from .runner import SandboxServer, SandboxThread
 
 __all__ = [
+    "AfterActing",
     "Behaviour",
     "FakeClock",
     "Fault",

@@ -41,6 +41,41 @@ class FaultConfig:
     retry_after: float = 1.0
 
 
+@attrs.frozen
+class AfterActing:
+    """Write requests (any method but GET) that act and then lose their answer, as a network that
+    fails on the way back would: the first ``count`` of them, then a ``rate`` share (drawn from
+    ``random.Random(seed)``). Only a request the endpoint carried out is dropped: a refusal is
+    answered."""
+
+    count: int = attrs.field(default=0, validator=attrs.validators.ge(0))
+    rate: float = attrs.field(default=0.0, validator=[attrs.validators.ge(0.0), attrs.validators.le(1.0)])
+    seed: int = 0
+
+
+def after_acting(value: AfterActing | int) -> AfterActing:
+    """``AfterActing``, or a count: the next that many writes act and then drop."""
+    return value if isinstance(value, AfterActing) else AfterActing(count=value)
+
+
+class AnswerDropper:
+    """Decides, write by write, whether the answer of a request that acted is lost."""
+
+    def __init__(self, config: AfterActing) -> None:
+        self.left = config.count
+        self.rate = config.rate
+        self._rng = random.Random(config.seed)
+        self.dropped = 0
+
+    def pick(self) -> bool:
+        if self.left > 0:
+            self.left -= 1
+        elif not (self.rate and self._rng.random() < self.rate):
+            return False
+        self.dropped += 1
+        return True
+
+
 class FaultInjector:
     def __init__(self, config: FaultConfig) -> None:
         self.config = config

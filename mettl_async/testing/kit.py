@@ -18,14 +18,14 @@ import math
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from email.utils import formatdate
-from typing import Any, Generic, Self, TypeVar, cast
+from typing import Any, Generic, NoReturn, Self, TypeVar, cast
 
 import attrs
 from aiohttp import web
 
 from ..core.options import ClientOptions
 from ..core.ratelimit import RateLimiter
-from .faults import Fault, FaultConfig, FaultInjector
+from .faults import AfterActing, AnswerDropper, Fault, FaultConfig, FaultInjector, after_acting
 
 Handler = Callable[[web.Request], Awaitable[Any]]
 T = TypeVar("T")
@@ -94,6 +94,9 @@ class RecordedRequest:
     error_code: str | None = None
     #: The sandbox clock when the request arrived (epoch seconds).
     received_at: float = 0.0
+    #: Whether the endpoint carried it out (answered without an error, whether or not the
+    #: answer then reached the client): what a test counts to prove a write was not repeated.
+    acted: bool = False
 
 
 def client_keywords(kwargs: dict[str, Any]) -> dict[str, Any]:
@@ -125,6 +128,8 @@ class Behaviour:
     rate: float | None = None
     #: Requests the server accepts at once before its rate applies.
     burst: int | None = None
+    #: Writes that act and then lose their answer (a count, or :class:`AfterActing`).
+    dropafter_acting: AfterActing = attrs.field(factory=AfterActing, converter=after_acting)
 
 
 class PlatformSandbox(abc.ABC):
@@ -139,6 +144,7 @@ class PlatformSandbox(abc.ABC):
         self.behaviour = behaviour
         self.clock = clock
         self.faults = FaultInjector(behaviour.faults)
+        self.answers = AnswerDropper(behaviour.dropafter_acting)
         self.requests: collections.deque[RecordedRequest] = collections.deque(maxlen=100_000)
         rate = behaviour.rate
         self.limiter = RateLimiter(rate, behaviour.burst or max(1, int(rate))) if rate else None
@@ -205,6 +211,9 @@ class PlatformSandbox(abc.ABC):
         except SandboxError as error:
             seen.error_code = error.code
             return self.render_error(error)
+        seen.acted = True
+        if request.method != "GET" and self.answers.pick():
+            self._drop(request)
         response = result if isinstance(result, web.StreamResponse) else self.render(result)
         if seen.fault is Fault.CUT and isinstance(response, web.Response):
             await self._cut(request, response)
@@ -221,6 +230,13 @@ class PlatformSandbox(abc.ABC):
             request.transport.abort()
         raise asyncio.CancelledError  # the connection is gone
 
+    @staticmethod
+    def _drop(request: web.Request) -> NoReturn:
+        """Close the connection without an answer."""
+        if request.transport is not None:
+            request.transport.abort()
+        raise asyncio.CancelledError  # nothing more to write: the connection is gone
+
     def rate_limited(self, seen: RecordedRequest, wait: float) -> web.StreamResponse:
         """The answer above the server's rate (``wait``: seconds until a request would pass):
         429 with ``Retry-After``. A platform that says it its own way overrides this."""
@@ -234,9 +250,7 @@ class PlatformSandbox(abc.ABC):
             shown = str(int(wait)) if wait == int(wait) else f"{wait:g}"
             return self.response(429, b"", {"Retry-After": shown})
         if fault is Fault.DROP:
-            if request.transport is not None:
-                request.transport.abort()
-            raise asyncio.CancelledError  # nothing more to write: the connection is gone
+            self._drop(request)
         status = self.faults.html_status()
         if status == 504:
             return self.response(504, b"")

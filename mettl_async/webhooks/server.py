@@ -9,11 +9,13 @@ kind's natural key, so pushed and pulled results end in one table
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Awaitable, Callable, Sequence
 from typing import Any
 
 from aiohttp import StreamReader, web
 
+from ..core.redaction import redact
 from .receiver import (
     MAX_BODY,
     Callback,
@@ -90,13 +92,40 @@ def aiohttp_handler(
     return handle
 
 
+#: One line per delivery ``mettl-async webhooks serve`` answers (its operator's record).
+delivery_log = logging.getLogger(__name__ + ".deliveries")
+
+
+def logged(handler: Callable[[web.Request], Awaitable[web.Response]]) -> Any:
+    """``handler`` with a line per answer: accepted at INFO, refused at WARNING (a wrong token,
+    a malformed body: the operator of a server that runs for days needs to see those), never the
+    URL's query, where the token travels."""
+
+    async def handle(request: web.Request) -> web.Response:
+        response = await handler(request)
+        level = logging.INFO if response.status < 400 else logging.WARNING
+        delivery_log.log(
+            level,
+            "%s %s %d %s (from %s)",
+            request.method,
+            request.path,
+            response.status,
+            redact(response.text or ""),
+            request.remote,
+        )
+        return response
+
+    return handle
+
+
 def application(
     sources: Sequence[WebhookSource], callback: Callback, *, token: str | None, max_body: int = MAX_BODY
 ) -> web.Application:
-    """An app serving every source at ``/{name}``, with one shared record of recent deliveries."""
+    """An app serving every source at ``/{name}``, with one shared record of recent deliveries,
+    logging every answer (:func:`logged`)."""
     app = web.Application()
     recent = RecentKeys()
     for source in sources:
         handler = aiohttp_handler(source, callback, token=token, recent=recent, max_body=max_body)
-        app.router.add_route("*", f"/{source.name}", handler)
+        app.router.add_route("*", f"/{source.name}", logged(handler))
     return app

@@ -259,11 +259,11 @@ def test_api_error_exits_1_with_code_and_message(sandbox: SandboxThread, tmp_pat
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["harvest", "enrolled", "--out", "x.jsonl"], "invalid parameter --slot-window: is required"),
+        (["harvest", "enrolled", "--out", "x.jsonl"], "invalid --slot-window: is required"),
         (["harvest", "results", "--status", "Published", "--out", "x.jsonl"], "applies to tests only"),
         (
             ["harvest", "results", "--page-size", "501", "--out", "x.jsonl"],
-            "page_size: must be an integer from 1 to 500",
+            "invalid --page-size: must be an integer from 1 to 500",
         ),
         (["harvest", "results", "--out", "x.txt"], "--format"),
         (["harvest", "results", "--email", "not-an-email", "--out", "x.jsonl"], "must be an e-mail address"),
@@ -311,7 +311,7 @@ def test_missing_credentials_exit_2(tmp_path: Path) -> None:
     env = {"METTL_PUBLIC_KEY": "", "METTL_PRIVATE_KEY": "", "METTL_SUBDOMAIN": ""}
     result = cli(None, "harvest", "tests", "--out", str(tmp_path / "t.jsonl"), env=env)
     assert result.exit_code == 2
-    assert "configuration: missing public_key" in result.stderr
+    assert "configuration: missing --public-key (or $METTL_PUBLIC_KEY) and --private-key" in result.stderr
 
 
 # -- secrets ------------------------------------------------------------------------------------

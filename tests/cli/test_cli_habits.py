@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import platform
+import re
 import socket
 import subprocess
 import sys
@@ -33,7 +34,9 @@ def every_envvar() -> dict[str, str | None]:
 
 
 def cli(*args: str, env: dict[str, str] | None = None) -> Result:
-    return CliRunner().invoke(main, list(args), env=every_envvar() | (env or {}), catch_exceptions=False)
+    environment = every_envvar() | (env or {})
+    runner = CliRunner()
+    return runner.invoke(main, list(args), env=environment, catch_exceptions=False, prog_name="mettl-async")
 
 
 @pytest.fixture(autouse=True)
@@ -329,3 +332,62 @@ def test_the_library_never_loads_rich() -> None:
         and any(line.startswith(("import rich", "from rich")) for line in path.read_text().splitlines())
     ]
     assert importers == []
+
+
+# -- promises of --help and --quiet ----------------------------------------------------------------
+
+
+def test_harvest_help_lists_every_column_of_every_kind_unbroken() -> None:
+    text = cli("harvest", "--help").stdout
+    words = set(re.findall(r"[\w-]+", text))
+    for kind in kinds().values():
+        assert kind.name in words, kind.name  # never cut at a hyphen
+        assert f"Table {kind.table}, key {', '.join(kind.key)};" in " ".join(text.split())
+        missing = [column for column in kind.columns if column not in words]
+        assert not missing, f"{kind.name}: {missing}"
+    assert cli("harvest", "--help").stdout.startswith("Usage: mettl-async harvest [OPTIONS] KIND\n")
+
+
+def test_quiet_shows_nothing_on_success(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=5))
+    out = tmp_path / "t.jsonl"
+    result = cli("harvest", "tests", "--out", str(out), "--quiet", env=certicheck_env(sandbox))
+    assert result.exit_code == 0, result.output
+    assert (result.stdout, result.stderr) == ("", "")
+    assert out.read_bytes()
+
+
+# -- mistakes on the command line ------------------------------------------------------------------
+
+
+def test_a_mistyped_kind_gets_the_closest_one_and_no_usage_line() -> None:
+    result = cli("harvest", "result", "--out", "x.jsonl")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: Invalid value for 'KIND': 'result'; did you mean 'results'? (the choices: "
+        + ", ".join(kinds())
+        + ")",
+        "Try 'mettl-async harvest --help' for help.",
+    ]
+
+
+def test_an_option_error_is_two_lines_without_the_usage() -> None:
+    result = cli("harvest", "tests", "--out", "x.jsonl", "--page-size", "x")
+    assert result.exit_code == 2
+    assert result.stderr.splitlines() == [
+        "Error: Invalid value for '--page-size': 'x' is not a valid integer range.",
+        "Try 'mettl-async harvest --help' for help.",
+    ]
+
+
+def test_errors_name_the_options_typed(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=5))
+    env = certicheck_env(sandbox)
+    out = str(tmp_path / "t.jsonl")
+    too_big = cli("harvest", "tests", "--out", out, "--page-size", "1000", env=env)
+    assert too_big.stderr == "mettl-async: invalid --page-size: must be an integer from 1 to 500, got 1000\n"
+    no_key = cli("harvest", "tests", "--out", out, env=env | {"METTL_PRIVATE_KEY": ""})
+    assert no_key.stderr == "mettl-async: configuration: missing --private-key (or $METTL_PRIVATE_KEY)\n"
+    no_token = cli("harvest", "proctorexam-exams", "--out", out, env={"PROCTOREXAM_TENANT": "acme"})
+    assert "missing --proctorexam-api-token (or $PROCTOREXAM_API_TOKEN)" in no_token.stderr
+    assert [r.exit_code for r in (too_big, no_key, no_token)] == [2, 2, 2]

@@ -1,4 +1,5 @@
-"""Every code block of README.md runs against the sandboxes, so the README cannot drift.
+"""Every code block of README.md (and of the reference's front page, docs/index.md) runs against
+the sandboxes, so neither can drift.
 
 How a README block is run (the conventions a README writer relies on):
 
@@ -48,6 +49,12 @@ How a README block is run (the conventions a README writer relies on):
   has printed its first line (it does so once it listens), and the server is stopped when the
   block ends. Give it a ``--port`` of its own (the sandbox above uses a free port); a line
   ending with ``&`` is left to the shell. Whatever a block leaves running is stopped with it.
+  In a ``sh`` block (pasted by a reader into one shell), a server with lines after it must end
+  with ``&`` or say ``# in another terminal``: else the reader's shell would wait on it.
+* **What it prints.** An ```output block right after a run block (blank lines between allowed)
+  is what that block prints: each of its non-blank lines must be a line of the block's output
+  (stdout and stderr), in that order, other lines allowed between; ``…`` in a line stands for any
+  text (a time, an id). Without one, a block is held only to its exit status.
 * **Time.** A block may take 120 seconds.
 
 A failing block fails its test with the block's README line, its exit status and its output.
@@ -72,9 +79,14 @@ from tests.support.readme_blocks import (
     run_block,
     sandbox_environment,
 )
+from tests.support.readme_output import missing_output
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-BLOCKS, PROBLEMS = parse(README.read_text(encoding="utf-8"))
+ROOT = Path(__file__).resolve().parents[2]
+BLOCKS, PROBLEMS = [], []
+for _name in ("README.md", "docs/index.md"):
+    _found, _problems = parse((ROOT / _name).read_text(encoding="utf-8"), _name)
+    BLOCKS += _found
+    PROBLEMS += [f"{_name}: {problem}" for problem in _problems]
 RUNNABLE = [block for block in BLOCKS if block.runnable]
 
 
@@ -92,7 +104,7 @@ def workdir(tmp_path: Path) -> Path:
 
 def test_readme_blocks_follow_the_conventions() -> None:
     """Every block has a language the test knows, every marker belongs to a block."""
-    assert not PROBLEMS, "README.md: " + "; ".join(PROBLEMS)
+    assert not PROBLEMS, "; ".join(PROBLEMS)
     assert RUNNABLE, "README.md has no runnable code block: is the parser broken?"
 
 
@@ -100,13 +112,19 @@ def test_readme_blocks_follow_the_conventions() -> None:
 @pytest.mark.parametrize("block", RUNNABLE, ids=[block.id for block in RUNNABLE])
 def test_readme_block_runs(block: Block, sandboxes: SandboxThread, workdir: Path) -> None:
     if block.skip is not None:
-        pytest.skip(f"README.md line {block.fence_line} (```{block.lang}): {block.skip}")
+        pytest.skip(f"{block.source} line {block.fence_line} (```{block.lang}): {block.skip}")
     if missing(block):
         pytest.skip(
-            f"README.md line {block.fence_line} (```{block.lang}): needs {', '.join(missing(block))} "
+            f"{block.source} line {block.fence_line} (```{block.lang}): needs {', '.join(missing(block))} "
             "(python -m nox -s dlt runs it)"
         )
     outcome, problems = run_block(block, workdir, sandbox_environment(sandboxes))
-    assert not problems, f"README.md line {block.fence_line}: " + "; ".join(problems)
+    assert not problems, f"{block.source} line {block.fence_line}: " + "; ".join(problems)
     if outcome.returncode != 0:
         pytest.fail(failure_report(block, outcome), pytrace=False)
+    if block.expected is not None:
+        absent = missing_output(block.expected, outcome.output)
+        assert not absent, (
+            f"{block.source} line {block.fence_line}: the ```output block below it says it prints "
+            f"{absent!r}, which it did not; its output:\n{outcome.output}"
+        )

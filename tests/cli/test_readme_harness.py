@@ -29,6 +29,7 @@ from tests.support.readme_blocks import (
     sandbox_environment,
     shell_script,
 )
+from tests.support.readme_output import missing_output
 
 README = """# Title
 
@@ -115,6 +116,26 @@ def test_a_skip_marker_may_stand_above_blank_lines_and_covers_unknown_languages(
     assert blocks[0].skip == "Windows"
 
 
+def test_an_output_block_right_after_a_run_block_is_what_it_prints() -> None:
+    text = "```python\nprint(1)\n```\n\n```output\n1\n```\n\n```sh\necho\n```\nprose\n```output\nx\n```\n"
+    blocks, problems = parse(text)
+    assert problems == []
+    assert [(b.lang, b.expected) for b in blocks] == [
+        ("python", "1\n"),
+        ("output", None),
+        ("sh", None),  # prose between: the output block is shown, not compared
+        ("output", None),
+    ]
+
+
+def test_expected_output_lines_are_found_in_order_with_an_ellipsis_for_any_text() -> None:
+    printed = "a@example.com 7 None\n(200, 'received')\nharvested 10 records in 0.2 s\n"
+    assert missing_output("(200, 'received')\n\nharvested 10 records in … s\n", printed) == []
+    assert missing_output("(200, 'received')\na@example.com 7 None\n", printed) == ["a@example.com 7 None"]
+    assert missing_output("(400, …)\n", printed) == ["(400, …)"]
+    assert missing_output("received\n", printed) == ["received"]  # whole lines, not parts
+
+
 def test_console_runs_only_prompted_lines_and_keeps_line_numbers() -> None:
     assert console_to_shell("$ echo a \\\n  b\na b\n$ true\noutput\n") == "echo a \\\n  b\n\ntrue\n\n"
 
@@ -141,6 +162,22 @@ def test_serving_commands_go_to_the_background_unless_the_line_says_so() -> None
     assert lines[0] == "__readme_serve mettl-async sandbox --port 8123   # in another terminal"
     assert lines[1] == "  __readme_serve python -m mettl_async --debug webhooks serve --out e.sqlite"
     assert lines[2:] == ["mettl-async itep sandbox &", "mettl-async harvest results --out r.jsonl"]
+
+
+def test_a_pasted_block_must_put_its_servers_in_the_background() -> None:
+    foreground = (
+        "mettl-async webhooks serve --port 8291 --out e.sqlite --token T\nmettl-async itep fulfill X\n"
+    )
+    _, problems = shell_script(foreground, set(), pasted=True)
+    assert problems
+    assert "end the line with &" in problems[0]
+    for fine in (
+        foreground.replace("T\n", "T &\n", 1),
+        foreground.replace("T\n", "T  # in another terminal\n", 1),
+        "mettl-async sandbox --port 8181\n",  # nothing after it: the reader stops it
+    ):
+        assert shell_script(fine, set(), pasted=True)[1] == []
+    assert shell_script(foreground, set())[1] == []  # a console session shows each prompt
 
 
 def test_numbered_puts_code_on_its_readme_lines() -> None:
@@ -203,7 +240,7 @@ def test_the_readmes_old_quickstart_fails_against_the_sandbox(
 
 
 def test_a_server_a_block_starts_is_waited_for_and_stopped(sandboxes: SandboxThread, workdir: Path) -> None:
-    code = "mettl-async sandbox --port 0 --applicants 5\necho after the server\n"
+    code = "mettl-async sandbox --port 0 --applicants 5  # in another terminal\necho after the server\n"
     outcome, _ = run_block(block("sh", code), workdir, sandbox_environment(sandboxes))
     assert outcome.returncode == 0, outcome.output
     assert outcome.output.index("CertiCHECK sandbox at") < outcome.output.index("after the server")

@@ -39,12 +39,12 @@ CALLS: list[tuple[str, Call, str]] = [
     (
         "a 30-digit instruction",
         lambda c: c[0].assessments.create(AssessmentSpec(name="x", duration=5, instructions=10**30)),
-        "assessments",
+        "spec",  # the argument given, not the wire name (assessments)
     ),  # type: ignore[arg-type]
     (
         "a 30-digit extra",
         lambda c: c[0].schedules.create(1, ScheduleSpec(name="x", extra={"a": 10**30})),
-        "sc",
+        "spec",  # not the wire name (sc)
     ),
     ("a 30-digit PBT id", lambda c: c[0].account.add_pbts([10**30]), "pbt_ids[0]"),
     ("a 30-digit slot id", lambda c: c[2].slots.book("a@b.co", 10**30, 1, 1), "slot_id"),

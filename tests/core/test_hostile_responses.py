@@ -23,6 +23,7 @@ import mettl_async
 from mettl_async.core.errors import MettlError
 from mettl_async.core.jsoncodec import dumps, loads_exact, parse_json
 from mettl_async.core.records import Record, parse
+from tests.support.examples import examples
 
 Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
 
@@ -112,7 +113,9 @@ def bodies() -> st.SearchStrategy[bytes]:
 
 
 @pytest.mark.parametrize("name", sorted(DECODERS))
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(
+    max_examples=examples(200), deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
 @given(
     status=statuses,
     body=bodies(),
@@ -136,27 +139,27 @@ def test_a_decoder_returns_a_value_or_raises_our_error(
     only_ours(lambda: decode(status, headers_from(date, retry_after, extra), body, expect))
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(body=bodies())
 def test_parse_json_never_raises(body: bytes) -> None:
     parse_json(body)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(numbers=st.lists(st.integers(), max_size=8))
 def test_integers_of_any_size_are_read_exactly(numbers: list[int]) -> None:
     assert loads_exact(json.dumps(numbers)) == numbers
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__qualname__)
-@settings(max_examples=80, deadline=None)
+@settings(max_examples=examples(80), deadline=None)
 @given(data=st.one_of(json_values, st.dictionaries(st.text(max_size=20), json_values, max_size=8)))
 def test_a_model_reads_a_value_or_raises_malformed(model: type[Record], data: Any) -> None:
     only_ours(lambda: parse(model, data))
 
 
 @pytest.mark.parametrize("model", MODELS, ids=lambda m: m.__qualname__)
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=examples(60), deadline=None)
 @given(data=st.data())
 def test_a_model_with_its_own_keys_and_wrong_values(model: type[Record], data: st.DataObject) -> None:
     """Every known key, each holding something hostile."""

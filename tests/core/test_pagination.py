@@ -26,6 +26,7 @@ from mettl_async.core.paging_styles import (
     dig,
     records_at,
 )
+from tests.support.examples import examples
 
 # The end of the section 5.2 sample, as the raw JSON text arrives (\u003d is "=", \u0026 is "&").
 SLOT_WINDOWS_TAIL = (
@@ -622,7 +623,7 @@ _POSITIONS = st.builds(
 )
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(400), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     paging=st.sampled_from(PAGINGS),
     position=_POSITIONS,

@@ -26,6 +26,7 @@ from mettl_async.dlt.rows import (
 from mettl_async.harvest.columns import COLUMN_TYPES
 from mettl_async.platforms import kinds
 from tests.harvest.test_rows import KEYS, values
+from tests.support.examples import examples
 
 RESULTS = kinds()["results"]
 #: What each dlt data type holds, as Python values.
@@ -127,7 +128,7 @@ def _fits(data_type: str, value: Any) -> bool:
 
 
 @pytest.mark.parametrize("kind", list(kinds().values()), ids=list(kinds()))
-@settings(max_examples=40, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(40), deadline=None, suppress_health_check=list(HealthCheck))
 @given(record=st.dictionaries(st.sampled_from(KEYS), values, max_size=10))
 def test_every_cell_fits_its_column_or_its_text_variant(kind: Any, record: dict[str, Any]) -> None:
     """Any record of any kind (the records of tests/harvest/test_rows.py: the keys the kinds

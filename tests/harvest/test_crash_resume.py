@@ -49,9 +49,22 @@ def env_for(sandbox: SandboxThread) -> dict[str, str]:
 
 
 def harvest(
-    sandbox: SandboxThread, out: Path | str, *extra: str, crash: tuple[str, int] | None = None
+    sandbox: SandboxThread,
+    out: Path | str,
+    *extra: str,
+    crash: tuple[str, int] | None = None,
+    quiet: bool = True,
 ) -> subprocess.CompletedProcess[str]:
-    args = ["harvest", "results", "--out", str(out), "--page-size", PAGE, "--quiet", *extra]
+    args = [
+        "harvest",
+        "results",
+        "--out",
+        str(out),
+        "--page-size",
+        PAGE,
+        *(["--quiet"] if quiet else []),
+        *extra,
+    ]
     command = [sys.executable, "-m", "mettl_async", *args]
     if crash is not None:
         command = [sys.executable, str(CRASHING), crash[0], str(crash[1]), "--", *args]
@@ -152,7 +165,7 @@ def test_killed_at_a_chosen_point_then_resumed(
     resumed = harvest(sandbox, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert content(out, fmt) == expected
-    again = harvest(sandbox, out, "--resume")
+    again = harvest(sandbox, out, "--resume", quiet=False)  # --quiet says nothing on success
     assert again.returncode == 0
     assert "already complete" in again.stdout
     assert content(out, fmt) == expected

@@ -157,8 +157,11 @@ def test_resume_of_another_harvest_is_refused(tmp_path: Path) -> None:
     sink = open_sink(out, "jsonl", kinds()["results"], FINGERPRINT, resume=False)
     sink.write_page(page(0, 1), PagePosition(offset=1, limit=1))
     sink.close()
-    with pytest.raises(HarvestError, match="another harvest"):
+    with pytest.raises(HarvestError, match="another harvest") as refused:
         open_sink(out, "jsonl", kinds()["results"], FINGERPRINT | {"subdomain": "other"}, resume=True)
+    # said as text, not a Python dict
+    assert f"subdomain {FINGERPRINT['subdomain']} (this run: other)" in str(refused.value)
+    assert "{" not in str(refused.value)
 
 
 def test_resume_refuses_an_output_shorter_than_its_checkpoint(tmp_path: Path) -> None:
@@ -236,8 +239,8 @@ def test_format_duration() -> None:
 def test_render_line_with_and_without_total() -> None:
     line = render(Counts(records=12345, pages=247, retries=3), elapsed=10.0)
     assert line == "12,345 records · 247 pages · 1,234 rec/s · 3 retries · 0:10"
-    with_total = render(Counts(records=100, pages=1, total=300), elapsed=10.0)
-    assert with_total.endswith("ETA 0:20")
+    with_total = render(Counts(records=100, pages=1, total=300), elapsed=20.0, recent=10.0)
+    assert with_total.endswith("ETA 0:20")  # at the recent pace, once ETA_AFTER has passed
     resumed = render(Counts(records=150, resumed_at=100), elapsed=10.0)
     assert "5 rec/s" in resumed
     assert render(Counts(records=1, pages=1, retries=1), elapsed=1.0).startswith(

@@ -21,6 +21,7 @@ from mettl_async.harvest.files import CsvSink
 from mettl_async.harvest.kinds import HarvestKind
 from mettl_async.harvest.sqlite import SqliteSink
 from mettl_async.platforms import kinds
+from tests.support.examples import examples
 
 #: Keys the kinds flatten (nested objects and lists) or name, across platforms.
 KEYS = [
@@ -45,7 +46,7 @@ CELLS = (str, int, float, bool, type(None))
 
 
 @pytest.mark.parametrize("kind", list(kinds().values()), ids=lambda k: k.name)
-@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(120), deadline=None, suppress_health_check=list(HealthCheck))
 @given(record=st.dictionaries(st.sampled_from(KEYS), values, max_size=10))
 def test_any_record_flattens_to_cells_or_a_library_error(kind: HarvestKind, record: dict[str, Any]) -> None:
     try:

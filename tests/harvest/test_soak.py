@@ -38,7 +38,7 @@ def env_for(sandbox: SandboxThread) -> dict[str, str]:
 
 
 def start_harvest(sandbox: SandboxThread, out: Path) -> subprocess.Popen[str]:
-    args = ["harvest", "results", "--out", str(out), "--page-size", PAGE_SIZE, "--timeout", "0.3", "--quiet"]
+    args = ["harvest", "results", "--out", str(out), "--page-size", PAGE_SIZE, "--timeout", "0.3"]
     return subprocess.Popen(
         [sys.executable, "-m", "mettl_async", *args],
         env=env_for(sandbox),

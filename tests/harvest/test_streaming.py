@@ -119,7 +119,7 @@ def test_dev_stdout_redirected_to_a_file_or_a_pipe(
     sandbox: SandboxThread, expected: list[bytes], tmp_path: Path
 ) -> None:
     """``--out /dev/stdout`` writes without fsync and without a checkpoint (none beside /dev)."""
-    command = " ".join([*HARVEST, "--out", "/dev/stdout", "--quiet"])
+    command = " ".join([*HARVEST, "--out", "/dev/stdout"])
     target = tmp_path / "redirected.jsonl"
     done = subprocess.run(
         ["bash", "-c", f"{command} > {target}"], env=env_for(sandbox), capture_output=True, check=False

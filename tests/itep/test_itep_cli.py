@@ -63,15 +63,15 @@ def test_fulfill_stx_says_it_was_emailed(itep_sandbox: SandboxThread) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["STX-Business"], "invalid parameter email: is required for STX product codes"),
+        (["STX-Business"], "invalid --email: is required for STX product codes"),
         (["GTX-Business", "--registration", '{"Last_name": "P"}'], "did you mean 'Last_Name'?"),
         (
             ["GTX-Business", "--assigned-to", "{not json"],
-            "invalid parameter --assigned-to: must be a JSON object",
+            "invalid --assigned-to: must be a JSON object",
         ),
-        (["GTX-Business", "--assigned-to", '{"score": NaN}'], "invalid parameter --assigned-to"),
-        (["GTX-Business", "--assigned-to", "[1]"], "invalid parameter assigned-to: must be a JSON object"),
-        (["gtx-business"], "invalid parameter product-code"),
+        (["GTX-Business", "--assigned-to", '{"score": NaN}'], "invalid --assigned-to"),
+        (["GTX-Business", "--assigned-to", "[1]"], "invalid --assigned-to: must be a JSON object"),
+        (["gtx-business"], "invalid PRODUCT-CODE"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_nothing_is_sent(
@@ -87,7 +87,7 @@ def test_bad_input_is_one_line_exit_2_and_nothing_is_sent(
 def test_missing_settings_name_the_variables() -> None:
     result = cli(None, "fulfill", "GTX-Business")
     assert result.exit_code == 2
-    assert "configuration: missing iTEP url (argument or $ITEP_FULFILLMENT_URL, --url" in result.stderr
+    assert "configuration: missing --url (or $ITEP_FULFILLMENT_URL)" in result.stderr
     assert "$ITEP_API_KEY" in result.stderr
 
 

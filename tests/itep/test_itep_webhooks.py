@@ -21,6 +21,7 @@ from mettl_async.itep.webhooks import SOURCE, parse
 from mettl_async.platforms import webhook_sources
 from mettl_async.webhooks import Delivery, RecentKeys, WebhookRejected, receive
 from mettl_async.webhooks.landing import Landing
+from tests.support.examples import examples
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -253,7 +254,7 @@ JSON_VALUES = st.recursive(
 FIELD_NAMES = st.sampled_from([*GRADED, "Overall_Score", "X_cefr", "x_level", "_Level"])
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     data=st.dictionaries(FIELD_NAMES, JSON_VALUES | st.sampled_from(list(GRADED.values())), max_size=12),
     base=st.booleans(),
@@ -267,7 +268,7 @@ def test_any_data_object_is_a_delivery_or_a_4xx(data: dict[str, Any], base: bool
     assert (row["test_id"], row["status"]) == outcome.key
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=examples(300), deadline=None)
 @given(body=st.binary(max_size=200) | st.text(max_size=200).map(lambda t: urlencode({"data": t}).encode()))
 def test_any_body_is_a_delivery_or_a_4xx(body: bytes) -> None:
     outcome = parse_or_status(body)

@@ -86,11 +86,13 @@ async def test_white_label_sends_json_in_the_query_and_images_as_multipart(
 async def test_refused_images_are_not_sent(mettl_rest_sandbox_factory: StartRest) -> None:
     sandbox = start(mettl_rest_sandbox_factory)
     async with client(sandbox) as mettl:
-        with pytest.raises(InputError, match="fav: must be png or ico"):
+        with pytest.raises(InputError, match=r"favicon: cannot read 'no-such-favicon\.png'"):
+            await mettl.account.update_white_label(favicon="no-such-favicon.png")  # the argument's name
+        with pytest.raises(InputError, match="favicon: must be png or ico"):
             await mettl.account.update_white_label(favicon=GIF)
-        with pytest.raises(InputError, match="fav: must be at most 10 KB"):
+        with pytest.raises(InputError, match="favicon: must be at most 10 KB"):
             await mettl.account.update_white_label(favicon=png(padding=10_500))
-        with pytest.raises(InputError, match="cov: must be at most 2 MB"):
+        with pytest.raises(InputError, match="cover: must be at most 2 MB"):
             await mettl.account.update_white_label(cover=("big.png", png(padding=2 * 1024 * 1024)))
         with pytest.raises(InputError, match="logo: must be at most 100 KB"):
             await mettl.account.upload_logo(jpeg(padding=100 * 1024))

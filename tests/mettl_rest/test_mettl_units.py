@@ -103,10 +103,10 @@ def test_accepted_images_become_file_parts(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("rule", "upload", "message"),
     [
-        (FAVICON, jpeg(), "fav: must be png or ico (checked on the bytes), got JPEG bytes"),
-        (FAVICON, png(padding=11_000), "fav: must be at most 10 KB (10,240 bytes), got 11,089 bytes"),
-        (COVER, ico(), "cov: must be jpeg, jpg, png or gif (checked on the bytes), got ICO bytes"),
-        (COVER, jpeg(padding=2 * 1024 * 1024), "cov: must be at most 2 MB (2,097,152 bytes)"),
+        (FAVICON, jpeg(), "favicon: must be png or ico (checked on the bytes), got JPEG bytes"),
+        (FAVICON, png(padding=11_000), "favicon: must be at most 10 KB (10,240 bytes), got 11,089 bytes"),
+        (COVER, ico(), "cover: must be jpeg, jpg, png or gif (checked on the bytes), got ICO bytes"),
+        (COVER, jpeg(padding=2 * 1024 * 1024), "cover: must be at most 2 MB (2,097,152 bytes)"),
         (
             LOGO,
             b"%PDF-1.4 not an image",

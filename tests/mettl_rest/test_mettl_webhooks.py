@@ -32,6 +32,7 @@ from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 from mettl_async.webhooks import Delivery, WebhookRejected
 from mettl_async.webhooks.landing import Landing
 from mettl_async.webhooks.server import aiohttp_handler, application
+from tests.support.examples import examples
 
 TOKEN = "s3cret-token"
 FINISHED = {
@@ -416,7 +417,7 @@ _ODD = st.recursive(
 )
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=examples(300), deadline=None, suppress_health_check=list(HealthCheck))
 @given(
     event=st.sampled_from([FINISHED, GRADED]),
     changes=st.dictionaries(st.sampled_from(sorted({*FINISHED, *GRADED})), _ODD, max_size=4),

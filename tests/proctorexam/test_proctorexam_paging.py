@@ -18,6 +18,7 @@ from mettl_async.testing import SandboxThread
 from mettl_async.testing.proctorexam import ProctorExamSandboxConfig
 from mettl_async.testing.proctorexam.ids import LiveIds
 from mettl_async.testing.proctorexam.world import Sessions
+from tests.support.examples import examples
 from tests.support.loopback import Handler, serving
 
 PAGES = PageNumberPaging()
@@ -75,7 +76,7 @@ def naive(ids: LiveIds) -> list[int]:
     return [i for i in generated if i not in set(ids.deleted)] + list(ids.created)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=examples(150), deadline=None)
 @given(
     start=st.integers(1, 5),
     step=st.integers(1, 4),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import contextlib
+import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 
@@ -15,23 +16,24 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
 
 @contextlib.asynccontextmanager
-async def serving(handler: Handler) -> AsyncIterator[str]:
-    """Serve every method and path with ``handler``; yields ``http://127.0.0.1:PORT``."""
+async def serving(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> AsyncIterator[str]:
+    """Serve every method and path with ``handler``; yields ``http://127.0.0.1:PORT`` (``https``
+    with an ``ssl_context``)."""
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", handler)
     runner = web.AppRunner(app, access_log=None)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=ssl_context)
     await site.start()
     try:
         port = runner.addresses[0][1]
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if ssl_context else 'http'}://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
 
 
 @contextlib.contextmanager
-def serving_in_thread(handler: Handler) -> Iterator[str]:
+def serving_in_thread(handler: Handler, ssl_context: ssl.SSLContext | None = None) -> Iterator[str]:
     """:func:`serving` on an event loop of its own thread, for code that runs its own loop (the
     command under ``CliRunner``); yields ``http://127.0.0.1:PORT``."""
     loop = asyncio.new_event_loop()
@@ -39,7 +41,7 @@ def serving_in_thread(handler: Handler) -> Iterator[str]:
     stop = asyncio.Event()
 
     async def main() -> None:
-        async with serving(handler) as url:
+        async with serving(handler, ssl_context) as url:
             started.set_result(url)
             await stop.wait()
 

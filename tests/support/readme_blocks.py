@@ -15,7 +15,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 from mettl_async.testing import SandboxThread
@@ -59,6 +59,10 @@ class Block:
     skip: str | None = None
     #: Modules the block needs (``needs …``): where one does not import, the block is skipped.
     needs: tuple[str, ...] = ()
+    #: The ```output block right after it (blank lines between allowed): what it must print.
+    expected: str | None = None
+    #: The file it is in, as messages name it.
+    source: str = "README.md"
 
     @property
     def runnable(self) -> bool:
@@ -66,15 +70,18 @@ class Block:
 
     @property
     def id(self) -> str:
-        return f"L{self.fence_line}-{self.lang}" + "".join(f"-{module}" for module in self.needs)
+        where = "" if self.source == "README.md" else self.source.replace("/", "-") + "-"
+        return f"{where}L{self.fence_line}-{self.lang}" + "".join(f"-{module}" for module in self.needs)
 
 
-def parse(text: str) -> tuple[list[Block], list[str]]:
-    """Every fenced block of a Markdown text, and the problems found with blocks and markers."""
+def parse(text: str, source: str = "README.md") -> tuple[list[Block], list[str]]:
+    """Every fenced block of a Markdown text, and the problems found with blocks and markers. A
+    block whose language is in braces (```{toctree}) is a MyST directive: shown, not run."""
     lines = text.splitlines()
     blocks: list[Block] = []
     problems: list[str] = []
     pending: tuple[int, str] | None = None  # a marker waiting for its block: (line, directive)
+    closed = -1  # index of the line that closed the last block
     index = 0
     while index < len(lines):
         line = lines[index]
@@ -113,12 +120,17 @@ def parse(text: str) -> tuple[list[Block], list[str]]:
             lang = lang.lower()
             if not lang:
                 problems.append(f"line {number}: code block without a language (```text if it is not code)")
-            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and skip is None:
+            elif lang not in PYTHON + SHELL + CONSOLE + SHOWN and not lang.startswith("{") and skip is None:
                 problems.append(
                     f"line {number}: ```{lang} blocks are neither run nor known as text: use one of "
                     f"{', '.join(PYTHON + SHELL + CONSOLE + SHOWN)}, or mark it skip (reason)"
                 )
-            blocks.append(Block(lang, number, number + 1, "\n".join(body) + "\n", skip, needs))
+            code = "\n".join(body) + "\n"
+            follows = blocks and not any(line.strip() for line in lines[closed + 1 : index])
+            if lang == "output" and follows and blocks[-1].runnable:
+                blocks[-1] = replace(blocks[-1], expected=code)
+            blocks.append(Block(lang, number, number + 1, code, skip, needs, source=source))
+            closed = end
             index = end
         elif line.strip() and pending:
             problems.append(f"line {pending[0]}: readme-test marker followed by no code block")
@@ -151,17 +163,21 @@ def console_to_shell(code: str) -> str:
     return "\n".join(out) + "\n"
 
 
-def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
+def shell_script(code: str, provided: Iterable[str], *, pasted: bool = False) -> tuple[str, list[str]]:
     """A shell block's lines with the conventions applied, and the problems found:
 
     * an ``export`` line holding a ``…`` placeholder is not run (the sandbox's values are already
       set), and each name on it must be one the harness provides;
     * a serving command starting a line runs in the background until the block ends, once it has
-      printed its first line (``__readme_serve``)."""
+      printed its first line (``__readme_serve``);
+    * ``pasted`` (a ``sh`` block, which a reader pastes into one shell): a serving command with
+      lines after it must end with ``&``, or say ``# in another terminal``: else the reader's
+      shell would wait on it forever (the console blocks are sessions: no such rule)."""
     names = set(provided)
     out: list[str] = []
     problems: list[str] = []
-    for offset, line in enumerate(code.splitlines()):
+    lines = code.splitlines()
+    for offset, line in enumerate(lines):
         export = EXPORT.match(line)
         if export and "…" in line:
             assigned = [item.split("=", 1)[0] for item in export.group("assignments").split()]
@@ -174,6 +190,12 @@ def shell_script(code: str, provided: Iterable[str]) -> tuple[str, list[str]]:
             out.append(": placeholder export, the sandbox values stand in")
             continue
         serving = SERVING.match(line)
+        later = any(rest.strip() for rest in lines[offset + 1 :])
+        if serving and pasted and later and not line.rstrip().endswith(("&", "# in another terminal")):
+            problems.append(
+                f"block line {offset + 1}: {serving.group('command')!r} serves until stopped: end the "
+                "line with & (a reader pastes the block into one shell), or say # in another terminal"
+            )
         if serving and not line.rstrip().endswith("&"):
             out.append(f"{serving.group('indent')}__readme_serve {line[len(serving.group('indent')) :]}")
             continue
@@ -349,7 +371,7 @@ def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Out
         script.write_text(numbered(block.code, block.first_line), encoding="utf-8")
         return run_script(python_argv(script), cwd, env, TIMEOUT), []
     code = console_to_shell(block.code) if block.lang in CONSOLE else block.code
-    code, problems = shell_script(code, provided)
+    code, problems = shell_script(code, provided, pasted=block.lang in SHELL)
     if problems:
         return Outcome(None, ""), problems
     logs = scripts / "serve-logs"
@@ -358,7 +380,7 @@ def run_block(block: Block, cwd: Path, provided: Mapping[str, str]) -> tuple[Out
     env.update(READMETEST_LOGS=str(logs), READMETEST_READY=str(int(READY_SECONDS)))
     first = (
         f"set -e -o pipefail; . {scripts / 'helpers.sh'}; "
-        "trap 'echo \"README.md line $LINENO: exit status $?\" >&2' ERR"
+        f"trap 'echo \"{block.source} line $LINENO: exit status $?\" >&2' ERR"
     )
     script = scripts / f"readme_L{block.fence_line}.sh"
     script.write_text(numbered(code, block.first_line, first), encoding="utf-8")
@@ -374,6 +396,6 @@ def failure_report(block: Block, outcome: Outcome) -> str:
     """The message of a failed block: where it is, how it ended, what it printed."""
     ended = "timed out" if outcome.returncode is None else f"exit status {outcome.returncode}"
     return (
-        f"README.md line {block.fence_line}: ```{block.lang} block failed ({ended}); "
+        f"{block.source} line {block.fence_line}: ```{block.lang} block failed ({ended}); "
         f"its output:\n{outcome.output.rstrip() or '(none)'}"
     )

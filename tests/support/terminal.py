@@ -25,6 +25,8 @@ import attrs
 import pyte
 
 ROWS = 200
+#: What a terminal echoes when Ctrl-C is typed (ECHOCTL), at the cursor.
+CTRL_C_ECHO = b"^C"
 
 
 def rows_of(screen: pyte.Screen) -> list[str]:
@@ -62,7 +64,8 @@ def run_in_terminal(
 ) -> Run:
     """Run ``python -m mettl_async ARGS`` with stdin and stderr on a ``columns``-wide pseudo-terminal.
 
-    ``stop_when(rows)``: interrupt it (SIGINT) once the screen shows what is looked for.
+    ``stop_when(rows)``: interrupt it once the screen shows what is looked for, as Ctrl-C does:
+    the terminal echoes ``^C`` where the cursor is, then the command gets SIGINT.
     """
     master, slave = pty.openpty()
     fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", ROWS, columns, 0, 0))
@@ -99,6 +102,8 @@ def run_in_terminal(
             stream.feed(chunk)
             snapshots.append(rows_of(screen))
             if stop_when is not None and not stopped and stop_when(snapshots[-1]):
+                raw += CTRL_C_ECHO
+                stream.feed(CTRL_C_ECHO)
                 process.send_signal(signal.SIGINT)
                 stopped = True
         else:

@@ -78,8 +78,9 @@ def test_events_reach_listeners_in_the_client_s_loop_thread(client: CertiCheckCl
     client.account.get()
     stop()
     client.timezones.list()
-    [(event, thread)] = seen
-    assert isinstance(event, RequestDone)
+    assert [type(event).__name__ for event, _ in seen] == ["CallStarted", "RequestDone", "CallEnded"]
+    [(event, thread)] = [(event, thread) for event, thread in seen if isinstance(event, RequestDone)]
+    assert {thread for _, thread in seen} == {thread}
     assert event.status == 200
     assert thread == "mettl-async-CertiCheckClient"
 

@@ -52,7 +52,8 @@ async def test_the_receiver_outlives_a_database_restart_and_says_so_meanwhile(
             assert await post(http, url, itep_event(3)) == 200
         log = served.stop()
     assert landed_test_ids(postgres_url) == ["T00001AP", "T00002AP", "T00003AP"]
-    warnings = [line for line in log.splitlines() if " WARNING " in line]
+    # the failed landings (the line per answer, its 500 included, is tests/webhooks/test_serve_log.py's)
+    warnings = [line for line in log.splitlines() if " WARNING " in line and ".deliveries:" not in line]
     assert warnings, log  # without --debug
     assert all(mask_url(postgres_url) in line for line in warnings), warnings
     assert postgres_server.password not in log

@@ -41,7 +41,9 @@ class CertiCheckSandbox(PlatformSandbox):
 
     def __init__(self, config: SandboxConfig | None = None) -> None:
         self.config = config = config or SandboxConfig()
-        super().__init__(Behaviour(config.faults, config.rate, config.burst), config.clock)
+        super().__init__(
+            Behaviour(config.faults, config.rate, config.burst, config.drop_after_acting), config.clock
+        )
         self.world: World = build_world(config.applicants, config.seed, timezone_set=config.timezone_set)
         self.world.invite_only = config.invite_only
         self.verifier = MettlVerifier(config.public_key, config.private_key)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 
 import attrs
 
-from ..faults import FaultConfig
+from ..faults import AfterActing, FaultConfig, after_acting
 
 
 @attrs.frozen
@@ -23,6 +23,9 @@ class MettlRestConfig:
     candidates: int = 120
     seed: int = 1
     faults: FaultConfig = attrs.field(factory=FaultConfig)
+    #: Writes (registrations, allocations, bookings…) that act and then drop the connection: a
+    #: count (the next N), or :class:`~mettl_async.testing.faults.AfterActing` (a seeded share).
+    drop_after_acting: AfterActing = attrs.field(factory=AfterActing, converter=after_acting)
     #: Server-side limit in requests per second; above it the server answers E509.
     rate: float | None = None
     burst: int | None = None

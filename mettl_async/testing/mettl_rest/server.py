@@ -63,7 +63,9 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
 
     def __init__(self, config: MettlRestConfig | None = None) -> None:
         self.config = config = config or MettlRestConfig()
-        super().__init__(Behaviour(config.faults, config.rate, config.burst), config.clock)
+        super().__init__(
+            Behaviour(config.faults, config.rate, config.burst, config.drop_after_acting), config.clock
+        )
         self.world: RestWorld = build_world(
             assessments=config.assessments,
             schedules_per_assessment=config.schedules_per_assessment,
