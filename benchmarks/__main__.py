@@ -19,6 +19,7 @@ FIGURES = (
     "bench_redis",  # (6) four processes sharing one budget through Redis
     "bench_startup",  # (7) mettl-async --version
     "bench_sandbox",  # the sandbox is never the bottleneck
+    "bench_warehouse",  # (8) typed outputs vs before them; writes off the loop; COPY
 )
 
 

@@ -22,6 +22,7 @@ extensions = [
     "myst_parser",  # Markdown pages (index, NOTES.md)
     "sphinx_click",  # the mettl-async command, from its click definitions
     "apidocs",  # whole packages, offline cross-references, coverage check
+    "kindcolumns",  # each harvest kind's tables and columns, with their types
     "defaults",  # attrs defaults as values, not attr_dict[...] placeholders; huge constants cut
     "docchecks",  # what no page may show: placeholders for defaults, internal labels, a huge page
 ]

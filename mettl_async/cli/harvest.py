@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from ..core.errors import InputError
 from ..core.options import DEFAULT_MAX_RESPONSE_BYTES
 from ..core.retry import RetryPolicy
 from ..core.settings import Setting
@@ -20,6 +21,7 @@ from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
+from ..harvest.threaded import SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
 from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, run, spelling
 
@@ -87,8 +89,9 @@ def _epilog() -> str:
     """Every kind with its table, natural key and columns (laid out here, unbroken at hyphens:
     click would rewrap ``slot-windows`` as ``slot-`` and ``windows``)."""
     paragraphs = [
-        "Kinds, and the table and columns each has in CSV, SQLite and PostgreSQL (SQLite and "
-        "PostgreSQL add a record column with the whole record; JSONL keeps each record as sent):"
+        "Kinds, and the flat rows of each (CSV's rows; in SQLite and PostgreSQL the view named after "
+        "the table, account first, over the typed tables --columns KIND lists; JSONL keeps each "
+        "record as sent):"
     ]
     for kind in kinds().values():
         text = (
@@ -99,6 +102,16 @@ def _epilog() -> str:
             "\b\n" + textwrap.fill(text, width=94, break_on_hyphens=False, subsequent_indent="  ")
         )
     return "\n\n".join(paragraphs)
+
+
+def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None) -> None:
+    if value is None or ctx.resilient_parsing:
+        return
+    from ..harvest.reference import columns_text
+
+    chosen = kinds()[value]
+    click.echo(columns_text(chosen, platform_of(chosen).title))
+    ctx.exit()
 
 
 @click.command(epilog=_epilog())
@@ -151,6 +164,21 @@ def _epilog() -> str:
     help="Bytes of one response body (decompressed) read at most; a larger one stops the harvest "
     "(a smaller --page-size may help).",
 )
+@click.option(
+    "--changes-out",
+    metavar="FILE|-",
+    help="SQLite and PostgreSQL: once the run is complete, write what it found new, changed or gone "
+    "(a JSONL line each, with the change, the account, the key and the record) to FILE, or - for stdout.",
+)
+@click.option(
+    "--columns",
+    type=click.Choice(list(kinds())),
+    metavar="KIND",
+    is_eager=True,
+    expose_value=False,
+    callback=_show_columns,
+    help="List KIND's tables and columns with their types, and exit.",
+)
 @click.option("--quiet", "-q", is_flag=True, help="Nothing on success: no progress display, no summary.")
 @kind_options
 @debug_option
@@ -169,14 +197,17 @@ def harvest(
     timeout: float,
     attempts: int,
     max_response_bytes: int,
+    changes_out: str | None,
     quiet: bool,
     **values: Any,
 ) -> None:
     """Write every record of KIND to --out.
 
     \b
-    JSONL keeps each record exactly as the API returned it; CSV, SQLite and
-    PostgreSQL hold flat documented columns (nested lists become one row each).
+    JSONL keeps each record exactly as the API returned it; CSV holds the account
+    and the documented columns (nested lists become one row each); SQLite and
+    PostgreSQL hold typed tables, a row per record and per nested element, with
+    each run's new, changed and gone records (--columns KIND lists them).
     Ctrl-C keeps everything fetched; --resume continues where a run stopped.
     --out - writes JSONL to stdout (messages go to stderr), for a pipe:
     mettl-async harvest results --out - | jq .email
@@ -224,6 +255,7 @@ def harvest(
                 restart=restart,
                 page_size=page_size,
                 quiet=quiet,
+                changes_out=changes_out,
             )
 
     # errors name the options typed (--page-size, --private-key), not the library's arguments
@@ -241,6 +273,7 @@ async def harvest_to(
     page_size: int | None,
     quiet: bool,
     restart: bool = False,
+    changes_out: str | None = None,
 ) -> int:
     """Harvest into ``out`` (a file, ``-``, a PostgreSQL URL) with a progress display and a summary.
 
@@ -257,15 +290,27 @@ async def harvest_to(
             f"--resume needs a checkpoint, and {where} is a stream (stdout, a pipe or a device), which "
             "keeps none: write to a file or a database to be able to resume"
         )
+    if changes_out is not None and fmt not in ("sqlite", "postgresql"):
+        raise InputError(
+            "--changes-out", f"needs an output that keeps runs (SQLite or PostgreSQL); {where} is {fmt}"
+        )
     paginator = kind.open(client, filters, page_size or kind.default_page_size)
     account = {"platform": platform_of(kind).name, **client.identity()}
     fingerprint = harvest_fingerprint(kind, filters, account, fmt)
     set_command(f"mettl-async harvest {kind.name} --out {where}")
-    sink = open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart)
+    account_name = client.account_name
+    output = SinkThread(
+        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name)
+    )
+    try:
+        sink = await output.open()
+    except BaseException:
+        await output.aclose()
+        raise
     progress = open_progress(sys.stderr, quiet=quiet)
     stop_listening = client.events.subscribe(progress.on_event)
     try:
-        summary = await run_harvest(paginator, sink, progress, client.stats)
+        summary = await run_harvest(paginator, output, progress, client.stats, changes_to=changes_out)
     except OutputClosedError:
         return EXIT_BROKEN_PIPE  # the reader has what it wanted (`| head`): nothing to say
     except BaseException:
@@ -277,8 +322,9 @@ async def harvest_to(
     finally:
         stop_listening()
     if not quiet:  # --quiet: nothing at all on success (errors are still said)
+        aside = streaming or changes_out == "-"  # stdout carries records or changes
         said = _finished(summary, where) + rows_note(kind, fmt)
-        click.echo(fold(said, sys.stderr if streaming else sys.stdout), err=streaming)
+        click.echo(fold(said, sys.stderr if aside else sys.stdout), err=aside)
     return 0
 
 

@@ -48,6 +48,15 @@ def webhooks() -> None:
     "--no-token", is_flag=True, help="Accept deliveries without a token (only behind your own gateway)."
 )
 @click.option(
+    "--account",
+    "accounts",
+    multiple=True,
+    metavar="NAME",
+    help="An account deliveries land under (part of every row's key; give a harvest of it the same "
+    "name): each is served at /mettl/NAME and /itep/NAME, the first also at /mettl and /itep. "
+    "Repeat for several accounts [default: one, called default].",
+)
+@click.option(
     "--max-body",
     type=click.IntRange(min=1),
     default=MAX_BODY,
@@ -65,21 +74,29 @@ def serve(
     fmt: str | None,
     token: str | None,
     no_token: bool,
+    accounts: tuple[str, ...],
     max_body: int,
 ) -> None:
-    """Serve /mettl and /itep; land every event in --out, upserted on its natural key.
+    """Serve /mettl and /itep; land every event in --out, upserted on its account and natural key.
 
     \b
     Register https://your-host/mettl?token=T as a schedule's notification URL,
-    and https://your-host/itep?token=T with iTEP. A wrong or missing token is
-    answered 401 and nothing is written, its body unread.
+    and https://your-host/itep?token=T with iTEP (/mettl/NAME for an account
+    named by --account NAME). A wrong or missing token is answered 401 and
+    nothing is written, its body unread.
     """
     from aiohttp import web
 
+    from ..core.account import account_label
+    from ..core.errors import ConfigurationError
     from ..platforms import webhook_sources
-    from ..webhooks.landing import Landing
+    from ..webhooks.landing import DEFAULT_ACCOUNT, Landing
     from ..webhooks.server import application, delivery_log
 
+    try:
+        names = tuple(dict.fromkeys(account_label(name, name) for name in accounts))
+    except ConfigurationError as error:
+        raise click.BadParameter(str(error), param_hint="--account") from None
     if token and no_token:
         raise click.BadParameter("give --token or --no-token, not both", param_hint="--no-token")
     if not token and not no_token:
@@ -94,7 +111,12 @@ def serve(
     async def go() -> int:
         output_closed = asyncio.Event()
         set_command(f"mettl-async webhooks serve --out {shown(out)}")
-        landing = Landing(out, format_for(out, fmt), on_output_closed=output_closed.set)
+        landing = Landing(
+            out,
+            format_for(out, fmt),
+            on_output_closed=output_closed.set,
+            account=names[0] if names else DEFAULT_ACCOUNT,
+        )
         try:
             await serve_until(landing, output_closed)
         finally:
@@ -106,7 +128,7 @@ def serve(
         if not served:
             raise UsageError("no platform declares a webhook source")
         runner = web.AppRunner(
-            application(served, landing, token=token, max_body=max_body),
+            application(served, landing, token=token, max_body=max_body, accounts=names),
             access_log=None,
             handle_signals=False,
             read_bufsize=READ_BUFFER,
@@ -119,7 +141,8 @@ def serve(
             except OSError as error:
                 raise UsageError(f"cannot listen on {host}:{port}: {error.strerror}") from None
             bound = runner.addresses[0][1]
-            paths = ", ".join(f"http://{host}:{bound}/{s.name}" for s in served)
+            under = "" if len(names) < 2 else "[/" + "|/".join(names) + "]"
+            paths = ", ".join(f"http://{host}:{bound}/{s.name}{under}" for s in served)
             click.echo(
                 f"receiving at {paths} (token {'required' if token else 'NOT required'}); "
                 f"landing in {shown(out)}",

@@ -13,11 +13,16 @@ its type, and how it lands (``metadata``):
 * ``json``: keep a nested object as JSON text in one column instead of inlining it.
 * ``normalize``: a function applied to the value as sent (a key that must compare alike).
 
-Values are the API's as sent (epoch milliseconds stay numbers); objects and lists in a
-value column become JSON text. A list of objects named by the kind's ``explode`` gives one
-row per element, its fields inlined. Keys no column names go to the ``extra`` column as
-JSON, by the object they came from, and an object (or list) that arrived in another shape
-is kept whole there: a row loses nothing.
+Flat rows (:meth:`Layout.rows`: CSV, the tables' views) hold the API's values as sent (epoch
+milliseconds stay numbers); objects and lists in a value column become JSON text. A list of
+objects named by the kind's ``explode`` gives one row per element, its fields inlined. Keys no
+column names go to the ``extra`` column as JSON, by the object they came from, and an object (or
+list) that arrived in another shape is kept whole there: a row loses nothing.
+
+Typed rows (:meth:`Layout.split`: the SQLite and PostgreSQL tables) hold each value read into its
+column's type by the field's own reader (:mod:`.cells`), the record's row apart from one row per
+element of the exploded list (a child table); a value that does not fit its type stays in
+``extra``, where an unknown key would be.
 """
 
 from __future__ import annotations
@@ -32,6 +37,7 @@ import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.records import Record, wire_key
+from .cells import Cell, Misfit, Reader, companion, converter
 
 Row = dict[str, Any]
 
@@ -56,6 +62,50 @@ class Column:
     #: Whether the value comes from the exploded element rather than the record.
     element: bool = False
     normalize: Callable[[Any], Any] | None = attrs.field(default=None, eq=False, repr=False)
+    #: The field's own reader (``metadata={"parse": …}``), else its type's (:mod:`.cells`).
+    read: Reader | None = attrs.field(default=None, eq=False, repr=False)
+    #: Where ``extra`` keeps a value that does not fit: its object's label (``applicant``…).
+    label: str = ""
+    #: The value read into the column's type (:func:`.cells.converter`).
+    convert: Callable[[Any], Any] = attrs.field(init=False, eq=False, repr=False)
+    #: The key of a value at the top of its object (most are), else ``None``.
+    _key: str | None = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "convert", converter(self.type, self.read))
+        object.__setattr__(self, "_key", self.path[0] if len(self.path) == 1 else None)
+
+    def sent(self, source: Mapping[str, Any]) -> Any:
+        """The value as sent (normalized when the field says so)."""
+        value = source.get(self._key) if self._key is not None else _dig(source, self.path)
+        if value is not None and self.normalize is not None:
+            return self.normalize(value)
+        return value
+
+
+@attrs.frozen
+class Children:
+    """The child table of a layout: a row per element of the exploded list."""
+
+    #: The list's field name (``certificates``, ``slots``): the child table's suffix.
+    name: str
+    #: The column holding the element's position (the declared index, else ``_index``).
+    index: str
+    #: The element's columns (with their types), ``extra`` last.
+    types: Mapping[str, str]
+
+
+@attrs.frozen
+class Split:
+    """A record as typed rows: its own, and one per element of its exploded list (``extra`` in each
+    is that flat row's, so the view's ``extra`` is the child's, else the record's)."""
+
+    parent: Row
+    children: list[Row]
+    #: The record's own columns' values as sent (its key is read from them).
+    sent: Row
+    #: ``(column, reason)`` for each value that did not fit its column (kept in ``extra``).
+    misfits: tuple[tuple[str, str], ...] = ()
 
 
 @attrs.frozen
@@ -110,6 +160,17 @@ class Layout:
     #: The wire key of the list that gives a row per element, and the index column, if any.
     explode: str | None = None
     index: str | None = None
+    #: The child table (the exploded list's), if any.
+    children: Children | None = None
+    #: The columns and objects of the record itself, and of an element (derived: read millions of times).
+    _own: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
+    _of_element: tuple[tuple[Column, ...], tuple[Part, ...]] = attrs.field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        for name, element in (("_own", False), ("_of_element", True)):
+            columns = tuple(c for c in self.columns if c.element is element)
+            object.__setattr__(self, name, (columns, tuple(p for p in self.parts if p.element is element)))
+
     #: What one element of that list is, in words (``certificate``): a row is one of them.
     element: str | None = None
 
@@ -122,9 +183,46 @@ class Layout:
         return (*names, *(c.name for c in self.columns if c.element), "extra")
 
     @property
+    def label(self) -> str:
+        """What ``extra`` calls the record's own unnamed keys."""
+        return next(p.label for p in self.parts if not p.element and not p.path)
+
+    @property
+    def readers(self) -> dict[str, Reader]:
+        """The columns whose field declares its own reader, and that reader."""
+        return {c.name: c.read for c in self.columns if c.read is not None}
+
+    @property
     def types(self) -> dict[str, str]:
         found = {c.name: c.type for c in self.columns}
         return {name: found.get(name, "integer" if name == self.index else "json") for name in self.names}
+
+    def split(self, record: Mapping[str, Any]) -> Split:
+        """The record's typed rows: its own (``extra``: the record's unnamed keys) and one per
+        element of the exploded list (``extra``: the flat row's); a value that does not fit its
+        column is ``None`` there and kept in ``extra``, under its object's label."""
+        misfits: list[tuple[str, str]] = []
+        unfit: dict[str, dict[str, Any]] = {}
+        parent: Row = {}
+        sent: Row = {}
+        columns, parts = self._own
+        for column in columns:
+            sent[column.name] = value = column.sent(record)
+            _put(parent, column, value, misfits, unfit)
+        unnamed = _extra_parts(parts, record, {})
+        parent["extra"] = _json(unnamed, unfit)
+        children: list[Row] = []
+        if self.explode is not None and self.children is not None:
+            listed = record.get(self.explode)
+            columns, parts = self._of_element
+            for position, element in enumerate(listed if listed and _is_objects(listed) else ()):
+                child: Row = {self.children.index: position}
+                own: dict[str, dict[str, Any]] = {}
+                for column in columns:
+                    _put(child, column, column.sent(element), misfits, own)
+                child["extra"] = _json(unnamed, _extra_parts(parts, record, element), unfit, own)
+                children.append(child)
+        return Split(parent, children, sent, tuple(misfits))
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         """The record's rows (one, or one per element of the exploded list)."""
@@ -133,16 +231,13 @@ class Layout:
         for index, element in enumerate(elements):
             row: Row = {}
             for column in self.columns:
-                source = (element or {}) if column.element else record
-                value = _dig(source, column.path)
-                if value is not None and column.normalize is not None:
-                    value = column.normalize(value)
-                elif value is not None and column.type == "json" and not isinstance(value, str):
+                value = column.sent((element or {}) if column.element else record)
+                if value is not None and column.type == "json" and not isinstance(value, str):
                     value = dumps(value).decode()  # a nested value in one column: its JSON text
                 row[column.name] = value
             if self.index:
                 row[self.index] = index if element is not None else 0
-            row["extra"] = _extra(self.parts, record, element or {})
+            row["extra"] = _json(_extra_parts(self.parts, record, element or {}))
             rows.append(row)
         return [{name: row[name] for name in self.names} for row in rows]
 
@@ -161,12 +256,14 @@ def layout(
     columns: list[Column] = []
     parts: list[Part] = []
     exploded: str | None = None
+    children: Children | None = None
     for field in _fields(model):
         if field.name == explode:
             listed = _listed_record(_bare(field.type))
             if listed is None:
                 raise TypeError(f"{model.__name__}.{field.name} is not a list of records: cannot explode it")
             exploded = wire_key(field)
+            children = Children(field.name, index or "_index", {})
             prefix = str(field.metadata.get("prefix", ""))
             _collect(listed, (), prefix, element or field.name, columns, parts, element=True)
     _collect(model, (), "", label, columns, parts, element=False, skip=explode)
@@ -178,7 +275,12 @@ def layout(
         raise TypeError(f"{model.__name__}: two fields make the column {twice[0]!r}; declare a column name")
     # The record's objects first, then the element's, as ``extra`` has always listed them.
     ordered = sorted(parts, key=lambda p: p.element)
-    return Layout(tuple(columns), tuple(ordered), exploded, index, (element or explode) if exploded else None)
+    if children is not None:
+        types = {c.name: c.type for c in columns if c.element}
+        children = attrs.evolve(children, types={children.index: "integer", **types, "extra": "json"})
+    return Layout(
+        tuple(columns), tuple(ordered), exploded, index, children, (element or explode) if exploded else None
+    )
 
 
 def _fields(model: type[Record]) -> list[attrs.Attribute[Any]]:
@@ -219,20 +321,23 @@ def _collect(
             )
             continue
         name = _column_name(prefix, str(meta.get("column") or field.name))
-        columns.append(Column(name, (*path, key), column_type(field.type), element, meta.get("normalize")))
+        made = Column(name, (*path, key), column_type(field.type), element, meta.get("normalize"))
+        columns.append(attrs.evolve(made, read=meta.get("parse"), label=label))
 
 
 def _dig(source: Mapping[str, Any], path: tuple[str, ...]) -> Any:
     value: Any = source
     for key in path:
-        if not isinstance(value, Mapping):
+        if value.__class__ is not dict and not isinstance(value, Mapping):
             return None
         value = value.get(key)
     return value
 
 
 def _is_objects(value: Any) -> bool:
-    return isinstance(value, list) and all(isinstance(item, Mapping) for item in value)
+    return isinstance(value, list) and all(
+        item.__class__ is dict or isinstance(item, Mapping) for item in value
+    )
 
 
 def _objects_of(value: Any) -> list[Mapping[str, Any] | None]:
@@ -241,11 +346,40 @@ def _objects_of(value: Any) -> list[Mapping[str, Any] | None]:
     return list(value) if value and _is_objects(value) else [None]
 
 
-def _extra(parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[str, Any]) -> str | None:
+def _put(
+    row: Row, column: Column, value: Any, misfits: list[tuple[str, str]], unfit: dict[str, dict[str, Any]]
+) -> None:
+    """Put ``value`` read into ``column``'s type in ``row`` (a time's text beside it); a value that
+    does not fit goes to ``unfit`` (for ``extra``), and its column to ``misfits``."""
+    text = None
+    read = None if value is None else column.convert(value)
+    if read.__class__ is Cell:
+        read, text = read.value, read.text
+        if read.__class__ is Misfit:
+            misfits.append((column.name, read.reason))
+            unfit.setdefault(column.label, {})[column.path[-1]] = value
+            read = None
+    row[column.name] = read
+    if column.type == "timestamp":
+        row[companion(column.name)] = text
+
+
+def _json(*found: Mapping[str, Mapping[str, Any]]) -> str | None:
+    """``extra`` as JSON text: the unnamed keys (and values that did not fit) by object label."""
+    merged: dict[str, dict[str, Any]] = {}
+    for parts in found:
+        for label, values in parts.items():
+            merged.setdefault(label, {}).update(values)
+    return dumps(merged).decode() if merged else None
+
+
+def _extra_parts(
+    parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[str, Any]
+) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for part in parts:
         source = _dig(element if part.element else record, part.path)
-        if not isinstance(source, Mapping):
+        if source.__class__ is not dict and not isinstance(source, Mapping):
             continue
         unnamed = {k: v for k, v in source.items() if k not in part.known}
         for key in part.objects:
@@ -258,4 +392,4 @@ def _extra(parts: tuple[Part, ...], record: Mapping[str, Any], element: Mapping[
                 unnamed[key] = value
         if unnamed:
             found[part.label] = unnamed
-    return dumps(found).decode() if found else None
+    return found

@@ -58,8 +58,9 @@ class FileSink(Sink):
         resume: bool,
         restart: bool = False,
         lock: bool = True,
+        account: str | None = None,
     ) -> None:
-        super().__init__(kind, fingerprint)
+        super().__init__(kind, fingerprint, account)
         self.path = path
         self.checkpoint_path = path.with_name(path.name + ".checkpoint.json")
         self._output: AppendFile | None = None
@@ -291,23 +292,24 @@ def _csv(rows: list[list[Any]]) -> bytes:
 
 
 def csv_header(kind: HarvestKind) -> bytes:
-    """The CSV header line: the kind's documented columns."""
-    return _csv([list(kind.columns)])
+    """The CSV header line: ``account``, then the kind's documented columns."""
+    return _csv([["account", *kind.columns]])
 
 
-def _csv_rows(kind: HarvestKind, record: Any) -> list[list[Any]]:
-    return [[_csv_value(row[c]) for c in kind.columns] for row in kind.rows(record)]
+def _csv_rows(kind: HarvestKind, account: str, record: Any) -> list[list[Any]]:
+    return [[account, *(_csv_value(row[c]) for c in kind.columns)] for row in kind.rows(record)]
 
 
-def csv_units(kind: HarvestKind, records: list[Any]) -> Iterator[tuple[int, bytes]]:
+def csv_units(kind: HarvestKind, account: str, records: list[Any]) -> Iterator[tuple[int, bytes]]:
     """``(record index, CSV line)`` for each row of each record."""
     for index, record in enumerate(records):
-        for row in _csv_rows(kind, record):
+        for row in _csv_rows(kind, account, record):
             yield index, _csv([row])
 
 
 class CsvSink(FileSink):
-    """The kind's documented columns, one row per record (or per nested element)."""
+    """The account and the kind's documented columns, one row per record (or per nested element),
+    values as sent."""
 
     quoted = True
 
@@ -315,10 +317,10 @@ class CsvSink(FileSink):
         return csv_header(self.kind)
 
     def encode(self, records: list[Any]) -> bytes:
-        return _csv([row for record in records for row in _csv_rows(self.kind, record)])
+        return _csv([row for record in records for row in _csv_rows(self.kind, self.account, record)])
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
-        return csv_units(self.kind, records)
+        return csv_units(self.kind, self.account, records)
 
     def canonical(self, unit: bytes) -> bytes:
         return _csv(list(csv.reader(io.StringIO(unit.decode("utf-8", "replace"), newline=""))))

@@ -1,12 +1,13 @@
-"""What can be harvested: each kind names its platform, its list, its flat columns and natural key.
+"""What can be harvested: each kind names its platform, its list, its columns and natural key.
 
 Platforms declare their kinds in their own folder (``certicheck/harvest.py``,
 …) and the registry (:mod:`mettl_async.platforms`) gathers them; this module
 holds the shapes and the helpers they share. JSONL keeps every
-record exactly as the API returned it. CSV, SQLite and PostgreSQL flatten: one
-row per record, except that nested lists become one row per element. Columns
-hold the API's values as sent; keys the columns do not name go to the
-``extra`` column as JSON, so a row loses nothing either.
+record exactly as the API returned it. CSV flattens: one row per record, except
+that nested lists become one row per element, values as sent. SQLite and
+PostgreSQL hold typed rows (:meth:`HarvestKind.split`): a row per record, a child
+row per element of the nested list, and a view of the flat rows. Keys the columns
+do not name go to the ``extra`` column as JSON, so a row loses nothing either.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.paginator import Paginator
+from .columns import Children, Split
 
 Row = dict[str, Any]
 
@@ -92,7 +94,18 @@ class RowLayout(Protocol):
     @property
     def types(self) -> dict[str, str]: ...
 
+    @property
+    def children(self) -> Children | None: ...
+
+    @property
+    def readers(self) -> Mapping[str, Callable[[Any], Any]]: ...
+
+    @property
+    def label(self) -> str: ...
+
     def rows(self, record: Mapping[str, Any]) -> list[Row]: ...
+
+    def split(self, record: Mapping[str, Any]) -> Split: ...
 
     @property
     def element(self) -> str | None: ...
@@ -120,6 +133,15 @@ class HarvestKind:
     #: What each column holds (``integer``, ``number``, ``boolean``, ``text``, ``timestamp``,
     #: ``date``, ``json``), from the fields' types.
     types: Mapping[str, str] = attrs.field(factory=dict)
+    #: A record as typed rows, its own and its children's (the tables').
+    split: Callable[[Mapping[str, Any]], Split] | None = attrs.field(default=None, repr=False)
+    #: The child table, when a nested list gives a row per element.
+    children: Children | None = None
+    #: The columns whose field reads its values with a reader of its own (the REST API's
+    #: RFC 1123 times), and that reader: typed outputs read them so.
+    readers: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict, repr=False)
+    #: What ``extra`` calls the record's own unnamed keys (``applicant``…).
+    label: str = "record"
     #: When a record is several rows: what one row is (``certificate``: a row per certificate).
     row_per: str | None = None
 
@@ -127,13 +149,30 @@ class HarvestKind:
         unknown = [name for name in self.key if name not in self.columns]
         if unknown:
             raise TypeError(f"kind {self.name!r}: its key names no column {unknown[0]!r}")
+        if not self.record_key:
+            raise TypeError(f"kind {self.name!r}: its key names no column of the record itself")
 
     @classmethod
     def declared(cls, layout: RowLayout, **fields: Any) -> HarvestKind:
         """A kind whose columns, types and rows come from ``layout``."""
         return cls(
-            columns=layout.names, types=layout.types, flatten=layout.rows, row_per=layout.element, **fields
+            columns=layout.names,
+            types=layout.types,
+            flatten=layout.rows,
+            split=layout.split,
+            row_per=layout.element,
+            children=layout.children,
+            readers=layout.readers,
+            label=layout.label,
+            **fields,
         )
+
+    @property
+    def record_key(self) -> tuple[str, ...]:
+        """The key's columns of the record itself (not of an element of its nested list): what
+        identifies a row of the record's table."""
+        element = self.children.types if self.children else {}
+        return tuple(name for name in self.key if name not in element)
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
         """The record's rows, each value one a column holds (text, a number, a boolean or

@@ -1,16 +1,18 @@
-"""PostgreSQL output: a table per kind keyed on its natural key; rows and checkpoint in one transaction.
+"""PostgreSQL output: the typed tables of :mod:`.tables`; a page, its checkpoint and its run's counts
+in one transaction.
 
 The only module that imports the driver, psycopg 3 (``pip install
-'mettl-async[postgresql]'``), used synchronously like SQLite: each page's
-upsert and its checkpoint are one transaction, committed before the next page
-is asked for, so a run killed anywhere resumes exactly (``--resume``) and a
-re-run never duplicates a row.
+'mettl-async[postgresql]'``), used synchronously from the output's writer thread
+(so the event loop never waits on it): each page is one transaction, committed
+before the next page is written, so a run killed anywhere resumes exactly
+(``--resume``) and a re-run never duplicates a row. A page's rows are copied into
+a temporary table (``COPY``) and upserted from it in one statement per table.
 
-Tables are those of SQLite, with the same names, columns and natural keys; the
-kind's columns are ``text`` holding the API's values as sent (strings as they
-are, numbers and booleans as their JSON text: ``1556263044217``, ``100.0``,
-``true``), ``extra`` and ``record`` are ``jsonb``. PostgreSQL cannot store the
-character U+0000 in text or jsonb; it lands as U+FFFD.
+Columns are typed: ``bigint``, ``double precision`` (what the client reads a
+JSON number into), ``boolean``, ``text``, ``timestamptz`` (a naive local time is
+stored as the wall-clock time it shows, read as UTC; its text is in the column
+beside it), ``date``, ``jsonb``. PostgreSQL cannot store the character U+0000 in
+text or jsonb; it lands as U+FFFD.
 
 One writer per harvest: the sink holds a session advisory lock on a hash of
 its table and its harvest's fingerprint while it is open; the server drops it
@@ -24,28 +26,24 @@ with ``***`` in its place.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
-import orjson
 import psycopg
-from psycopg import sql
 from psycopg.conninfo import conninfo_to_dict
 
 from ..core.jsoncodec import dumps
-from ..core.paging_styles import PagePosition
-from .checkpoint import Checkpoint, HarvestError
+from .checkpoint import HarvestError
 from .kinds import HarvestKind
+from .loading import Convert, LoadingSink
 from .locking import OutputBusyError, command
 from .outputs import mask_url, redact_url
-from .sink import Sink
+from .tables import POSTGRESQL, Table, quote
 
-CHECKPOINTS = "mettl_harvest_checkpoints"
-#: Columns holding JSON (besides ``record``): typed ``jsonb``.
-JSON_COLUMNS = frozenset({"extra"})
 CONNECT_TIMEOUT = 10
 _REPLACEMENT = "\ufffd"
 
@@ -60,24 +58,6 @@ def _nul_free(text: str) -> str:
     if "\\u0000" not in text:
         return text
     return _ESCAPED_NUL.sub(lambda found: found.group(1) + _REPLACEMENT, text)
-
-
-def text_value(value: Any) -> str | None:
-    """A column value as text: strings as they are, numbers and booleans (and any JSON) as JSON text."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        return value.replace("\x00", _REPLACEMENT)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return str(value)
-    return _nul_free(dumps(value).decode())
-
-
-def json_value(value: Any, *, encoded: bool) -> str | None:
-    """A value for a ``jsonb`` column, as JSON text. ``encoded``: ``value`` is JSON text already."""
-    if value is None:
-        return None
-    return _nul_free(value if encoded and isinstance(value, str) else dumps(value).decode())
 
 
 def advisory_key(*parts: str) -> int:
@@ -150,10 +130,40 @@ def take_advisory_lock(db: psycopg.Connection[Any], key: int, what: str) -> None
     )
 
 
-class PostgresSink(Sink):
-    """Rows upserted on the kind's natural key, checkpoint in the same transaction; the tables are
-    created with the first rows. Holds the harvest's advisory lock while open; without it
-    (``lock`` false), connects again by itself after losing its connection."""
+_EXTRA_TYPES = """
+SELECT e.key, CASE jsonb_typeof(e.value)
+  WHEN 'number' THEN CASE WHEN e.value::text ~ '^-?[0-9]+$' THEN 'integer' ELSE 'number' END
+  WHEN 'string' THEN 'text' WHEN 'boolean' THEN 'boolean' WHEN 'null' THEN 'null' ELSE 'json' END
+FROM {} t, jsonb_each(CASE WHEN jsonb_typeof(t.extra -> %s) = 'object' THEN t.extra -> %s END) e
+WHERE t.account = %s AND t._run_id = %s AND t._gone_at IS NULL GROUP BY 1, 2
+"""
+
+
+def text_value(value: Any) -> Any:
+    """A text column's value, U+0000 replaced by U+FFFD."""
+    return value.replace("\x00", _REPLACEMENT) if value.__class__ is str and "\x00" in value else value
+
+
+def json_value(value: Any, *, encoded: bool) -> str | None:
+    """A value for a ``jsonb`` column, as JSON text. ``encoded``: ``value`` is JSON text already."""
+    if value is None:
+        return None
+    return _nul_free(value if encoded and isinstance(value, str) else dumps(value).decode())
+
+
+def _json_text(value: Any) -> str | None:
+    return json_value(value, encoded=True)
+
+
+class PostgresSink(LoadingSink):
+    """Rows upserted on ``(account, natural key)``; the tables are created (or grown) with the
+    first rows. Holds the harvest's advisory lock while open; without it (``lock`` false: a
+    receiver), connects again by itself after losing its connection."""
+
+    dialect = POSTGRESQL
+    #: How a page's rows reach the server: ``copy`` (into a temporary table, then one upsert) or
+    #: ``executemany`` (pipelined upserts); benchmarks/bench_warehouse.py compares them.
+    bulk = "copy"
 
     def __init__(
         self,
@@ -164,66 +174,35 @@ class PostgresSink(Sink):
         resume: bool,
         lock: bool = True,
         statement_timeout: float | None = None,
+        account: str | None = None,
     ) -> None:
-        super().__init__(kind, fingerprint)
+        super().__init__(kind, fingerprint, account, mask_url(url))
         self.url = url
-        self.where = mask_url(url)
-        self._harvest = orjson.dumps(self.fingerprint, option=orjson.OPT_SORT_KEYS).decode()
-        self._json = JSON_COLUMNS & set(kind.columns)
-        self._prepared = False
         self._reconnects = not lock
         self._statement_timeout = statement_timeout
         self._closed = False
-        self._build_statements()
+        self._staged: set[str] = set()
+        #: The advisory lock this sink holds, if any.
+        self._held: int | None = None
         self._db: psycopg.Connection[Any] | None = connect(url, statement_timeout=statement_timeout)
         try:
-            if lock:
-                what = f"{self.where} (table {kind.table}, this harvest)"
-                take_advisory_lock(self._db, advisory_key(kind.table, self._harvest), what)
-            if resume:
-                self._read_checkpoint()
-        except psycopg.Error as error:
-            self.close()
-            raise HarvestError(f"cannot read {self.where}: {_message(error, url)}") from None
+            with self._errors("cannot read"):
+                if lock:
+                    what = f"{self.where} (table {kind.table}, this harvest)"
+                    take_advisory_lock(self._db, advisory_key(kind.table, self._harvest), what)
+                    self._held = advisory_key(kind.table, self._harvest)
+                if resume:
+                    self._read_checkpoint()
         except BaseException:
             self.close()
             raise
 
-    def _build_statements(self) -> None:
-        kind = self.kind
-        names = (*kind.columns, "record")
-        table = sql.Identifier(kind.table)
-        columns = sql.SQL(", ").join(map(sql.Identifier, names))
-        key = sql.SQL(", ").join(map(sql.Identifier, kind.key))
-        kinds = ["jsonb" if c in self._json or c == "record" else "text" for c in names]
-        definitions = sql.SQL(", ").join(
-            sql.SQL("{} {}").format(sql.Identifier(c), sql.SQL(t)) for c, t in zip(names, kinds, strict=True)
-        )
-        values = sql.SQL(", ").join(sql.SQL("%s::jsonb" if t == "jsonb" else "%s") for t in kinds)
-        others = [c for c in names if c not in kind.key]
-        updates = sql.SQL(", ").join(sql.SQL("{0} = EXCLUDED.{0}").format(sql.Identifier(c)) for c in others)
-        ours = sql.SQL(", ").join(sql.SQL("{}.{}").format(table, sql.Identifier(c)) for c in others)
-        theirs = sql.SQL(", ").join(sql.SQL("EXCLUDED.{}").format(sql.Identifier(c)) for c in others)
-        self._create = sql.SQL("CREATE TABLE IF NOT EXISTS {} ({}, PRIMARY KEY ({}))").format(
-            table, definitions, key
-        )
-        # An unchanged row is left alone (no new row version): a resume re-upserts a page cheaply,
-        # and the count of rows changed tells a landed event from a redelivery.
-        self._upsert = sql.SQL(
-            "INSERT INTO {} ({}) VALUES ({}) ON CONFLICT ({}) DO UPDATE SET {} "
-            "WHERE ROW({}) IS DISTINCT FROM ROW({})"
-        ).format(table, columns, values, key, updates, ours, theirs)
-
-    _CREATE_CHECKPOINTS = sql.SQL(
-        "CREATE TABLE IF NOT EXISTS {} (harvest text PRIMARY KEY, next jsonb, records bigint NOT NULL)"
-    ).format(sql.Identifier(CHECKPOINTS))
-    _READ_CHECKPOINT = sql.SQL("SELECT next, records FROM {} WHERE harvest = %s").format(
-        sql.Identifier(CHECKPOINTS)
-    )
-    _WRITE_CHECKPOINT = sql.SQL(
-        "INSERT INTO {} (harvest, next, records) VALUES (%s, %s::jsonb, %s) "
-        "ON CONFLICT (harvest) DO UPDATE SET next = EXCLUDED.next, records = EXCLUDED.records"
-    ).format(sql.Identifier(CHECKPOINTS))
+    @contextlib.contextmanager
+    def _errors(self, doing: str = "cannot write") -> Iterator[None]:
+        try:
+            yield
+        except psycopg.Error as error:
+            raise HarvestError(f"{doing} {self.where}: {_message(error, self.url)}") from None
 
     def _connection(self) -> psycopg.Connection[Any]:
         if self._closed:
@@ -239,81 +218,102 @@ class PostgresSink(Sink):
 
     def _drop_connection(self) -> None:
         db, self._db = self._db, None
+        self._staged.clear()  # temporary tables go with their session
+        self._started = False
         if db is not None:
             db.close()
 
-    def _read_checkpoint(self) -> None:
-        db = self._connection()
-        exists = db.execute("SELECT to_regclass(%s)", (CHECKPOINTS,)).fetchone()
-        if exists is None or exists[0] is None:
-            return
-        found = db.execute(self._READ_CHECKPOINT, (self._harvest,)).fetchone()
-        if found is not None:
-            following = PagePosition.from_dict(found[0]) if found[0] else None
-            self.resumed = Checkpoint(self.fingerprint, following, found[1])
-            self.records = found[1]
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
+        try:
+            with self._errors(), self._connection().transaction():
+                yield
+        except BaseException:
+            self._staged.clear()  # a temporary table made in the transaction went with it
+            raise
 
-    def _prepare(self) -> None:
-        """Create the tables (inside the caller's transaction), one process at a time: concurrent
-        ``CREATE TABLE IF NOT EXISTS`` of one table can otherwise fail."""
-        if not self._prepared:
-            db = self._connection()
-            db.execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("mettl-async create tables"),))
-            db.execute(self._create)
-            db.execute(self._CREATE_CHECKPOINTS)
-
-    def _row(self, row: Mapping[str, Any], record: Any) -> tuple[Any, ...]:
-        values: list[Any] = []
-        for column in self.kind.columns:
-            if column in self._json:
-                values.append(json_value(row[column], encoded=True))
-            else:
-                text = text_value(row[column])
-                # A NULL key would never conflict, and a primary key takes none: '' as in SQLite.
-                values.append("" if text is None and column in self.kind.key else text)
-        return (*values, json_value(record, encoded=False))
-
-    def _rows(self, records: list[Any]) -> list[tuple[Any, ...]]:
-        return [self._row(row, record) for record in records for row in self.kind.rows(record)]
-
-    def _transaction(self, rows: list[tuple[Any, ...]], checkpoint: tuple[Any, ...] | None) -> int:
-        """Upsert ``rows`` and write ``checkpoint`` in one transaction; the count of rows changed.
-
-        Without a lock to lose, a write that failed because the connection was lost (a server
+    def _attempt(self, write: Callable[[], int]) -> int:
+        """Without a lock to lose, a write that failed because the connection was lost (a server
         restart) is tried once more on a new connection: upserts are idempotent."""
         try:
-            return self._write(rows, checkpoint)
+            return write()
         except HarvestError:
             if not (self._reconnects and self._lost()):
                 raise
-        return self._write(rows, checkpoint)
+        return write()
 
-    def _write(self, rows: list[tuple[Any, ...]], checkpoint: tuple[Any, ...] | None) -> int:
-        db = self._connection()
-        changed = 0
-        try:
-            with db.transaction():
-                self._prepare()
-                with db.cursor() as cursor:
-                    if rows:  # pipelined: one round trip for the page
-                        cursor.executemany(self._upsert, rows)
-                        changed = max(cursor.rowcount, 0)
-                    if checkpoint is not None:
-                        cursor.execute(self._WRITE_CHECKPOINT, checkpoint)
-        except psycopg.Error as error:
-            raise HarvestError(f"cannot write {self.where}: {_message(error, self.url)}") from None
-        self._prepared = True
-        return changed
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._errors():
+            cursor = self._connection().execute(sql.encode(), params)
+            return cursor.fetchall() if cursor.description else []
 
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        following_json = orjson.dumps(following.to_dict()).decode() if following else None
-        self._transaction(self._rows(records), (self._harvest, following_json, self.records + len(records)))
-        self.records += len(records)
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._errors():
+            return self._connection().execute(sql.encode(), params).rowcount
 
-    def land(self, records: list[Any]) -> int:
-        """Upsert; a redelivered event with the same content changes nothing (counted as not new)."""
-        return sum(1 for record in records if self._transaction(self._rows([record]), None))
+    def _kind_of(self, name: str) -> str | None:
+        found = self._query("SELECT relkind FROM pg_class WHERE oid = to_regclass(%s)", (quote(name),))
+        return None if not found else ("view" if found[0][0] == "v" else "table")
+
+    def _columns_of(self, name: str) -> list[str]:
+        query = (
+            "SELECT attname FROM pg_attribute WHERE attrelid = to_regclass(%s) "
+            "AND attnum > 0 AND NOT attisdropped ORDER BY attnum"
+        )
+        return [row[0] for row in self._query(query, (quote(name),))]
+
+    def _lock_schema(self) -> None:
+        # Only while tables are made or grown (concurrent CREATE or ALTER of one table can fail);
+        # writers whose tables are ready never take it.
+        self._execute("SELECT pg_advisory_xact_lock(%s)", (advisory_key("mettl-async schema"),))
+
+    def _load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        if not rows:
+            return
+        with self._errors(), self._connection().cursor() as cursor:
+            if self.bulk == "executemany":
+                cursor.executemany(table.upsert(POSTGRESQL).encode(), rows)
+                return
+            stage = quote(f"mettl_stage_{table.name}"[:63])
+            if table.name not in self._staged:  # a temporary table per session, emptied by each commit
+                defined = ", ".join(f"{quote(n)} {POSTGRESQL.types[t]}" for n, t in table.columns.items())
+                cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}".encode())
+                cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({defined}) ON COMMIT DELETE ROWS".encode())
+                self._staged.add(table.name)
+            names = ", ".join(map(quote, table.columns))
+            with cursor.copy(f"COPY {stage} ({names}) FROM STDIN".encode()) as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(table.upsert(POSTGRESQL, source=stage).encode())
+
+    def _for_keys(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        # The keys as one JSON text: binding a list of 500 texts costs more than the statement.
+        matching = '"_key" = ANY(ARRAY(SELECT jsonb_array_elements_text(%s::jsonb)))'
+        return self._query(sql.replace("{keys}", matching), (*params, _nul_free(dumps(list(keys)).decode())))
+
+    def _extra_types(self, label: str, run_id: str) -> dict[str, set[str]]:
+        records = quote(self._design_now().records.name)
+        found: dict[str, set[str]] = {}
+        for key, kind in self._query(_EXTRA_TYPES.format(records), (label, label, self.account, run_id)):
+            found.setdefault(key, set()).add(kind)
+        return found
+
+    def _binds(self, record_json: str) -> bool:
+        # Only U+0000 needs changing, and a record holding one has it escaped in its JSON text.
+        return "\\u0000" in record_json
+
+    def _convert(self, kind: str) -> Convert | None:
+        if kind == "json":
+            return _json_text
+        return text_value if kind == "text" else None
 
     def close(self) -> None:
+        if not self._closed and self._db is not None and not self._lost():
+            self.end()
+            if self._held is not None:
+                # Let go now: the server frees a session's locks only once its backend has ended
+                # (after dropping its temporary tables), and the next run may be starting already.
+                with contextlib.suppress(psycopg.Error):
+                    self._db.execute("SELECT pg_advisory_unlock(%s)", (self._held,))
         self._closed = True
         self._drop_connection()

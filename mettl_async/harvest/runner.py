@@ -1,16 +1,25 @@
-"""Run one harvest: walk the pages of a list into a sink, checkpointing after each page."""
+"""Run one harvest: walk the pages of a list into a sink, checkpointing after each page.
+
+The sink is written in a thread of its own (:class:`~.threaded.SinkThread`): while a page is
+made durable, the pages after it are still fetched ahead.
+"""
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from .changes import Tally
+from .checkpoint import HarvestError, write_atomically
 from .kinds import HarvestKind
+from .outputs import STDOUT
 from .progress import Progress, count
 from .sink import Sink
+from .threaded import SinkThread
 
 if TYPE_CHECKING:
     from ..core.paginator import Paginator
@@ -26,13 +35,16 @@ class HarvestSummary:
     #: Records that were already written when this run started (a resume).
     resumed_at: int
     complete: bool
+    #: What the run found new, changed, unchanged and gone (outputs that keep runs).
+    changes: Tally | None = None
 
     def line(self, out: Path | str) -> str:
         state = "harvested" if self.complete else "interrupted after"
         resumed = f" (resumed at {self.resumed_at:,})" if self.resumed_at else ""
+        changes = f" · {self.changes.text()}" if self.changes is not None else ""
         return (
             f"{state} {count(self.records, 'record', 'records')}{resumed} in "
-            f"{count(self.pages, 'page', 'pages')} to {out} · "
+            f"{count(self.pages, 'page', 'pages')} to {out}{changes} · "
             f"{count(self.retries, 'retry', 'retries')} · {self.elapsed:.1f} s"
         )
 
@@ -60,18 +72,41 @@ def summarize(sink: Sink, progress: Progress, *, complete: bool) -> HarvestSumma
         elapsed=progress.elapsed,
         resumed_at=counts.resumed_at,
         complete=complete,
+        changes=sink.tally,
     )
 
 
-async def run_harvest(
-    paginator: Paginator[Any], sink: Sink, progress: Progress, stats: SessionStats
-) -> HarvestSummary:
-    """Write every record of ``paginator`` to ``sink``, from its checkpoint when it resumed one.
+def write_changes(sink: Sink, target: Path | str) -> int:
+    """Write the run's change feed (:meth:`Sink.changes`) to ``target`` (``-``: standard output),
+    a file whole or not at all; the count of lines."""
+    lines = list(sink.changes())
+    if str(target) == STDOUT:
+        sys.stdout.buffer.write(b"".join(lines))
+        sys.stdout.buffer.flush()
+    else:
+        try:
+            write_atomically(Path(target), b"".join(lines))
+        except OSError as error:
+            raise HarvestError(f"cannot write {target}: {error.strerror or error}") from None
+    return len(lines)
 
-    Each page is durable (with its checkpoint) before the next is asked for, so
-    a cancellation (Ctrl-C) or a failure loses nothing already fetched; the
-    sink is closed either way and :func:`summarize` says how far the run got.
+
+async def run_harvest(
+    paginator: Paginator[Any],
+    output: SinkThread,
+    progress: Progress,
+    stats: SessionStats,
+    *,
+    changes_to: Path | str | None = None,
+) -> HarvestSummary:
+    """Write every record of ``paginator`` to ``output``'s sink, from its checkpoint when it resumed one.
+
+    Each page is durable (with its checkpoint) before the next is written, so a cancellation
+    (Ctrl-C) or a failure loses nothing already written; the sink is closed either way and
+    :func:`summarize` says how far the run got. Once complete, ``changes_to`` receives the
+    run's change feed.
     """
+    sink = await output.open()
     resumed = sink.resumed
     counts = progress.counts
     counts.records = counts.resumed_at = sink.records
@@ -79,7 +114,7 @@ async def run_harvest(
     try:
         if resumed is None or not resumed.complete:
             async for page in paginator.pages(start=resumed.next if resumed else None):
-                sink.write_page(page.records, page.next)
+                await output.write_page(page.records, page.next)
                 counts.records = sink.records
                 counts.pages += 1
                 counts.retries = stats.retries - retries_before
@@ -87,8 +122,11 @@ async def run_harvest(
                 if page.total is not None:
                     counts.total = page.total
                 progress.update()
+        if changes_to is not None:
+            target = changes_to
+            await output.call(lambda opened: write_changes(opened, target))
     finally:
-        sink.close()
+        await output.aclose()
         counts.retries = stats.retries - retries_before
         counts.throttled = stats.rate_limited - throttled_before
         progress.close()

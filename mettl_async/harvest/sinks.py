@@ -7,13 +7,16 @@ a clean run produces. Nothing is touched until the first page arrives, so a run
 that fails before its first record leaves any earlier output as it was.
 
 Events pushed by webhooks :meth:`~Sink.land` in the same sinks, upserted on the
-kind's natural key (a redelivery is not a second record), without a checkpoint.
+account and the kind's natural key (a redelivery is not a second record), without
+a checkpoint.
 
 * JSONL and CSV (:mod:`.files`): ``<out>.checkpoint.json`` also records the
   byte size of the output; a resume checks the output against it and cuts the
   file back to it, dropping whatever was written after the checkpoint.
-* SQLite (:mod:`.sqlite`): rows and checkpoint in one transaction, rows upserted
-  on the natural key, so even a run without ``--resume`` never duplicates a row.
+* SQLite (:mod:`.sqlite`): typed tables (:mod:`.tables`), rows, checkpoint and
+  run in one transaction, rows upserted on the account and natural key, so even a
+  run without ``--resume`` never duplicates a row; each run recorded with what it
+  found new, changed and gone (:mod:`.loading`).
 * PostgreSQL (:mod:`.postgresql`, the optional ``psycopg`` driver): as SQLite.
 * Streams (:mod:`.stream`): ``-`` and non-regular files, no checkpoint, no resume.
 
@@ -50,6 +53,7 @@ def open_sink(
     restart: bool = False,
     lock: bool = True,
     statement_timeout: float | None = None,
+    account: str | None = None,
 ) -> Sink:
     """The sink for ``fmt`` at ``target``: continuing a checkpoint (``resume``), or starting afresh.
 
@@ -59,7 +63,8 @@ def open_sink(
     unless ``lock`` is false because the caller holds it (:func:`lock_output`)
     or, for PostgreSQL, needs none (upserting events row by row): such a
     PostgreSQL sink reconnects by itself after its connection is lost.
-    ``statement_timeout`` (seconds) limits each PostgreSQL statement.
+    ``statement_timeout`` (seconds) limits each PostgreSQL statement. ``account`` labels every
+    row (by default the fingerprint's ``account``).
     """
     if fmt == "postgresql" or is_database_url(target):
         if not is_database_url(target):
@@ -68,22 +73,28 @@ def open_sink(
         from .postgresql import PostgresSink
 
         return PostgresSink(
-            str(target), kind, fingerprint, resume=resume, lock=lock, statement_timeout=statement_timeout
+            str(target),
+            kind,
+            fingerprint,
+            resume=resume,
+            lock=lock,
+            statement_timeout=statement_timeout,
+            account=account,
         )
     if is_stream(target):
         from .stream import StreamSink
 
-        return StreamSink(target, fmt, kind, fingerprint, resume=resume)
+        return StreamSink(target, fmt, kind, fingerprint, resume=resume, account=account)
     from .files import CsvSink, JsonlSink
     from .sqlite import SqliteSink
 
     path = Path(target)
     if fmt == "jsonl":
-        return JsonlSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock)
+        return JsonlSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock, account=account)
     if fmt == "csv":
-        return CsvSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock)
+        return CsvSink(path, kind, fingerprint, resume=resume, restart=restart, lock=lock, account=account)
     if fmt == "sqlite":
-        return SqliteSink(path, kind, fingerprint, resume=resume, lock=lock)
+        return SqliteSink(path, kind, fingerprint, resume=resume, lock=lock, account=account)
     raise HarvestError(f"unknown format {fmt!r}; use one of {', '.join(FORMATS)}")
 
 

@@ -1,38 +1,37 @@
-"""SQLite output: a table per kind keyed on its natural key; rows and checkpoint in one transaction."""
+"""SQLite output: the typed tables of :mod:`.tables` in one file; a page, its checkpoint and its
+run's counts in one transaction.
+
+Times and dates are ISO 8601 text (``2019-04-26T07:17:24.217+00:00``; a naive local time has no
+offset, and its text as sent is beside it), booleans 0 and 1, ``extra`` and ``record`` JSON text.
+The database is created only when the first rows arrive. Locked against other writers
+(``<file>.lock``) from opening to :meth:`~SqliteSink.close` unless ``lock`` is false.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from ..core.jsoncodec import dumps
-from ..core.paging_styles import PagePosition
-from .checkpoint import Checkpoint, HarvestError
+from .cells import iso_text
+from .checkpoint import HarvestError
 from .kinds import HarvestKind
+from .loading import Convert, LoadingSink
 from .locking import OutputLock
-from .sink import Sink
+from .tables import SQLITE, Table, quote
 
-CHECKPOINTS = "mettl_harvest_checkpoints"
+#: Keys bound in one statement (SQLite's oldest limit is 999 variables).
+_CHUNK = 500
+#: json_each's types, as :func:`.schema.inferred` reads them.
+_JSON_TYPES = {"integer": "integer", "real": "number", "text": "text", "true": "boolean", "false": "boolean"}
 
 
-class SqliteSink(Sink):
-    """Rows upserted on the kind's natural key (a re-run never duplicates a row), checkpoint in the
-    same transaction. The database is created only when the first rows arrive. Locked against
-    other writers (``<file>.lock``) from opening to :meth:`close` unless ``lock`` is false."""
+class SqliteSink(LoadingSink):
+    """Rows upserted on ``(account, natural key)``: a re-run never duplicates a row."""
 
-    _CREATE_CHECKPOINTS = (
-        f"CREATE TABLE IF NOT EXISTS {CHECKPOINTS} "
-        "(harvest TEXT PRIMARY KEY, next TEXT, records INTEGER NOT NULL)"
-    )
-    _READ_CHECKPOINT = f"SELECT next, records FROM {CHECKPOINTS} WHERE harvest = ?"  # noqa: S608
-    _WRITE_CHECKPOINT = (
-        f"INSERT INTO {CHECKPOINTS} (harvest, next, records) VALUES (?, ?, ?) "  # noqa: S608
-        "ON CONFLICT (harvest) DO UPDATE SET next = excluded.next, records = excluded.records"
-    )
+    dialect = SQLITE
 
     def __init__(
         self,
@@ -42,22 +41,11 @@ class SqliteSink(Sink):
         *,
         resume: bool,
         lock: bool = True,
+        account: str | None = None,
     ) -> None:
-        super().__init__(kind, fingerprint)
+        super().__init__(kind, fingerprint, account, str(path))
         self.path = path
-        self._harvest = orjson.dumps(self.fingerprint, option=orjson.OPT_SORT_KEYS).decode()
         self._db: sqlite3.Connection | None = None
-        names = (*kind.columns, "record")
-        columns = ", ".join(f'"{c}"' for c in names)
-        key = ", ".join(f'"{c}"' for c in kind.key)
-        updates = ", ".join(f'"{c}" = excluded."{c}"' for c in names if c not in kind.key)
-        placeholders = ", ".join("?" for _ in names)
-        # Table and column names are the kind's own constants; every value is bound.
-        self._create = f'CREATE TABLE IF NOT EXISTS "{kind.table}" ({columns}, PRIMARY KEY ({key}))'
-        self._upsert = (
-            f'INSERT INTO "{kind.table}" ({columns}) VALUES ({placeholders}) '  # noqa: S608
-            f"ON CONFLICT ({key}) DO UPDATE SET {updates}"
-        )
         if path.is_dir() or not path.parent.is_dir():
             raise HarvestError(
                 f"cannot write {path}: {'it is a directory' if path.is_dir() else 'no such directory'}"
@@ -65,100 +53,91 @@ class SqliteSink(Sink):
         self._lock = OutputLock.acquire(path) if lock else None
         try:
             if resume and path.exists():
-                self._read_checkpoint()
+                with self._errors("cannot read the checkpoint in"):
+                    self._read_checkpoint()
         except BaseException:
             self.close()
             raise
 
-    def _read_checkpoint(self) -> None:
+    @contextlib.contextmanager
+    def _errors(self, doing: str = "cannot write") -> Iterator[None]:
         try:
-            found = self._connect().execute(self._READ_CHECKPOINT, (self._harvest,)).fetchone()
+            yield
         except sqlite3.Error as error:
-            raise HarvestError(f"cannot read the checkpoint in {self.path}: {error}") from None
-        if found is not None:
-            following = PagePosition.from_dict(orjson.loads(found[0])) if found[0] else None
-            self.resumed = Checkpoint(self.fingerprint, following, found[1])
-            self.records = found[1]
+            raise HarvestError(f"{doing} {self.path}: {error}") from None
 
     def _connect(self) -> sqlite3.Connection:
         if self._db is None:
-            try:
+            with self._errors():
                 self._db = sqlite3.connect(self.path, isolation_level=None)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=FULL")
-                self._db.execute(self._create)
-                self._db.execute(self._CREATE_CHECKPOINTS)
-            except sqlite3.Error as error:
-                if self._db is not None:
-                    self._db.close()
-                    self._db = None
-                raise HarvestError(f"cannot write {self.path}: {error}") from None
         return self._db
 
-    def _row(self, row: Mapping[str, Any], record: Any) -> tuple[Any, ...]:
-        # A NULL in a key would never conflict (NULLs are distinct), so keys hold '' instead.
-        key = self.kind.key
-        values = ("" if row[c] is None and c in key else _sqlite_value(row[c]) for c in self.kind.columns)
-        return (*values, dumps(record).decode())
-
-    def _rows(self, records: list[Any]) -> list[tuple[Any, ...]]:
-        return [self._row(row, record) for record in records for row in self.kind.rows(record)]
-
-    def _transaction(self, rows: list[tuple[Any, ...]], checkpoint: tuple[Any, ...] | None) -> int:
+    @contextlib.contextmanager
+    def _transaction(self) -> Iterator[None]:
         db = self._connect()
         try:
-            db.execute("BEGIN IMMEDIATE")
-            before = db.total_changes
-            db.executemany(self._upsert, rows)
-            changed = db.total_changes - before
-            if checkpoint is not None:
-                db.execute(self._WRITE_CHECKPOINT, checkpoint)
-            db.execute("COMMIT")
-        except sqlite3.Error as error:
-            if db.in_transaction:
-                db.execute("ROLLBACK")
-            raise HarvestError(f"cannot write {self.path}: {error}") from None
+            with self._errors():
+                db.execute("BEGIN IMMEDIATE")
+                yield
+                db.execute("COMMIT")
         except BaseException:
             if db.in_transaction:
                 db.execute("ROLLBACK")
             raise
-        return changed
 
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        following_json = orjson.dumps(following.to_dict()).decode() if following else None
-        self._transaction(self._rows(records), (self._harvest, following_json, self.records + len(records)))
-        self.records += len(records)
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
+        with self._errors():
+            return self._connect().execute(sql, params).fetchall()
 
-    def land(self, records: list[Any]) -> int:
-        """Upsert; a redelivered event with the same content changes nothing (counted as not new)."""
-        fresh = 0
-        for record in records:
-            rows = self._rows([record])
-            if not self._already_there(rows):
-                fresh += 1
-            self._transaction(rows, None)
-        return fresh
+    def _execute(self, sql: str, params: Sequence[Any] = ()) -> int:
+        with self._errors():
+            return self._connect().execute(sql, params).rowcount
 
-    def _already_there(self, rows: list[tuple[Any, ...]]) -> bool:
-        db = self._connect()
-        names = (*self.kind.columns, "record")
-        where = " AND ".join(f'"{c}" IS ?' for c in names)
-        query = f'SELECT 1 FROM "{self.kind.table}" WHERE {where}'  # noqa: S608
-        return all(db.execute(query, row).fetchone() is not None for row in rows)
+    def _kind_of(self, name: str) -> str | None:
+        found = self._query("SELECT type FROM sqlite_master WHERE name = ?", (name,))
+        return str(found[0][0]) if found else None
+
+    def _columns_of(self, name: str) -> list[str]:
+        return [row[1] for row in self._query(f"PRAGMA table_info({quote(name)})")]
+
+    def _load(self, table: Table, rows: list[tuple[Any, ...]]) -> None:
+        if rows:
+            with self._errors():
+                self._connect().executemany(table.upsert(SQLITE), rows)
+
+    def _for_keys(self, sql: str, params: Sequence[Any], keys: Sequence[str]) -> list[tuple[Any, ...]]:
+        found: list[tuple[Any, ...]] = []
+        for start in range(0, len(keys), _CHUNK):
+            chunk = keys[start : start + _CHUNK]
+            statement = sql.replace("{keys}", f'"_key" IN ({", ".join("?" for _ in chunk)})')
+            found += self._query(statement, (*params, *chunk))
+        return found
+
+    def _extra_types(self, label: str, run_id: str) -> dict[str, set[str]]:
+        records = quote(self._design_now().records.name)
+        path = '$."' + label.replace('"', '\\"') + '"'
+        found: dict[str, set[str]] = {}
+        rows = self._query(
+            f"SELECT e.key, e.type FROM {records} t, json_each(t.extra, ?) e "  # noqa: S608
+            "WHERE t.account = ? AND t._run_id = ? AND t._gone_at IS NULL "
+            "AND json_type(t.extra, ?) = 'object' GROUP BY 1, 2",
+            (path, self.account, run_id, path),
+        )
+        for key, kind in rows:
+            found.setdefault(key, set()).add(_JSON_TYPES.get(kind, "null" if kind == "null" else "json"))
+        return found
+
+    def _convert(self, kind: str) -> Convert | None:
+        return iso_text if kind in ("timestamp", "date") else None
 
     def close(self) -> None:
         try:
             if self._db is not None:
+                self.end()
                 self._db.close()
                 self._db = None
         finally:
             if self._lock is not None:
                 self._lock.release()
-
-
-def _sqlite_value(value: Any) -> Any:
-    """SQLite's INTEGER holds 64 bits: a larger integer (a 30-digit id) is stored as its exact
-    decimal text, which still works as a key."""
-    if value.__class__ is int and not -(2**63) <= value < 2**63:
-        return str(value)
-    return value

@@ -57,8 +57,9 @@ class StreamSink(Sink):
         *,
         resume: bool = False,
         stream: BinaryIO | None = None,
+        account: str | None = None,
     ) -> None:
-        super().__init__(kind, fingerprint)
+        super().__init__(kind, fingerprint, account)
         self.where = shown(target)
         if resume:
             raise HarvestError(f"{self.where} is a stream, which keeps no checkpoint: it cannot be resumed")
@@ -80,7 +81,7 @@ class StreamSink(Sink):
         self._landed: set[bytes] = set()
 
     def _units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
-        return jsonl_units(records) if self.fmt == "jsonl" else csv_units(self.kind, records)
+        return jsonl_units(records) if self.fmt == "jsonl" else csv_units(self.kind, self.account, records)
 
     def _write(self, data: bytes) -> None:
         if self._closed:

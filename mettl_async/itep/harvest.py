@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -19,7 +20,8 @@ from ..core.account import ACCOUNT
 from ..core.errors import ConfigurationError
 from ..core.paginator import Paginator
 from ..core.settings import Setting
-from ..harvest.columns import column_type
+from ..harvest.cells import Misfit, companion, read_cell
+from ..harvest.columns import Split, column_type
 from ..harvest.kinds import HarvestKind, Row, extra_column, json_text
 from .config import ENV_API_KEY, ENV_FULFILLMENT_URL, ENV_SIGNATURE_ENCODING, ENV_SIGNATURE_HEADER
 from .results import KNOWN_SECTIONS, ItepResult, parse_result
@@ -71,6 +73,9 @@ class ResultRows:
 
     names = (*_FIELDS, *_SECTIONS, "other_sections", "extra")
     types = _TYPES
+    children = None
+    readers: Mapping[str, Any] = MappingProxyType({})  # every field read by its type's reader
+    label = "result"
     element = None  # a row per result: no list is exploded
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]:
@@ -88,6 +93,26 @@ class ResultRows:
         row["other_sections"] = json_text(others) if others else None
         row["extra"] = extra_column({"result": result.extra})
         return [row]
+
+    def split(self, record: Mapping[str, Any]) -> Split:
+        """The row, each value read into its column's type (``extra``: the result's unnamed keys,
+        and any value that did not fit, by its column's name)."""
+        (flat,) = self.rows(record)
+        row: Row = {}
+        misfits: list[tuple[str, str]] = []
+        unfit: dict[str, Any] = {}
+        for name in self.names[:-1]:
+            cell = read_cell(_TYPES[name], flat[name])
+            if cell.value.__class__ is Misfit:
+                row[name], unfit[name] = None, flat[name]
+                misfits.append((name, cell.value.reason))
+            else:
+                row[name] = cell.value
+            if _TYPES[name] == "timestamp":
+                row[companion(name)] = cell.text
+        result = parse_result(record)
+        row["extra"] = extra_column({"result": result.extra | unfit})
+        return Split(row, [], {name: flat[name] for name in self.names[:-1]}, tuple(misfits))
 
 
 def _cell(value: Any) -> Any:

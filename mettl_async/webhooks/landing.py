@@ -1,10 +1,14 @@
 """Landing pushed events in the outputs a harvest writes: what ``mettl-async webhooks serve`` does
 with each delivery before it answers 2xx.
 
-Every sink does its I/O (opening, writing, fsync, committing, closing) in a thread of its own,
-so the event loop never waits on a disk or a database: while one write waits (a table locked,
-a database restarting), other deliveries, other sources and refusals are still answered. One
-thread per sink keeps each sink, and its connection, to one thread at a time.
+Every sink does its I/O (opening, writing, fsync, committing, closing) in a thread of its own
+(:class:`~mettl_async.harvest.threaded.SinkThread`), so the event loop never waits on a disk or a
+database: while one write waits (a table locked, a database restarting), other deliveries,
+other sources and refusals are still answered.
+
+Each delivery lands under its account: the one its path named (``/mettl/acme``), else the
+landing's ``account``. A table's rows carry it (part of the key); JSONL lines are the events as
+sent, whatever their account; CSV rows begin with it.
 
 A file output (JSONL, CSV, SQLite) is locked for the receiver's lifetime (one writer per file).
 A PostgreSQL output takes no lock: events are upserted row by row on their natural key, so
@@ -15,11 +19,8 @@ time limit (:data:`STATEMENT_TIMEOUT`), so a stalled write ends in a 5xx and a r
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
 
 from ..harvest.checkpoint import HarvestError
 from ..harvest.kinds import HarvestKind
@@ -27,47 +28,21 @@ from ..harvest.outputs import is_database_url, is_stream, shown
 from ..harvest.sink import Sink
 from ..harvest.sinks import lock_output, open_sink
 from ..harvest.stream import OutputClosedError
+from ..harvest.threaded import SinkThread
 from .receiver import Delivery
 
 #: Seconds a database statement of the receiver may take (waiting for a lock included).
 STATEMENT_TIMEOUT = 10.0
 #: Formats whose sinks are tables: one sink per kind, in one file or database.
 _TABLES = ("sqlite", "postgresql")
-
-
-class SinkThread:
-    """One sink, opened on first use, and the one thread that does all its I/O."""
-
-    def __init__(self, opener: Callable[[], Sink]) -> None:
-        self._opener = opener
-        self._sink: Sink | None = None
-        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mettl-landing")
-
-    def _land(self, record: Mapping[str, Any]) -> int:
-        if self._sink is None:  # opened here: a sink failing to open is tried again next time
-            self._sink = self._opener()
-        return self._sink.land([dict(record)])
-
-    async def land(self, record: Mapping[str, Any]) -> int:
-        """Land ``record`` (durably, upserted); how many records were new."""
-        return await asyncio.get_running_loop().run_in_executor(self._thread, self._land, record)
-
-    def _close(self) -> None:
-        sink, self._sink = self._sink, None
-        if sink is not None:
-            sink.close()
-
-    def close(self) -> None:
-        """Close the sink once what was submitted is done."""
-        try:
-            self._thread.submit(self._close).result()
-        finally:
-            self._thread.shutdown()
+#: The account of deliveries when the receiver is told of none.
+DEFAULT_ACCOUNT = "default"
 
 
 class Landing:
     """Lands deliveries in one output: a sink per file (JSONL holds every kind; CSV: a file per
-    kind, ``<out>-<kind>.csv``) or per table (SQLite, PostgreSQL), opened on first use.
+    kind, ``<out>-<kind>.csv``, and ``<out>-<kind>-<account>.csv`` for an account other than
+    ``account``) or per table and account (SQLite, PostgreSQL), opened on first use.
 
     A file output is locked from the start (a second server, or a harvest into the same file,
     is refused). When the reader of a stream output goes away, ``on_output_closed`` is called
@@ -82,13 +57,15 @@ class Landing:
         *,
         on_output_closed: Callable[[], None] | None = None,
         statement_timeout: float = STATEMENT_TIMEOUT,
+        account: str = DEFAULT_ACCOUNT,
     ) -> None:
         self.out = out
+        self.account = account
         self.fmt = fmt
         self.where = shown(out)
         self.landed = 0
         self.statement_timeout = statement_timeout
-        self._threads: dict[tuple[Path | str, str], SinkThread] = {}
+        self._threads: dict[tuple[Path | str, str, str], SinkThread] = {}
         self._on_output_closed = on_output_closed
         #: Why deliveries are refused from now on (the output or the landing closed), if they are.
         self._refusal: tuple[type[HarvestError], str] | None = None
@@ -96,28 +73,42 @@ class Landing:
             raise HarvestError("CSV events need a file per kind; write JSONL to a stream")
         self._lock = None if is_database_url(out) else lock_output(out)
 
-    def _target(self, kind: HarvestKind) -> Path | str:
-        if self.fmt == "csv":  # one header per file: a CSV per kind
+    def _target(self, kind: HarvestKind, account: str) -> Path | str:
+        if self.fmt == "csv":  # one header per file: a CSV per kind (and per account but the first)
             path = Path(self.out)
-            return path.with_name(f"{path.stem}-{kind.name}{path.suffix}")
+            named = "" if account == self.account else f"-{account}"
+            return path.with_name(f"{path.stem}-{kind.name}{named}{path.suffix}")
         return self.out
 
-    def _open(self, kind: HarvestKind) -> Sink:
-        target = self._target(kind)
+    def _open(self, kind: HarvestKind, account: str) -> Sink:
+        target = self._target(kind, account)
         if is_database_url(target):  # no lock: rows are upserted one by one
             return open_sink(
-                target, self.fmt, kind, {}, resume=False, lock=False, statement_timeout=self.statement_timeout
+                target,
+                self.fmt,
+                kind,
+                {},
+                resume=False,
+                lock=False,
+                statement_timeout=self.statement_timeout,
+                account=account,
             )
         # The output's own lock is held (above); per-kind CSV files lock themselves.
         own_lock = target != self.out
-        return open_sink(target, self.fmt, kind, {}, resume=False, restart=True, lock=own_lock)
+        return open_sink(
+            target, self.fmt, kind, {}, resume=False, restart=True, lock=own_lock, account=account
+        )
 
-    def _thread(self, kind: HarvestKind) -> SinkThread:
-        # A JSONL file takes every kind through one sink (its lines do not depend on the kind).
-        place = (self._target(kind), kind.table if self.fmt in _TABLES else "")
+    def _thread(self, kind: HarvestKind, account: str) -> SinkThread:
+        # A JSONL file takes every kind and account through one sink (its lines are the events).
+        place = (
+            self._target(kind, account),
+            kind.table if self.fmt in _TABLES else "",
+            "" if self.fmt == "jsonl" else account,
+        )
         thread = self._threads.get(place)
         if thread is None:
-            thread = self._threads[place] = SinkThread(lambda: self._open(kind))
+            thread = self._threads[place] = SinkThread(lambda: self._open(kind, account))
         return thread
 
     async def __call__(self, delivery: Delivery) -> None:
@@ -127,7 +118,8 @@ class Landing:
         if delivery.kind is None:
             return
         try:
-            fresh = await self._thread(delivery.kind).land(delivery.record)
+            thread = self._thread(delivery.kind, delivery.account or self.account)
+            fresh = await thread.land(delivery.record)
         except OutputClosedError as closed:
             self._refusal = (OutputClosedError, str(closed))
             if self._on_output_closed is not None:

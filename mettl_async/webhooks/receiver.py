@@ -53,7 +53,8 @@ class Delivery:
 
     ``event`` is the typed model; ``record`` is what lands in an output (in the
     shape ``kind``'s rows read, so pushed and pulled results share a table);
-    ``key`` identifies the event: a redelivery has the same key.
+    ``key`` identifies the event: a redelivery has the same key. ``account`` is the
+    account the receiver was told the delivery is for (its path), if it was told.
     """
 
     source: str
@@ -61,6 +62,7 @@ class Delivery:
     record: Mapping[str, Any] = attrs.field(repr=False)
     key: Hashable
     kind: HarvestKind | None = attrs.field(default=None, repr=False)
+    account: str | None = None
 
 
 @attrs.frozen
@@ -148,11 +150,14 @@ async def receive(
     expected_token: str | None = None,
     recent: RecentKeys | None = None,
     max_body: int = MAX_BODY,
+    account: str | None = None,
 ) -> tuple[int, str]:
     """One delivery, start to end: ``(HTTP status, short text)`` to answer with.
 
     With ``recent``, a delivery handled before is acknowledged without the callback, and copies
-    of one delivery received together run it once (the others answer as that one did)."""
+    of one delivery received together run it once (the others answer as that one did). An
+    ``account`` (the receiver's configuration names it) goes with the delivery, and into its key:
+    one event for two accounts is two deliveries."""
     refused = admit(token, expected_token, len(body), max_body)
     if refused is not None:
         return refused
@@ -161,6 +166,8 @@ async def receive(
     except WebhookRejected as rejected:
         log.info("refused a %s delivery: %s", source.name, redact(rejected.reason))
         return rejected.status, rejected.reason
+    if account is not None:
+        delivery = attrs.evolve(delivery, account=account, key=(account, delivery.key))
     if recent is not None and not await recent.claim(delivery.key):
         return 200, "already received"
     handled = False

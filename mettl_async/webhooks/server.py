@@ -1,8 +1,9 @@
 """Webhooks over aiohttp: a handler for your own app, and the server ``mettl-async webhooks serve`` runs.
 
-Each source is served at ``/{name}`` (``/mettl``, ``/itep``); the shared secret
-travels in the URL the user registers with the platform (``/mettl?token=T``).
-The server lands every event in the same outputs as a harvest, upserted on the
+Each source is served at ``/{name}`` (``/mettl``, ``/itep``), and for each account
+the receiver serves at ``/{name}/{account}``; the shared secret travels in the URL
+the user registers with the platform (``/mettl/acme?token=T``). The server lands
+every event in the same outputs as a harvest, under its account, upserted on the
 kind's natural key, so pushed and pulled results end in one table
 (:class:`~mettl_async.webhooks.landing.Landing`).
 """
@@ -57,12 +58,13 @@ def aiohttp_handler(
     token: str | None,
     recent: RecentKeys | None = None,
     max_body: int = MAX_BODY,
+    account: str | None = None,
 ) -> Any:
     """An aiohttp handler for ``source``: mount it at any path of your own application.
 
     ``token=None`` accepts deliveries without a shared secret (say so explicitly). The token
     and the declared length are checked before the body is read, and the body is read up to
-    ``max_body`` bytes at most (413 beyond).
+    ``max_body`` bytes at most (413 beyond). Deliveries go to the callback with ``account``.
     """
     seen = recent if recent is not None else RecentKeys()
 
@@ -86,6 +88,7 @@ def aiohttp_handler(
             expected_token=token,
             recent=seen,
             max_body=max_body,
+            account=account,
         )
         return web.Response(status=status, text=text)
 
@@ -119,13 +122,23 @@ def logged(handler: Callable[[web.Request], Awaitable[web.Response]]) -> Any:
 
 
 def application(
-    sources: Sequence[WebhookSource], callback: Callback, *, token: str | None, max_body: int = MAX_BODY
+    sources: Sequence[WebhookSource],
+    callback: Callback,
+    *,
+    token: str | None,
+    max_body: int = MAX_BODY,
+    accounts: Sequence[str] = (),
 ) -> web.Application:
-    """An app serving every source at ``/{name}``, with one shared record of recent deliveries,
-    logging every answer (:func:`logged`)."""
+    """An app serving every source at ``/{name}`` (deliveries for the first of ``accounts``, or
+    for none named) and at ``/{name}/{account}`` for each account, with one shared record of
+    recent deliveries, logging every answer (:func:`logged`)."""
     app = web.Application()
     recent = RecentKeys()
+    paths = {"": accounts[0] if accounts else None} | {f"/{a}": a for a in accounts}
     for source in sources:
-        handler = aiohttp_handler(source, callback, token=token, recent=recent, max_body=max_body)
-        app.router.add_route("*", f"/{source.name}", logged(handler))
+        for path, account in paths.items():
+            handler = aiohttp_handler(
+                source, callback, token=token, recent=recent, max_body=max_body, account=account
+            )
+            app.router.add_route("*", f"/{source.name}{path}", logged(handler))
     return app

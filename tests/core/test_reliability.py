@@ -527,12 +527,14 @@ def test_what_was_read_is_written_back_byte_for_byte_at_any_size_and_depth(body:
     ],
 )
 def test_postgresql_gets_json_without_nul_and_nothing_else_changed(value: Any, stored: Any) -> None:
+    from mettl_async.core.jsoncodec import dumps
     from mettl_async.harvest.postgresql import json_value, text_value
 
-    for landed in (json_value(value, encoded=False), text_value(value)):
+    for landed in (json_value(value, encoded=False), json_value(dumps(value).decode(), encoded=True)):
         assert landed is not None
         assert "\\u0000" not in landed.replace("\\\\", "")
         assert json.loads(landed) == stored
+    assert text_value("x\x00y") == "x\ufffdy"  # a text column's
 
 
 async def test_a_validation_error_names_the_code(certicheck_sandbox: SandboxThread) -> None:

@@ -189,8 +189,9 @@ def test_csv_has_documented_header_and_one_row_per_certificate(tmp_path: Path) -
     sink.write_page([APPLICANT], None)
     sink.close()
     rows = list(csv.reader(io.StringIO(out.read_text())))
-    assert tuple(rows[0]) == kinds()["results"].columns
+    assert tuple(rows[0]) == ("account", *kinds()["results"].columns)
     assert len(rows) == 3
+    assert rows[1][0] == ""  # the fingerprint names no account
     assert rows[1][rows[0].index("certification_passed")] == "true"
     assert rows[1][rows[0].index("performance_category")] == ""
     assert sink.records == 1

@@ -186,8 +186,8 @@ def test_stream_sink_writes_jsonl_and_csv_page_by_page() -> None:
     assert csv_sink.land(page(0, 2)) == 2
     assert csv_sink.land(page(1, 2)) == 1  # a redelivery is not written twice
     lines = table.getvalue().decode().splitlines()
-    assert lines[0] == ",".join(RESULTS.columns)
-    assert [line.split(",")[0] for line in lines[1:]] == ["a0@x.com", "a1@x.com", "a2@x.com"]
+    assert lines[0] == ",".join(("account", *RESULTS.columns))
+    assert [line.split(",")[1] for line in lines[1:]] == ["a0@x.com", "a1@x.com", "a2@x.com"]
 
 
 def test_a_stream_cannot_resume_or_hold_sqlite() -> None:

@@ -1,6 +1,6 @@
 """The PostgreSQL output, against a real server the test run starts (``postgres_server`` in conftest):
-the same rows as SQLite, upserts, checkpoints in the rows' transaction, landing, the advisory lock,
-and a URL's password never shown."""
+the same rows as SQLite in typed columns, upserts, checkpoints in the rows' transaction, landing,
+the advisory lock, and a URL's password never shown."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ import sqlite3
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -21,6 +22,7 @@ from click.testing import CliRunner, Result
 from mettl_async.cli import main
 from mettl_async.core.paging_styles import PagePosition
 from mettl_async.harvest import HarvestError, open_sink
+from mettl_async.harvest.columns import Split
 from mettl_async.harvest.kinds import HarvestKind
 from mettl_async.harvest.locking import OutputBusyError
 from mettl_async.platforms import kinds, platform_of
@@ -66,52 +68,26 @@ def canonical(value: Any) -> bytes:
     return orjson.dumps(value, option=orjson.OPT_SORT_KEYS)
 
 
-def as_text(value: Any) -> str | None:
-    """How the PostgreSQL output renders a column value (written here independently of the sink)."""
-    if value is None or isinstance(value, str):
-        return value
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, int):
-        return str(value)
-    return orjson.dumps(value).decode()
+def plain(value: Any, kind: str) -> Any:
+    """A view's value as both outputs can be compared: times as naive ISO text to the millisecond
+    (SQLite keeps a naive local time without an offset; PostgreSQL reads it as UTC), JSON
+    canonical, booleans as 0 and 1."""
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    if kind == "timestamp":
+        return str(value).removesuffix("+00:00")
+    if isinstance(value, date):
+        return value.isoformat()
+    if kind == "json":
+        return canonical(orjson.loads(value) if isinstance(value, str) else value).decode()
+    return int(value) if isinstance(value, bool) else value
 
 
-def rows_from_records(kind: HarvestKind, records: dict[bytes, Any]) -> list[bytes]:
-    """The rows the records make, as the PostgreSQL output should hold them, canonical and sorted."""
-    rows = []
-    for record in records.values():  # in the API's key order: JSON text columns depend on it
-        for row in kind.rows(record):
-            values: dict[str, Any] = {}
-            for column in kind.columns:
-                value = row[column]
-                if column == "extra":
-                    values[column] = None if value is None else orjson.loads(value)
-                else:
-                    text = as_text(value)
-                    values[column] = "" if text is None and column in kind.key else text
-            rows.append(canonical([values, record]))
-    return sorted(rows)
-
-
-def postgres_rows(url: str, kind: HarvestKind) -> list[bytes]:
-    with psycopg.connect(url) as db:
-        cursor = db.execute(f'SELECT * FROM "{kind.table}"')
-        names = [d.name for d in cursor.description or ()]
-        found = [dict(zip(names, row, strict=True)) for row in cursor]
-    assert names == [*kind.columns, "record"]
-    return sorted(canonical([{c: r[c] for c in kind.columns}, r["record"]]) for r in found)
-
-
-def sqlite_records(path: Path, kind: HarvestKind) -> tuple[dict[bytes, Any], int, set[tuple[Any, ...]]]:
-    """The SQLite output's distinct records (by canonical JSON), its row count and its keys."""
-    key = ", ".join(f'"{c}"' for c in kind.key)
-    with sqlite3.connect(path) as db:
-        stored = [orjson.loads(r) for (r,) in db.execute(f'SELECT record FROM "{kind.table}"')]
-        records = {canonical(r): r for r in stored}
-        count = db.execute(f'SELECT count(*) FROM "{kind.table}"').fetchone()[0]
-        keys = {tuple(map(as_text, k)) for k in db.execute(f'SELECT {key} FROM "{kind.table}"')}
-    return records, count, keys
+def view_rows(rows: list[tuple[Any, ...]], kind: HarvestKind) -> list[bytes]:
+    types = ["text", *(kind.types[c] for c in kind.columns), "json"]
+    return sorted(canonical([plain(v, t) for v, t in zip(row, types, strict=True)]) for row in rows)
 
 
 @pytest.mark.parametrize("kind", CERTICHECK)
@@ -124,32 +100,38 @@ def test_each_kind_lands_in_postgresql_as_in_sqlite(
     result = cli(sandbox, "harvest", kind, "--out", postgres_url, *kind_args(sandbox, kind))
     assert result.exit_code == 0, result.output
     assert "harvested" in result.stdout
-    records, count, keys = sqlite_records(out, chosen)
-    assert records, "the sandbox has records of every kind"
-    pg = postgres_rows(postgres_url, chosen)
-    assert len(pg) == count  # row for row
-    assert pg == rows_from_records(chosen, records)  # the same records, the same columns
+    with sqlite3.connect(out) as lite:
+        expected = lite.execute(f'SELECT * FROM "{chosen.table}"').fetchall()
+    assert expected, "the sandbox has records of every kind"
     with psycopg.connect(postgres_url) as db:
-        key = ", ".join(f'"{c}"' for c in chosen.key)
-        assert {tuple(k) for k in db.execute(f'SELECT {key} FROM "{chosen.table}"')} == keys
-        types = dict(
+        cursor = db.execute(f'SELECT * FROM "{chosen.table}"')
+        assert [d.name for d in cursor.description or ()] == ["account", *chosen.columns, "record"]
+        found = cursor.fetchall()
+        typed = dict(
             db.execute(
                 "SELECT column_name, data_type FROM information_schema.columns WHERE table_name = %s",
-                (chosen.table,),
+                (f"{chosen.table}_records",),
             ).fetchall()
         )
-    assert types["record"] == types["extra"] == "jsonb"
-    assert {types[c] for c in chosen.columns if c != "extra"} == {"text"}
+    assert view_rows(found, chosen) == view_rows(expected, chosen)  # row for row, value for value
+    declared = {"integer": "bigint", "number": "double precision", "boolean": "boolean", "text": "text"}
+    declared |= {"timestamp": "timestamp with time zone", "date": "date", "json": "jsonb"}
+    own = [c for c in chosen.columns if c in typed]
+    assert own, "the record's own columns are in its table"
+    assert {c: typed[c] for c in own} == {c: declared[chosen.types[c]] for c in own}
+    assert typed["record"] == "jsonb"
+    assert typed["_extracted_at"] == "timestamp with time zone"
 
 
 def test_a_rerun_does_not_duplicate_and_a_finished_harvest_resumes_as_done(
     sandbox: SandboxThread, postgres_url: str
 ) -> None:
     for _ in range(2):
-        assert cli(sandbox, "harvest", "results", "--out", postgres_url, "--page-size", "40").exit_code == 0
+        result = cli(sandbox, "harvest", "results", "--out", postgres_url, "--page-size", "40")
+        assert result.exit_code == 0, result.output
     with psycopg.connect(postgres_url) as db:
         total, distinct = db.execute(
-            "SELECT count(*), count(DISTINCT (email, certification_name, payment_date)) FROM results"
+            "SELECT count(*), count(DISTINCT (account, email, certificate_index)) FROM results"
         ).fetchone() or (0, 0)
         checkpoints = db.execute("SELECT records, next FROM mettl_harvest_checkpoints").fetchall()
     assert total == distinct > 150
@@ -171,14 +153,16 @@ def page(start: int, count: int, **extra: Any) -> list[dict[str, Any]]:
 def test_a_page_and_its_checkpoint_commit_together(postgres_url: str) -> None:
     """A page that fails half-way through its rows leaves neither its rows nor its checkpoint."""
     results = kinds()["results"]
+    assert results.split is not None
+    split = results.split
 
-    def rows(record: Any) -> list[dict[str, Any]]:
-        made = results.flatten(record)
+    def rows(record: Any) -> Split:
+        made = split(record)
         if record.get("poison"):  # the server refuses this row, after the page's first rows went in
-            made[0]["extra"] = "{not json"
+            made.parent["extra"] = "{not json"
         return made
 
-    kind = attrs.evolve(results, flatten=rows)
+    kind = attrs.evolve(results, split=rows)
     sink = open_sink(postgres_url, "postgresql", kind, FINGERPRINT, resume=False)
     sink.write_page(page(0, 2), PagePosition(offset=2, limit=2))
     with pytest.raises(
@@ -361,3 +345,29 @@ def test_a_lost_connection_stops_the_harvest_resumably(postgres_url: str) -> Non
     resumed.close()
     with psycopg.connect(postgres_url) as db:
         assert db.execute("SELECT count(*) FROM results").fetchone() == (6,)
+
+
+def test_a_write_that_failed_leaves_the_next_one_able_to_land(postgres_url: str) -> None:
+    """The first write's transaction made the temporary table it loads through; when it fails, the
+    table goes with it, and the next write (a redelivery, say) makes it again."""
+    results = kinds()["results"]
+    assert results.split is not None
+    split = results.split
+
+    def rows(record: Any) -> Split:
+        made = split(record)
+        if record.get("poison"):
+            made.parent["extra"] = "{not json"
+        return made
+
+    sink = open_sink(
+        postgres_url, "postgresql", attrs.evolve(results, split=rows), {}, resume=False, lock=False
+    )
+    try:
+        with pytest.raises(HarvestError, match="invalid input syntax for type json"):
+            sink.land(page(0, 1, poison=True))
+        assert sink.land(page(0, 1)) == 1
+    finally:
+        sink.close()
+    with psycopg.connect(postgres_url) as db:
+        assert db.execute("SELECT email FROM results").fetchall() == [("a0@x.com",)]

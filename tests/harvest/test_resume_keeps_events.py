@@ -93,7 +93,7 @@ def test_csv_events_survive_a_resume_and_the_page_after_the_checkpoint_does_not(
     resumed.close()
     with open(out, newline="") as f:
         rows = list(csv.reader(f))
-    landed = sorted((row[0], row[1]) for row in rows[1:])
+    landed = sorted((row[1], row[2]) for row in rows[1:])  # after the account
     assert landed == sorted(
         [(f"T{n:05d}AP", "Finished") for n in range(6)]
         + [(f"T{n:05d}AP", "Complete") for n in range(100, 103)]

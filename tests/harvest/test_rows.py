@@ -1,13 +1,15 @@
 """How records become rows (CSV, SQLite, PostgreSQL) when a server sends odd shapes: every
-value a column holds is text, a number, a boolean or null; what cannot be flattened is kept
-whole in ``extra``; and SQLite takes integers beyond its 64 bits. Nothing is lost, and only
-the library's own errors can leave."""
+value a flat column holds is text, a number, a boolean or null, and every typed column holds
+its own type; what cannot be flattened, and what does not fit its type (an integer beyond 64
+bits, an object where text was declared), is kept whole in ``extra``. Nothing is lost, and
+only the library's own errors can leave."""
 
 from __future__ import annotations
 
 import csv
 import io
 import sqlite3
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +19,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mettl_async.core.errors import MettlError
+from mettl_async.core.jsoncodec import loads_exact
+from mettl_async.harvest.cells import Misfit
 from mettl_async.harvest.files import CsvSink
 from mettl_async.harvest.kinds import HarvestKind
 from mettl_async.harvest.sqlite import SqliteSink
+from mettl_async.itep.harvest import RESULTS
 from mettl_async.platforms import kinds
 from tests.support.examples import examples
 
@@ -127,19 +132,61 @@ def land_odd_tests(sink_type: type[SqliteSink | CsvSink], path: Path) -> Path:
     return path
 
 
-def test_sqlite_lands_big_integers_and_objects_exactly(tmp_path: Path) -> None:
+def test_sqlite_keeps_what_does_not_fit_a_typed_column_in_extra_exactly(tmp_path: Path) -> None:
     with sqlite3.connect(land_odd_tests(SqliteSink, tmp_path / "tests.sqlite")) as db:
-        found = db.execute("SELECT test_id, test_name, status, record FROM tests").fetchall()
-    assert len(found) == 3
-    by_name = {row[1]: row for row in found}
-    assert by_name["thirty digits"][0] == "123456789012345678901234567890"
-    assert by_name["below int64"][0] == "-9223372036854775809"
-    assert by_name['{"en":"an object"}'][:3] == (7, '{"en":"an object"}', '["Active"]')
-    assert '"testId":123456789012345678901234567890' in by_name["thirty digits"][3]
+        found = db.execute("SELECT test_id, test_name, status, extra, record FROM tests").fetchall()
+    assert len(found) == 3  # three records, each its own key (the key is the value as sent)
+    by_status = {(row[1], row[2]): row for row in found}
+    thirty = by_status["thirty digits", "Active"]
+    assert thirty[0] is None  # beyond SQLite's 64 bits: not in the integer column...
+    assert loads_exact(thirty[3]) == {"test": {"testId": 123456789012345678901234567890}}  # ...but here
+    assert '"testId":123456789012345678901234567890' in thirty[4]
+    below = by_status["below int64", "Active"]
+    assert (below[0], loads_exact(below[3])) == (None, {"test": {"testId": -(2**63) - 1}})
+    odd = by_status[None, None]
+    assert odd[0] == 7
+    assert orjson.loads(odd[3]) == {"test": {"testName": {"en": "an object"}, "status": ["Active"]}}
 
 
 def test_csv_writes_objects_as_json_text(tmp_path: Path) -> None:
     text = land_odd_tests(CsvSink, tmp_path / "tests.csv").read_text()
     rows = list(csv.reader(io.StringIO(text)))
-    assert rows[1][:3] == ["123456789012345678901234567890", "thirty digits", "Active"]
-    assert rows[3][:3] == ["7", '{"en":"an object"}', '["Active"]']
+    assert rows[0][:2] == ["account", "test_id"]
+    assert rows[1][1:4] == ["123456789012345678901234567890", "thirty digits", "Active"]
+    assert rows[3][1:4] == ["7", '{"en":"an object"}', '["Active"]']
+
+
+#: What a typed column of each type holds (besides None): ``json`` holds JSON text.
+TYPED = {
+    "integer": (int,),
+    "number": (float,),
+    "boolean": (bool,),
+    "text": (str,),
+    "timestamp": (datetime,),
+    "date": (date,),
+    "json": (str,),
+}
+
+
+@pytest.mark.parametrize("kind", [*kinds().values(), RESULTS], ids=lambda k: k.name)
+@settings(max_examples=120, deadline=None, suppress_health_check=list(HealthCheck))
+@given(record=st.dictionaries(st.sampled_from(KEYS), values, max_size=10))
+def test_any_record_splits_into_typed_cells_or_a_library_error(
+    kind: HarvestKind, record: dict[str, Any]
+) -> None:
+    assert kind.split is not None
+    try:
+        split = kind.split(record)
+    except MettlError:
+        return
+    children = kind.children.types if kind.children else {}
+    for row, types in [(split.parent, kind.types), *((child, children) for child in split.children)]:
+        for name, value in row.items():
+            declared = types.get(name, "text")  # a time's text beside it
+            assert value is None or isinstance(value, TYPED[declared]), (name, value)
+            assert value.__class__ is not Misfit
+            if declared == "integer" and value is not None:
+                assert -(2**63) <= value < 2**63
+    for column, _ in split.misfits:  # what did not fit is in extra, never lost
+        assert split.parent[column] is None if column in split.parent else True
+        assert any(row["extra"] for row in [split.parent, *split.children])

@@ -151,7 +151,7 @@ def test_resume_of_a_stream_is_a_usage_error(sandbox: SandboxThread) -> None:
     assert len(sandbox.sandbox.requests) == 0
     csv = CliRunner().invoke(main, ["harvest", "results", "--out", "-", "--format", "csv"], env=env)
     assert csv.exit_code == 0
-    assert csv.stdout.startswith("email,registration_date,")
+    assert csv.stdout.startswith("account,email,registration_date,")
     assert "harvested 150 records" not in csv.stdout  # the summary went to stderr
 
 

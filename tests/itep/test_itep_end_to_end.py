@@ -68,7 +68,7 @@ def rows(out: Path) -> list[dict[str, Any]]:
         return []
     with sqlite3.connect(out) as db:
         db.row_factory = sqlite3.Row
-        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+        tables = {r[0] for r in db.execute("SELECT name FROM sqlite_master WHERE type IN ('table', 'view')")}
         if "itep_results" not in tables:
             return []
         return [dict(r) for r in db.execute("SELECT * FROM itep_results ORDER BY test_id, status")]

@@ -225,8 +225,11 @@ async def test_a_redelivery_lands_once_in_every_format(tmp_path: Path, fmt: str)
     assert landing.landed == 2
     if fmt == "csv":
         table = list(csv.reader((tmp_path / "results-itep-results.csv").read_text().splitlines()))
-        assert table[0] == list(RESULT_COLUMNS)
-        assert [row[1] for row in table[1:]] == ["Complete", "Review"]
+        assert table[0] == ["account", *RESULT_COLUMNS]
+        assert [row[:3] for row in table[1:]] == [
+            ["default", "123982B8AP", "Complete"],  # the receiver's account, told of none
+            ["default", "123982B8AP", "Review"],
+        ]
 
 
 @pytest.mark.parametrize("field", ["Overall_Score", "Grammar_Score", "Overall_Level", "Reading_Level"])

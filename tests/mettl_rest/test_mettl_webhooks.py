@@ -231,10 +231,14 @@ class Receiver:
             return db.execute(query).fetchall()
 
 
+#: The account the receiver lands deliveries under, and harvests of it name.
+ACCOUNT = "acme"
+
+
 @pytest.fixture
 async def receiver(tmp_path: Path) -> AsyncIterator[Receiver]:
     out = tmp_path / "results.sqlite"
-    landing = Landing(out, "sqlite")
+    landing = Landing(out, "sqlite", account=ACCOUNT)
     runner = web.AppRunner(application([SOURCE], landing, token=TOKEN), access_log=None)
     await runner.setup()
     await web.TCPSite(runner, "127.0.0.1", 0).start()
@@ -301,7 +305,7 @@ async def test_results_pushed_and_pulled_end_in_one_table(
 
     # Pulled results land on the same rows (same table, same key), once the receiver has
     # stopped: while it writes the file, a harvest into it is refused (one writer per output).
-    async with server.client() as mettl:
+    async with server.client(account_name=ACCOUNT) as mettl:  # the account the receiver lands under
 
         async def pull() -> int:
             return await harvest_to(

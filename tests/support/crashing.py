@@ -5,10 +5,12 @@
 POINT is where the N-th page dies:
 * ``before-data``: as the page reaches the sink, before anything is written;
 * ``between``: after the page's data is durable, before its checkpoint (SQLite and PostgreSQL:
-  the page's rows are written inside the transaction, which is never committed);
+  the page's rows are written inside the transaction, which is never committed: the process
+  dies as the checkpoint is about to be written in it);
 * ``after-last``: after the last page and its checkpoint, before the run reports.
 
-For a ``postgresql://`` output the PostgreSQL sink is patched too (and only then imported).
+For a ``postgresql://`` output the PostgreSQL sink is patched too (and only then imported). The
+sinks are written in a thread of their own: SIGKILL ends the whole process from there too.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import sys
 from typing import Any
 
 from mettl_async.cli import main
-from mettl_async.harvest import files, sqlite
+from mettl_async.harvest import files, loading, sqlite
 from mettl_async.harvest.checkpoint import write_atomically
 
 point, nth = sys.argv[1], int(sys.argv[2])
@@ -49,38 +51,22 @@ def file_checkpoint_dies(path: Any, data: bytes) -> None:
     write_atomically(path, data)
 
 
-def sqlite_dies(self: Any, rows: list[Any], checkpoint: Any) -> int:
-    if checkpoint is not None and pages == nth:
-        db = self._connect()
-        db.execute("BEGIN IMMEDIATE")
-        db.executemany(self._upsert, rows)  # written, not committed
+def table_checkpoint_dies(self: Any, following: Any, records: int) -> None:
+    if pages == nth:  # the page's rows are written in the open transaction; its checkpoint is next
         die()
-    return original_transaction(self, rows, checkpoint)
+    original_checkpoint(self, following, records)
 
 
-def postgresql_dies(self: Any, rows: list[Any], checkpoint: Any) -> int:
-    if checkpoint is not None and pages == nth:
-        db = self._connection()
-        with db.transaction():
-            self._prepare()
-            db.cursor().executemany(self._upsert, rows)  # written, not committed
-            die()
-    return original_pg_transaction(self, rows, checkpoint)
-
-
-original_transaction = sqlite.SqliteSink._transaction
+original_checkpoint = loading.LoadingSink._write_checkpoint
 sinks: list[Any] = [files.FileSink, sqlite.SqliteSink]
 if any(arg.startswith(("postgresql://", "postgres://")) for arg in sys.argv):
     from mettl_async.harvest import postgresql
 
-    original_pg_transaction = postgresql.PostgresSink._transaction
     sinks.append(postgresql.PostgresSink)
-    if point == "between":
-        postgresql.PostgresSink._transaction = postgresql_dies  # type: ignore[method-assign]
 for sink in sinks:
     sink.write_page = counted(sink.write_page, point)
 if point == "between":
     files.write_atomically = file_checkpoint_dies  # type: ignore[assignment]
-    sqlite.SqliteSink._transaction = sqlite_dies  # type: ignore[method-assign]
+    loading.LoadingSink._write_checkpoint = table_checkpoint_dies  # type: ignore[method-assign]
 
 main(sys.argv[sys.argv.index("--") + 1 :], prog_name="mettl-async")

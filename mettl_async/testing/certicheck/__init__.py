@@ -6,8 +6,9 @@
         client = sandbox.client()   # keys, subdomain and base URL filled in
 """
 
+from .drift import Drift
 from .gson import gson_json
 from .server import PREFIX, CertiCheckSandbox, SandboxConfig
 from .world import World, build_world
 
-__all__ = ["PREFIX", "CertiCheckSandbox", "SandboxConfig", "World", "build_world", "gson_json"]
+__all__ = ["PREFIX", "CertiCheckSandbox", "Drift", "SandboxConfig", "World", "build_world", "gson_json"]

@@ -57,7 +57,12 @@ def applicants_page(
     straight to the body: the records come escaped from the world, only the paging is
     escaped here."""
     limit, offset = page_params(request, sandbox.config.results_page_size)
+    drift = sandbox.world.drift
+    if drift is not None:
+        indexes = drift.listed(indexes, lambda i: sandbox.world.applicants.row(i).email)
     records = sandbox.world.applicants.render(indexes[offset : offset + limit], only)
+    if drift is not None:
+        records = drift.render(records)
     rest = gson_json({"paging": _paging(request, limit, offset, len(indexes)), "status": "SUCCESS"})
     return GsonBody(f'{{"applicants":[{",".join(records)}],'.encode() + rest[1:])
 

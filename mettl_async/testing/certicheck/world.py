@@ -20,6 +20,7 @@ from typing import Any
 import attrs
 import orjson
 
+from .drift import Drift
 from .formats import TIMEZONE_BY_ID, TIMEZONES, epoch_ms, ist_string, mettl_time
 from .generator import PERIOD, Generator, generated_email
 from .people import Applicants, certificate_record, result_record
@@ -65,6 +66,8 @@ class World:
     invite_only: bool = True
     settings: dict[str, Any] = attrs.Factory(dict)
     next_id: int = 900_000
+    #: How the results list drifts from the world (tests of changes between harvests).
+    drift: Drift | None = None
     _slots: dict[int, tuple[WindowRow, SlotRow]] = attrs.field(factory=dict, eq=False, repr=False)
     _order: list[WindowRow] | None = attrs.field(default=None, eq=False, repr=False)
 

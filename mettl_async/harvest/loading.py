@@ -1,0 +1,349 @@
+"""Loading records into the typed tables: a page (or a delivery) is one transaction.
+
+Each record is classified against what its table holds (:func:`.changes.classify`): new,
+changed and re-laid-out records are written whole (the record's row, its child rows replaced),
+unchanged ones only marked seen by this run. With the page go its checkpoint and its run's
+counters (``mettl_harvest_runs``); with the last page the gone marks (the records the same
+harvest's earlier runs saw and this complete run did not: only when an earlier run was
+complete), the run's end, and the keys to promote to columns (:mod:`.schema`).
+
+A webhook receiver's deliveries are a run of their own (``receiving``, ``closed`` when it stops).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
+
+from ..core.jsoncodec import dumps
+from ..core.paging_styles import PagePosition
+from ..core.printable import printable
+from ..core.redaction import redact
+from .cells import Misfit, read_cell
+from .changes import Change, Stored, Tally, classify, content_hash, feed_line, new_run_id
+from .schema import (
+    CHECKPOINTS,
+    CLOSED,
+    COMPLETE,
+    INTERRUPTED,
+    RECEIVING,
+    RUNNING,
+    promotions,
+    version_columns,
+)
+from .tables import Design, Table, design, quote
+from .tablesink import TableSink
+
+log = logging.getLogger("mettl_async.harvest")
+Convert = Callable[[Any], Any]
+
+
+class LoadingSink(TableSink):
+    """Pages and deliveries into the typed tables (see the module)."""
+
+    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
+        now = datetime.now(UTC)
+        done = following is None
+        self._prepare_apart(now)
+        with self._failing(), self._transaction():
+            self._begin(now, RUNNING)
+            tally = self._store(records, now, self.run_id)
+            if done:
+                tally.gone = self._mark_gone(now)
+            self._write_checkpoint(following, self.records + len(records))
+            self._count(tally, len(records), now, COMPLETE if done else RUNNING)
+            if done:
+                self._promote(now)
+        self._add(tally, len(records))
+        self._complete = done
+
+    def land(self, records: list[Any]) -> int:
+        """Upsert pushed records; how many were new or changed (a redelivery changes nothing)."""
+        return self._attempt(lambda: self._land(records))
+
+    def _land(self, records: list[Any]) -> int:
+        now = datetime.now(UTC)
+        self._receiving = True
+        self._prepare_apart(now)
+        with self._failing(), self._transaction():
+            self._begin(now, RECEIVING)
+            tally = self._store(records, now, self.run_id)
+            self._count(tally, len(records), now, RECEIVING)
+        self._add(tally, len(records))
+        return tally.new + tally.changed
+
+    def _attempt(self, write: Callable[[], int]) -> int:
+        """Run ``write`` (a dialect that reconnects tries it once more on a new connection)."""
+        return write()
+
+    def _prepare_apart(self, now: datetime) -> None:
+        """Make or grow the tables in a transaction of their own, before the first page's: a run
+        killed in its first page leaves the tables, empty, as a kill anywhere else would."""
+        if self._design is None:
+            with self._failing(), self._transaction():
+                self._prepare(now)
+
+    @contextlib.contextmanager
+    def _failing(self) -> Iterator[None]:
+        """A transaction that failed left nothing: the tables are looked at again, and the run
+        recorded again, next time."""
+        try:
+            yield
+        except BaseException:
+            self._design, self._started = None, False
+            raise
+
+    def _add(self, tally: Tally, records: int) -> None:
+        assert self.tally is not None
+        for change in Change:
+            self.tally.add(change, getattr(tally, change.value))
+        self.records += records
+        self._pages += 1
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def _begin(self, now: datetime, status: str) -> None:
+        """Record the run (once per connection; a resumed run continues its row)."""
+        if self._started:
+            return
+        if self.run_id is None:
+            self.run_id = new_run_id(now)
+        harvest = (
+            self._harvest
+            if status == RUNNING
+            else dumps({"receiver": self.kind.table, "account": self.account}).decode()
+        )
+        self._execute(
+            self._sql(
+                'INSERT INTO {runs} ("run_id", "harvest", "account", "kind", "table_name", "started_at", '
+                '"status", "pages", "records", "new", "changed", "unchanged", "gone") '
+                "VALUES (?, ?, ?, ?, ?, ?, ?, 0, 0, 0, 0, 0, 0) "
+                'ON CONFLICT ("run_id") DO UPDATE SET "status" = excluded."status", "ended_at" = NULL'
+            ),
+            (self.run_id, harvest, self.account, self.kind.name, self.kind.table, self._at(now), status),
+        )
+        self._started = True
+
+    def _count(self, page: Tally, records: int, now: datetime, status: str) -> None:
+        assert self.tally is not None
+        total = self.tally
+        self._execute(
+            self._sql(
+                'UPDATE {runs} SET "pages" = ?, "records" = ?, "new" = ?, "changed" = ?, "unchanged" = ?, '
+                '"gone" = ?, "status" = ?, "ended_at" = ? WHERE "run_id" = ?'
+            ),
+            (
+                self._pages + 1,
+                self.records + records,
+                total.new + page.new,
+                total.changed + page.changed,
+                total.unchanged + page.unchanged,
+                total.gone + page.gone,
+                status,
+                self._at(now) if status == COMPLETE else None,
+                self.run_id,
+            ),
+        )
+
+    def _write_checkpoint(self, following: PagePosition | None, records: int) -> None:
+        """The checkpoint, after the page's rows (a kill between the two commits neither)."""
+        position = dumps(following.to_dict()).decode() if following else None
+        self._execute(CHECKPOINTS.upsert(self.dialect), (self._harvest, position, records, self.run_id))
+
+    def _mark_gone(self, now: datetime) -> int:
+        """Mark gone what the harvest's earlier runs saw and this one did not (after a complete one)."""
+        earlier = self._query(
+            self._sql('SELECT 1 FROM {runs} WHERE "harvest" = ? AND "status" = ? AND "run_id" <> ?'),
+            (self._harvest, COMPLETE, self.run_id),
+        )
+        if not earlier:
+            return 0
+        return self._execute(
+            self._sql(
+                'UPDATE {records} SET "_gone_at" = ?, "_change" = ?, "_run_id" = ? WHERE "account" = ? '
+                'AND "_gone_at" IS NULL AND "_run_id" IN '
+                '(SELECT "run_id" FROM {runs} WHERE "harvest" = ? AND "run_id" <> ?)'
+            ),
+            (self._at(now), Change.GONE.value, self.run_id, self.account, self._harvest, self.run_id),
+        )
+
+    def _promote(self, now: datetime) -> None:
+        """Record as columns the keys this run's records held that no column names (:mod:`.schema`)."""
+        assert self.run_id is not None
+        made = self._design_now()
+        found = self._extra_types(self.kind.label, self.run_id)
+        new = promotions(found, set(made.records.columns))
+        if not new:
+            return
+        grown = design(self.kind, [*made.promoted, *new])
+        number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
+        columns = version_columns(grown.records, grown.promoted)
+        self._record_version(made.records.name, number + 1, columns, now)
+
+    def end(self) -> None:
+        """Before the connection closes: a run this process began and did not finish is
+        ``interrupted`` (a receiver's ``closed``); a killed one stays ``running``."""
+        if not self._started or self._complete:
+            return
+        with contextlib.suppress(Exception):
+            status = RECEIVING if self._receiving else RUNNING
+            self._execute(
+                self._sql(
+                    'UPDATE {runs} SET "status" = ?, "ended_at" = ? WHERE "run_id" = ? AND "status" = ?'
+                ),
+                (
+                    CLOSED if self._receiving else INTERRUPTED,
+                    self._at(datetime.now(UTC)),
+                    self.run_id,
+                    status,
+                ),
+            )
+
+    def changes(self) -> Iterator[bytes]:
+        """The change feed of the run the checkpoint names, once complete."""
+        complete = self._complete or (self.resumed is not None and self.resumed.complete)
+        if self.run_id is None or not complete:
+            return
+        names = design(self.kind).tables
+        if not self._columns_of(names[0]):
+            return
+        query = (
+            f'SELECT "_change", "_key", "record" FROM {quote(names[0])} '  # noqa: S608
+            'WHERE "account" = ? AND "_run_id" = ? AND "_change" IN (?, ?, ?) ORDER BY "_key"'
+        )
+        changed = (Change.NEW.value, Change.CHANGED.value, Change.GONE.value)
+        rows = self._query(self._sql(query), (self.account, self.run_id, *changed))
+        for change, key, record in rows:
+            yield feed_line(
+                change, self.account, self.kind.name, self.kind.record_key, key, self._read_json(record)
+            )
+
+    # -- a page, a delivery ------------------------------------------------------------------------------
+
+    def _bound(self, table: Table) -> list[tuple[int, Convert]]:
+        return [(i, c) for i, t in enumerate(table.columns.values()) if (c := self._convert(t)) is not None]
+
+    def _store(
+        self, records: list[Any], now: datetime, run_id: str | None, *, adopting: bool = False
+    ) -> Tally:
+        """Classify ``records`` against the table and write what must be; the page's tally."""
+        made = self._design_now()
+        splits = [self.kind.split(r) for r in records]  # type: ignore[misc]
+        keys = [dumps([s.sent[c] for c in made.natural]).decode() for s in splits]
+        stored = {
+            key: Stored(h, bool(gone), schema)
+            for key, h, gone, schema in self._for_keys(
+                self._sql(
+                    'SELECT "_key", "_hash", "_gone_at" IS NOT NULL, "_schema" FROM {records} '
+                    'WHERE "account" = ? AND {keys}'
+                ),
+                (self.account,),
+                list(dict.fromkeys(keys)),
+            )
+        }
+        existed = set(stored)  # only these can have child rows to replace
+        tally = Tally()
+        chosen: dict[str, tuple[int, str, Change, bool]] = {}
+        for index, (record, key) in enumerate(zip(records, keys, strict=True)):
+            hashed = content_hash(record)
+            before = stored.get(key)
+            change = classify(before, hashed)
+            tally.add(change)
+            rewrite = change is not Change.UNCHANGED or (before is not None and before.schema != self._digest)
+            first = chosen.get(key)
+            chosen[key] = (index, hashed, first[2] if first else change, rewrite or bool(first and first[3]))
+            stored[key] = Stored(hashed, False, self._digest)
+        at = self._at(now)
+        parents: list[tuple[Any, ...]] = []
+        children: list[tuple[Any, ...]] = []
+        seen: list[str] = []
+        bind_parent = self._binder(made.records)
+        bind_child = self._binder(made.children) if made.children else bind_parent
+        for key, (index, hashed, change, rewrite) in chosen.items():
+            if not rewrite:
+                seen.append(key)
+                continue
+            split, record = splits[index], records[index]
+            self._warn(split.misfits)
+            row = {"account": self.account, "_key": key, **split.parent}
+            for column in made.promoted:  # before extra, as the table has them
+                value = read_cell(column.type, record.get(column.key)).value
+                row[column.name] = None if value.__class__ is Misfit else value
+            row["extra"] = row.pop("extra")
+            meta = (
+                hashed,
+                self._digest,
+                None if adopting else change.value,
+                None if adopting else at,
+                run_id,
+                None,
+            )
+            text = dumps(record).decode()
+            rows = [
+                (self.account, key, *child.values(), None if adopting else at, run_id)
+                for child in split.children
+            ]
+            if self._binds(text):
+                parents.append(bind_parent((*row.values(), text, *meta)))
+                children += map(bind_child, rows)
+            else:
+                parents.append((*row.values(), text, *meta))
+                children += rows
+        self._write_rows(made, parents, children, [row[1] for row in parents if row[1] in existed])
+        if seen:
+            self._for_keys(
+                self._sql(
+                    'UPDATE {records} SET "_extracted_at" = ?, '
+                    '"_change" = CASE WHEN "_run_id" = ? THEN "_change" ELSE \'unchanged\' END, '
+                    '"_run_id" = ? WHERE "account" = ? AND {keys}'
+                ),
+                (at, run_id, run_id, self.account),
+                seen,
+            )
+        return tally
+
+    def _write_rows(
+        self,
+        made: Design,
+        parents: list[tuple[Any, ...]],
+        children: list[tuple[Any, ...]],
+        replaced: list[str],
+    ) -> None:
+        """The records' rows upserted; the child rows of the ``replaced`` ones deleted, then the new
+        child rows written (a record's elements are replaced whole: it may have fewer now)."""
+        self._load(made.records, parents)
+        if made.children is not None:
+            if replaced:
+                self._for_keys(
+                    self._sql(f'DELETE FROM {quote(made.children.name)} WHERE "account" = ? AND {{keys}}'),  # noqa: S608
+                    (self.account,),
+                    replaced,
+                )
+            self._load(made.children, children)
+
+    def _binder(self, table: Table) -> Callable[[tuple[Any, ...]], tuple[Any, ...]]:
+        """``row -> row`` as the dialect binds it (:meth:`_convert` for each column that needs it)."""
+        bound = self._bound(table)
+
+        def bind(row: tuple[Any, ...]) -> tuple[Any, ...]:
+            values = list(row)
+            for i, convert in bound:
+                if values[i] is not None:
+                    values[i] = convert(values[i])
+            return tuple(values)
+
+        return bind
+
+    def _warn(self, misfits: tuple[tuple[str, str], ...]) -> None:
+        for column, reason in misfits:
+            if column not in self._warned:
+                self._warned.add(column)
+                log.warning(
+                    "%s: a value of %s does not fit its type (%s); kept in extra (said once per column)",
+                    self.kind.table,
+                    column,
+                    printable(redact(reason))[:200],
+                )
