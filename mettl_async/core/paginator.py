@@ -21,7 +21,6 @@ import attrs
 
 from .errors import PaginationError
 from .fingerprints import Fingerprints
-from .gcpause import collector_paused
 from .jsoncodec import dumps
 from .paging_styles import PageData, PagePosition, Paging, check_max_items
 
@@ -113,8 +112,7 @@ class Page(Generic[T]):
     def items(self) -> list[T]:
         """The records as models, parsed on first access."""
         if self._items is None:
-            with collector_paused():
-                self._items = [self.parse(r) for r in self.records]
+            self._items = [self.parse(r) for r in self.records]
         return self._items
 
     def __len__(self) -> int:
@@ -179,6 +177,10 @@ class WalkGuard:
 
     def delivered_page(self, page: Page[Any]) -> None:
         self.delivered += len(page.records)
+
+    def close(self) -> None:
+        """Forget the fingerprints (the walk is over)."""
+        self._seen.close()
 
 
 def _where(position: PagePosition) -> str:
@@ -317,6 +319,7 @@ class Paginator(Generic[T]):
                     )
                 yield page
         finally:
+            guard.close()
             await ahead.cancel()
 
     def _foresee(

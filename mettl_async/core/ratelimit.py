@@ -18,6 +18,15 @@ measured (at least a second of sending, most of it accepted), else to half the
 rate sent. Clean responses then raise it once a second: quickly back to just under
 the limit measured, then gently, to find out whether the server allows more.
 Every 429 costs a whole pause, so the policy aims at few of them.
+
+The server counts a request when it arrives (or when its own loop gets to it), the client
+when it sends: a request that reaches the server late (a new connection, the loop busy
+decoding a page, either process descheduled) makes the next ones look closer together than
+they were sent. So a caller of :meth:`RateLimiter.acquire` keeps :data:`JITTER` seconds of
+the burst unspent (at least one request): told the server's own rate and burst, that much
+jitter is absorbed instead of turning into a 429. It costs nothing at a steady rate, only
+part of the burst after an idle time. (With a burst of 1 there is nothing to keep back:
+tell a rate a little under the server's.)
 """
 
 from __future__ import annotations
@@ -46,6 +55,9 @@ MIN_STEP = 0.5
 FLOOR = 0.2
 #: Seconds of sending over which the rate being sent is measured.
 WINDOW = 1.0
+#: Seconds of the server's burst a caller keeps unspent (at least one request's worth), for the
+#: jitter between when requests are sent and when the server counts them.
+JITTER = 0.1
 
 
 class Limiter(Protocol):
@@ -171,14 +183,16 @@ class RateLimiter:
     def _tolerance(self) -> float:
         return (self.burst - 1) / self.rate if self.rate else 0.0
 
-    def reserve(self, now: float) -> float:
-        """Take the next slot; return how many seconds to wait for it."""
+    def reserve(self, now: float, *, margin: float = 0.0) -> float:
+        """Take the next slot; return how many seconds to wait for it. ``margin``: seconds of the
+        burst to leave unspent, at least one request's (as if the burst were that much smaller)."""
         self._note_sent(now)
         if self.rate is None:
             return max(0.0, self.paused_until - now)
         tat = max(self._tat, now)
         self._tat = tat + 1.0 / self.rate
-        return max(0.0, tat - self._tolerance - now)
+        tolerance = max(0.0, self._tolerance - max(margin, 1.0 / self.rate)) if margin else self._tolerance
+        return max(0.0, tat - tolerance - now)
 
     def try_reserve(self, now: float) -> float:
         """Take the next slot only if it is free now (0.0); else leave it and return the wait.
@@ -191,9 +205,10 @@ class RateLimiter:
         return wait if wait > 0 else self.reserve(now)
 
     async def acquire(self) -> None:
+        """Wait for the next slot, keeping :data:`JITTER` seconds of the burst unspent."""
         while True:
             pauses = self.pauses
-            wait = self.reserve(self._now())
+            wait = self.reserve(self._now(), margin=JITTER)
             if wait > 0:
                 await self._sleep(wait)
             if pauses == self.pauses:

@@ -4,9 +4,8 @@ A :class:`Record` keeps the mapping it was read from in ``raw`` (not a copy): a
 field the model does not name is not lost (``extra`` lists them), and a value
 the model converted (a date) is still there as the server sent it.
 
-Reading is strict. For each record class a reader is generated once, as source
-code (the way cattrs generates its structure functions, but with the type
-checks inline): a field of a plain type costs one comparison when the value is
+Reading is strict. Each record class is read by one loop over a plan made once from its
+field declarations: a field of a plain type costs one comparison when the value is
 right, and a value of the wrong type is refused, never changed: ``3.9`` is not
 an ``int``, ``{"a": 1}`` is not a ``str``, ``true`` is not an id, and a 30-digit id
 stays that id. A field that may vary is typed ``Any`` and kept as sent. A
@@ -20,7 +19,7 @@ import types
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, TypeVar, Union, get_args, get_origin
+from typing import Any, NamedTuple, TypeVar, Union, get_args, get_origin
 
 import attrs
 
@@ -31,6 +30,8 @@ from .request import compact_json
 from .responses import snippet
 
 R = TypeVar("R", bound="Record")
+_new = object.__new__
+_set = object.__setattr__
 
 __all__ = [
     "FieldError",
@@ -82,20 +83,38 @@ class FieldError(ValueError):
 
 
 _KNOWN: dict[type, frozenset[str]] = {}
-_READERS: dict[type, Callable[[Any], Any]] = {}
-_SCALARS: dict[Any, tuple[Callable[[Any], Any], str | None] | tuple[Callable[[Any], Any], str, str]] = {
-    # type: (reader, the inline test that lets a right value through without a call[, what it
-    # becomes when the test passes: the value itself by default])
-    int: (parse_int, "v.__class__ is int"),
-    float: (parse_float, "v.__class__ is float"),
-    str: (parse_str, "v.__class__ is str"),
-    bool: (parse_bool, "v is True or v is False"),
-    dict: (parse_dict, "v.__class__ is dict"),
-    # Epoch milliseconds from 1970 to 9999 need no call; anything else goes through the reader.
-    datetime: (parse_datetime, "v.__class__ is int and 0 <= v < 253402300800000", "fromts(v / 1000, UTC)"),
+_PLANS: dict[type, tuple[_Step, ...]] = {}
+_FAILURES = (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError)
+
+
+def _epoch_or_text(value: Any) -> datetime:
+    """Epoch milliseconds from 1970 to 9999 at once; anything else through the full reader."""
+    if value.__class__ is int and 0 <= value < 253402300800000:
+        return datetime.fromtimestamp(value / 1000, UTC)
+    return parse_datetime(value)
+
+
+#: type: its reader, and the class a value may already have to be kept without a call.
+_SCALARS: dict[Any, tuple[Callable[[Any], Any], type | None]] = {
+    int: (parse_int, int),  # a bool's class is bool: it goes to the reader, which refuses it
+    float: (parse_float, float),
+    str: (parse_str, str),
+    bool: (parse_bool, bool),
+    dict: (parse_dict, dict),
+    datetime: (_epoch_or_text, None),
     date: (parse_date, None),
 }
-_FAILURES = (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError)
+
+
+class _Step(NamedTuple):
+    """How one field is read: its key, the class kept as is, the reader, the default."""
+
+    name: str
+    key: str
+    exact: type | None
+    read: Callable[[Any], Any] | None
+    default: Any
+    factory: Callable[[], Any] | None
 
 
 def _known_keys(cls: type) -> frozenset[str]:
@@ -140,86 +159,75 @@ def _reader(kind: Any) -> Callable[[Any], Any] | None:
 
         return read_literal
     if isinstance(kind, type) and issubclass(kind, Record):
-        return _record_reader(kind)
+        return lambda data: _read_record(kind, data)
     if kind in _SCALARS:
         return _SCALARS[kind][0]
     raise TypeError(f"no reader for {kind!r}")
 
 
-def _guarded(read: Callable[[Any], Any], where: str) -> Callable[[Any], Any]:
-    """``read`` whose failures name the field (and, in a nested record, the whole path)."""
-
-    def read_field(value: Any) -> Any:
-        try:
-            return read(value)
-        except FieldError as inner:
-            raise FieldError(f"{where} > {inner.where}", inner.reason) from None
-        except _FAILURES as exc:
-            raise FieldError(where, str(exc)) from None
-
-    return read_field
-
-
-def _record_reader(cls: type[R]) -> Callable[[Any], R]:
-    """The generated reader of ``cls``, made on first use (a class may refer to itself)."""
-    if cls not in _READERS:
-        _READERS[cls] = lambda data: _READERS[cls](data)  # a field of cls's own type, while generating
-        _READERS[cls] = _generate(cls)
-    reader: Callable[[Any], R] = _READERS[cls]
-    return reader
-
-
-def _generate(cls: type[R]) -> Callable[[Any], R]:
-    attrs.resolve_types(cls)
-    env: dict[str, Any] = {
-        "Mapping": Mapping,
-        "FieldError": FieldError,
-        "cls": cls,
-        "set": object.__setattr__,
-        "fromts": datetime.fromtimestamp,
-        "UTC": UTC,
-    }
-    lines = [
-        "def read(o):",
-        "    if o.__class__ is not dict and not isinstance(o, Mapping):",
-        f"        raise FieldError({cls.__name__!r}, 'expected an object, got ' + type(o).__name__)",
-        "    kw = {}",
-    ]
-    for index, field in enumerate(f for f in attrs.fields(cls) if f.name != "raw"):
-        key = wire_key(field)
-        where = f"{cls.__name__}.{field.name} ({key!r})"
+def _plan(cls: type) -> tuple[_Step, ...]:
+    """How each field of ``cls`` is read, from its declaration (once per class)."""
+    fields = [f for f in attrs.fields(attrs.resolve_types(cls)) if f.name != "raw"]
+    if hasattr(cls, "__attrs_post_init__") or any(f.validator or f.converter for f in fields):
+        raise TypeError(
+            f"{cls.__name__}: a record is read field by field, with no validator, converter or hook"
+        )
+    steps = []
+    for field in fields:
         custom = field.metadata.get("parse")
-        read = custom or _reader(field.type)
-        scalar = None if custom else _SCALARS.get(_optional(field.type))
-        inline = scalar[1] if scalar else None
-        value = scalar[2] if scalar and len(scalar) > 2 else "v"
-        lines.append(f"    v = o.get({key!r})")
-        if read is None:
-            lines.append(f"    if v is not None: kw[{field.name!r}] = v")
-            continue
-        env[f"r{index}"] = _guarded(read, where)
-        if custom is not None:  # a custom reader may turn a value into None: keep the default then
-            lines.append(f"    if v is not None and (v := r{index}(v)) is not None: kw[{field.name!r}] = v")
-        elif inline:
-            lines.append(f"    if v is not None: kw[{field.name!r}] = {value} if {inline} else r{index}(v)")
-        else:
-            lines.append(f"    if v is not None: kw[{field.name!r}] = r{index}(v)")
-    lines += ["    r = cls(**kw)", "    set(r, 'raw', o)  # the mapping itself: no copy", "    return r"]
-    exec(compile("\n".join(lines), f"<record reader {cls.__qualname__}>", "exec"), env)  # noqa: S102
-    reader: Callable[[Any], R] = env["read"]
-    return reader
+        scalar = _SCALARS.get(_optional(field.type))
+        factory = field.default.factory if isinstance(field.default, attrs.Factory) else None  # type: ignore[arg-type]
+        steps.append(
+            _Step(
+                field.name,
+                wire_key(field),
+                None if custom or scalar is None else scalar[1],
+                custom or _reader(field.type),
+                None if factory else field.default,
+                factory,
+            )
+        )
+    _PLANS[cls] = plan = tuple(steps)
+    return plan
+
+
+def _read_record(cls: type[R], data: Any) -> R:
+    """``data`` as a ``cls`` record; raises :class:`FieldError` naming the path of fields.
+
+    The instance is made and its (frozen) fields set directly, as attrs' own ``__init__``
+    does, without it: checking each field once here is what the class needs, and the
+    generic ``__init__`` call cost more than reading the fields.
+    """
+    if data.__class__ is not dict and not isinstance(data, Mapping):
+        raise FieldError(cls.__name__, "expected an object, got " + type(data).__name__)
+    plan = _PLANS.get(cls)
+    record = _new(cls)
+    for name, key, exact, read, default, factory in plan if plan is not None else _plan(cls):
+        value = data.get(key)
+        if value is not None and read is not None and value.__class__ is not exact:
+            try:
+                value = read(value)  # a custom reader may turn a value into None: the default then
+            except FieldError as inner:
+                raise FieldError(f"{cls.__name__}.{name} ({key!r}) > {inner.where}", inner.reason) from None
+            except _FAILURES as exc:
+                raise FieldError(f"{cls.__name__}.{name} ({key!r})", str(exc)) from None
+        if value is None:
+            value = default if factory is None else factory()
+        _set(record, name, value)
+    _set(record, "raw", data)  # the mapping itself: no copy
+    return record
 
 
 def structure(cls: type[R], data: Any) -> R:
     """``data`` as a ``cls`` record; a value that does not fit raises :class:`FieldError`."""
-    return _record_reader(cls)(data)
+    return _read_record(cls, data)
 
 
 def parse(cls: type[R], data: Any) -> R:
     """``data`` as a ``cls`` record; a value that does not fit raises
     :class:`MalformedResponseError` naming the field."""
     try:
-        return _record_reader(cls)(data)
+        return _read_record(cls, data)
     except _FAILURES as exc:
         try:
             shown = snippet(dumps(data))

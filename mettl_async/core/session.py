@@ -17,6 +17,7 @@ GET ends the sharing of earlier answers, so a read after a write sees the write.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import math
 import ssl as ssl_module
@@ -39,7 +40,7 @@ from .errors import (
     TimestampError,
     TransportError,
 )
-from .options import ClientOptions
+from .options import ClientOptions, Timeout
 from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
 from .redaction import Redactor
@@ -62,8 +63,16 @@ from .transport import ConnectionDied, no_resend, normalize_base_url, read_body,
 from .uniqueness import LOCAL
 
 Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
+#: The headers of most requests, sent by default by a session the client made.
+JSON_ACCEPTED = {"Accept": "application/json"}
 #: Bodies larger than this are streamed (aiohttp warns that writing them at once blocks the loop).
 LARGE_BODY = 512 * 1024
+
+
+@functools.lru_cache(maxsize=64)
+def _client_timeout(bounds: Timeout) -> aiohttp.ClientTimeout:
+    """aiohttp's form of a :class:`Timeout` (made once: the options are frozen)."""
+    return aiohttp.ClientTimeout(total=bounds.total, connect=bounds.connect, sock_read=bounds.read)
 
 
 def _fake_time(options: ClientOptions) -> dict[str, Any]:
@@ -135,7 +144,7 @@ class Session:
         connector = aiohttp.TCPConnector(limit=max(self.concurrency, 10), ssl=True if ssl is None else ssl)
         http = aiohttp.ClientSession(
             connector=connector,
-            headers={"User-Agent": f"mettl-async/{__version__}"},
+            headers={"User-Agent": f"mettl-async/{__version__}", **JSON_ACCEPTED},
             trace_configs=list(self.options.trace_configs) or None,
             # The retry policy, which re-signs, is the only place that repeats a request. (A
             # borrowed session keeps aiohttp's resend; the refusal that follows is retried.)
@@ -301,8 +310,11 @@ class Session:
 
     async def _send(self, wire: WireRequest, options: ClientOptions) -> tuple[int, Mapping[str, str], bytes]:
         http = self._loops.here().client()
-        headers = {**options.headers, **wire.headers} if options.headers else wire.headers
-        bounds = options.timeout
+        headers: Mapping[str, str] | None = (
+            {**options.headers, **wire.headers} if options.headers else wire.headers
+        )
+        if headers == JSON_ACCEPTED and self._owns_http:  # the session's own default: aiohttp merges none
+            headers = None
         body: bytes | io.BytesIO | None = wire.body
         if wire.body is not None and len(wire.body) > LARGE_BODY:  # streamed in chunks, not at once
             body = io.BytesIO(wire.body)
@@ -313,9 +325,7 @@ class Session:
                 URL(wire.url, encoded=True),
                 data=body,
                 headers=headers,
-                timeout=aiohttp.ClientTimeout(
-                    total=bounds.total, connect=bounds.connect, sock_read=bounds.read
-                ),
+                timeout=_client_timeout(options.timeout),
                 allow_redirects=False,
             ) as resp:
                 # The masked request line is made only for a refusal's message.

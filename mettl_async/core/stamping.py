@@ -17,7 +17,7 @@ from datetime import datetime
 from .auth import AuthScheme, Stamp
 from .request import Request
 from .telemetry import ClockCorrected, SessionEvent, WaitingForSecond
-from .uniqueness import UniquenessStore
+from .uniqueness import LocalUniqueness, UniquenessStore
 
 
 class Stamper:
@@ -40,6 +40,8 @@ class Stamper:
         self.offset = 0.0
         self._emit = emit
         self._sleep = sleep
+        #: The in-process store answers at once: asked directly, not through a coroutine.
+        self._claim_now = uniqueness.claim_now if isinstance(uniqueness, LocalUniqueness) else None
 
     def now(self) -> float:
         """The server's time as best known: the local clock plus the correction."""
@@ -61,7 +63,8 @@ class Stamper:
             second = await self._recent_second(key, int(now))
         if key is not None and second is None:
             second = int(now)
-            while not await self.uniqueness.claim(key, second):
+            claim_now = self._claim_now
+            while not (claim_now(key, second) if claim_now else await self.uniqueness.claim(key, second)):
                 delay = max(0.0, second + 1 - self.now()) + 0.001
                 url = self.base_url + request.path
                 self._emit(WaitingForSecond(request.method, url, delay, time.time() + delay))

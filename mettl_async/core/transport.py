@@ -125,6 +125,8 @@ async def read_body(resp: aiohttp.ClientResponse, limit: int, request_line: Call
     if declared is not None and declared > limit:
         resp.close()
         raise response_too_large(request_line(), resp.status, limit, declared=declared)
+    if declared is not None and "Content-Encoding" not in resp.headers:
+        return await resp.read()  # no more than declared arrives (nothing to decompress)
     chunks: list[bytes] = []
     size = 0
     async for chunk in resp.content.iter_any():

@@ -143,18 +143,31 @@ _CELLS: dict[str, Callable[[Any], Any]] = {
 }
 
 
-def typed_cell(kind_of_column: str, value: Any) -> Any:
+def typed_cell(kind_of_column: str, value: Any, read: Callable[[Any], Any] | None = None) -> Any:
     """``value`` (a cell as :meth:`HarvestKind.rows` writes it) as its dlt column takes it, or
-    :class:`Unfit` when the column cannot hold it exactly."""
+    :class:`Unfit` when the column cannot hold it exactly. ``read``: the field's own reader (the
+    REST API's RFC 1123 times), as the typed SQL outputs read it."""
+    if value is None:
+        return None
+    if read is not None:
+        try:
+            found = read(value)
+        except (ValueError, TypeError):
+            return Unfit.of(value)
+        if kind_of_column in ("timestamp", "date") and found is not None:
+            return found
+        if kind_of_column == "json":
+            return found if isinstance(found, dict | list) else Unfit.of(value)
+        value = found
     return None if value is None else _CELLS[kind_of_column](value)
 
 
 def dlt_row(kind: HarvestKind, account: str, row: Row) -> Row:
     """One flat row of ``kind`` as the dlt resource yields it."""
     out: Row = {ACCOUNT: account, NATURAL_KEY: natural_key(kind, row)}
-    types = kind.types
+    types, readers = kind.types, kind.readers
     for name in kind.columns:
-        value = typed_cell(types.get(name, "json"), row[name])
+        value = typed_cell(types.get(name, "json"), row[name], readers.get(name))
         if isinstance(value, Unfit):
             out[name] = None
             out[name + VARIANT_TEXT] = value.text

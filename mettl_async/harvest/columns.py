@@ -188,6 +188,11 @@ class Layout:
         return next(p.label for p in self.parts if not p.element and not p.path)
 
     @property
+    def readers(self) -> dict[str, Reader]:
+        """The columns whose field declares its own reader, and that reader."""
+        return {c.name: c.read for c in self.columns if c.read is not None}
+
+    @property
     def types(self) -> dict[str, str]:
         found = {c.name: c.type for c in self.columns}
         return {name: found.get(name, "integer" if name == self.index else "json") for name in self.names}

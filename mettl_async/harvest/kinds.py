@@ -98,6 +98,9 @@ class RowLayout(Protocol):
     def children(self) -> Children | None: ...
 
     @property
+    def readers(self) -> Mapping[str, Callable[[Any], Any]]: ...
+
+    @property
     def label(self) -> str: ...
 
     def rows(self, record: Mapping[str, Any]) -> list[Row]: ...
@@ -134,6 +137,9 @@ class HarvestKind:
     split: Callable[[Mapping[str, Any]], Split] | None = attrs.field(default=None, repr=False)
     #: The child table, when a nested list gives a row per element.
     children: Children | None = None
+    #: The columns whose field reads its values with a reader of its own (the REST API's
+    #: RFC 1123 times), and that reader: typed outputs read them so.
+    readers: Mapping[str, Callable[[Any], Any]] = attrs.field(factory=dict, repr=False)
     #: What ``extra`` calls the record's own unnamed keys (``applicant``…).
     label: str = "record"
     #: When a record is several rows: what one row is (``certificate``: a row per certificate).
@@ -156,6 +162,7 @@ class HarvestKind:
             split=layout.split,
             row_per=layout.element,
             children=layout.children,
+            readers=layout.readers,
             label=layout.label,
             **fields,
         )

@@ -11,6 +11,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 import attrs
@@ -76,6 +77,7 @@ class ResultRows:
     names = (*_FIELDS, *_SECTIONS, "other_sections", "extra")
     types = _TYPES
     children = None
+    readers: Mapping[str, Any] = MappingProxyType({})  # every field read by its type's reader
     label = "result"
     element = None  # a row per result: no list is exploded
 

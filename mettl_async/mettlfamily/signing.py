@@ -23,7 +23,7 @@ import attrs
 from ..core.auth import AuthScheme, Signed, Stamp
 from ..core.checks import check_utf8
 from ..core.errors import ConfigurationError, InputError, missing_settings
-from ..core.request import Request, to_wire
+from ..core.request import Placement, Request, WireRequest, encode_value, to_wire
 from ..core.settings import Setting
 
 SIGNATURE_PARAM = "asgn"
@@ -123,6 +123,26 @@ class _Prepared(NamedTuple):
     #: The string to sign before and after ``ts``'s value.
     head: str
     tail: str
+    #: A query-only request's URL before ``ts``'s value and between it and the signature's.
+    query: tuple[str, str] | None
+
+
+#: A base64 signature percent-encoded as ``encode_value`` would (``+``, ``/`` and ``=`` are the
+#: only characters of the alphabet it encodes), without its general-purpose ``quote``.
+_PERCENT_BASE64 = str.maketrans({"+": "%2B", "/": "%2F", "=": "%3D"})
+
+
+def _query(url: str, params: Mapping[str, str], names: list[str], request: Request) -> tuple[str, str] | None:
+    """For a request whose parameters all go in the query: its URL up to ``ts``'s value and from
+    there to the signature's (``ak`` first, the rest by name, ``asgn`` last)."""
+    if request.placement is not Placement.QUERY or request.files:
+        return None
+    pairs = [
+        f"{encode_value(n)}={encode_value(params[n])}" if n != "ts" else "ts=" for n in names if n != "ak"
+    ]
+    at = pairs.index("ts=")
+    before = "&".join([f"ak={encode_value(params['ak'])}", *pairs[: at + 1]])
+    return f"{url}?{before}", "".join("&" + pair for pair in pairs[at + 1 :]) + f"&{SIGNATURE_PARAM}="
 
 
 class MettlSigning(AuthScheme):
@@ -176,7 +196,7 @@ class MettlSigning(AuthScheme):
         url = base_url + request.path
         head = request.method.upper() + url + "".join("\n" + params[n] for n in signed[:at]) + "\n"
         tail = "".join("\n" + params[n] for n in signed[at + 1 :])
-        prepared = _Prepared(url, params, names, head, tail)
+        prepared = _Prepared(url, params, names, head, tail, _query(url, params, names, request))
         self._memo = (request, base_url, self.sign_base_params, prepared)
         return prepared
 
@@ -195,6 +215,10 @@ class MettlSigning(AuthScheme):
         prepared = self._prepare(request, base_url)
         ts = str(stamp.second if stamp.second is not None else int(stamp.time))
         signature = self.signature(prepared.head + ts + prepared.tail)
+        if prepared.query is not None:  # the same URL as to_wire's below, encoded once per request
+            before, after = prepared.query
+            url = before + ts + after + signature.translate(_PERCENT_BASE64)
+            return Signed(WireRequest(request.method, url, {"Accept": "application/json"}), (signature,))
         params = prepared.params
         # ak first (the document's order), then the rest by name, then the signature.
         ordered = {"ak": params["ak"]}

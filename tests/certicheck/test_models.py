@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 
+import attrs
 import orjson
 import pytest
 
@@ -25,7 +26,7 @@ from mettl_async.certicheck.models import (
 )
 from mettl_async.core.errors import MalformedResponseError
 from mettl_async.core.readers import parse_date, parse_datetime
-from mettl_async.core.records import camel, parse
+from mettl_async.core.records import Record, camel, parse, structure
 
 IST = timezone(timedelta(hours=5, minutes=30))
 
@@ -598,3 +599,15 @@ def test_malformed_records_raise_malformed_response_error(cls: type[Any], data: 
     if isinstance(data, dict):  # the field is named, by model attribute and by wire key
         (key,) = data
         assert f"({key!r})" in str(caught.value)
+
+
+def test_a_record_declaring_a_validator_is_refused_not_read_without_it() -> None:
+    """Records are read field by field from their declarations; a validator, converter or
+    ``__attrs_post_init__`` would be skipped, so declaring one is an error on first read."""
+
+    @attrs.frozen(kw_only=True)
+    class Checked(Record):
+        score: int | None = attrs.field(default=None, validator=attrs.validators.instance_of(int))
+
+    with pytest.raises(TypeError, match="Checked"):
+        structure(Checked, {"score": 3})

@@ -228,3 +228,24 @@ async def test_callers_already_waiting_queue_again_behind_a_429() -> None:
     await asyncio.gather(*tasks)
     assert done[0] - started < 0.05
     assert all(t - started >= 0.3 for t in done[1:])
+
+
+# -- a margin for jitter ------------------------------------------------------------------------
+
+
+async def test_a_client_told_the_servers_rate_and_burst_survives_a_late_first_arrival() -> None:
+    """The server counts arrivals: the first request of a burst that reaches it late (here by
+    90 % of an interval) must not make the following ones, on time, look early."""
+    clock = FakeClock()
+
+    async def sleep(seconds: float) -> None:
+        clock.now += seconds
+
+    client = RateLimiter(4.0, 3, clock=clock, sleep=sleep)
+    server = RateLimiter(4.0, 3, clock=clock)
+    refused = []
+    for number in range(12):
+        await client.acquire()
+        late = 0.9 / 4.0 if number == 0 else 0.0
+        refused.append(server.try_reserve(clock.now + late) > 0)
+    assert not any(refused)

@@ -190,7 +190,7 @@ def test_a_table_an_earlier_version_made_upgrades_in_place(
 ) -> None:
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=45))
     clean = new_output(request, tmp_path, fmt, "clean")
-    cli(sandbox, "harvest", "results", "--out", clean, "--page-size", "10", "--quiet")
+    cli(sandbox, "harvest", "results", "--out", clean, "--page-size", "10")
     records, following, harvest = asyncio.run(first_pages(sandbox, fmt))
     old = new_output(request, tmp_path, fmt, "old")  # killed after two pages, by the previous version
     old_version_output(old, records, (harvest, orjson.dumps(following.to_dict()).decode(), 20))

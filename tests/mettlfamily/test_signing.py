@@ -9,6 +9,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from mettl_async.core.auth import Stamp
 from mettl_async.core.errors import InputError
@@ -225,3 +227,25 @@ def test_a_forked_process_draws_its_own_nonce_tag() -> None:
         os.close(read)
         os.waitpid(pid, 0)
     assert len(tags) > 1  # not all the parent's
+
+
+_PARAM_TEXT = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"), max_size=12)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    params=st.dictionaries(
+        st.sampled_from(["a", "ak", "limit", "offset", "tz", "z", "ts2", "é"]), _PARAM_TEXT
+    )
+)
+def test_a_query_request_is_signed_into_the_url_the_parameters_encode_to(params: dict[str, str]) -> None:
+    """The query written once per request is the one the parameters encode to: ``ak`` first,
+    the rest by name with ``ts`` among them, the signature last (the scheme keeps a request's
+    own ``ak`` out: the key's is sent)."""
+    scheme = MettlSigning(SEED_KEYS, base_params={"subdomain": "acme corp"})
+    signed = scheme.sign(Request("GET", "/x y", params), "https://h/v2", Stamp(time=SEED_TS, second=SEED_TS))
+    signature = signed.secrets[0]
+    sent = {**params, "subdomain": "acme corp", "ak": SEED_PUBLIC, "ts": str(SEED_TS)}
+    ordered = {"ak": SEED_PUBLIC, **{n: sent[n] for n in sorted(sent) if n != "ak"}, "asgn": signature}
+    assert signed.wire.url == "https://h/v2/x y?" + encode_params(ordered)
+    assert signed.wire.headers == {"Accept": "application/json"}

@@ -107,8 +107,10 @@ async def test_budget_is_held_across_processes(
     assert len(times) == 3 * per_worker
     aggregate = (len(times) - 1) / (times[-1] - times[0])
     assert 0.9 * rate <= aggregate <= 1.03 * rate
-    # No second held more than the rate (a request or two of scheduling jitter allowed).
-    assert max(sum(1 for u in times if t <= u < t + 1.0) for t in times) <= rate + 2
+    # No second held more than the rate and the sandbox's burst of one, counted where the requests
+    # arrived (the workers' own times jitter with the machine's load; the sandbox's do not matter)
+    arrived = sorted(r.received_at for r in sandbox.sandbox.requests)
+    assert max(sum(1 for u in arrived if t <= u < t + 1.0) for t in arrived) <= rate + 1
     assert [r for r in sandbox.sandbox.requests if r.error_code] == []
     assert sum(a["rate_limited"] for a in answers) == 0
 

@@ -98,6 +98,8 @@ def normal(kind_of_column: str, value: Any) -> Any:
             decoded = orjson.loads(value) if isinstance(value, str | bytes) else value
         except orjson.JSONDecodeError:
             return value
+        if isinstance(decoded, str):  # text in a json column: its JSON (SQL) or itself (dlt's variant)
+            return decoded
         return orjson.dumps(decoded, option=orjson.OPT_SORT_KEYS).decode()
     if kind_of_column == "boolean":
         return bool(value)
