@@ -28,6 +28,7 @@ from .schema import (
     CHECKPOINTS,
     CLOSED,
     COMPLETE,
+    FAILED,
     INTERRUPTED,
     RECEIVING,
     RUNNING,
@@ -182,6 +183,18 @@ class LoadingSink(TableSink):
         number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
         columns = version_columns(grown.records, grown.promoted)
         self._record_version(made.records.name, number + 1, columns, now)
+
+    def fail(self, reason: str) -> None:
+        """Record the run ``failed``, with ``reason`` (made when it wrote no page: a wrong key stops
+        a run at its first request, and the runs table still says so)."""
+        now = datetime.now(UTC)
+        self._prepare_apart(now)
+        with self._failing(), self._transaction():
+            self._begin(now, RUNNING)
+            self._execute(
+                self._sql('UPDATE {runs} SET "status" = ?, "ended_at" = ?, "error" = ? WHERE "run_id" = ?'),
+                (FAILED, self._at(now), reason[:1000], self.run_id),
+            )
 
     def end(self) -> None:
         """Before the connection closes: a run this process began and did not finish is
