@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mettl_async import RateLimitedError, RetryPolicy
-from mettl_async.redisstore import shared_budget
+from mettl_async.redisstore import BudgetRegistry
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 from tests.support.redisserver import RedisServer
@@ -123,7 +123,9 @@ async def test_a_429_in_one_process_pauses_the_others(
     )
     fine = certicheck_sandbox_factory(SandboxConfig(applicants=10))
     name = unique_name()
-    async with shared_budget(redis_server.url, name) as budget:
+    # A registry of its own: the process-wide one may still be on its fallback after an earlier
+    # test's Redis call timed out under load, and then a 429 is not shared
+    async with BudgetRegistry(redis_server.url) as registry, registry.budget(name) as budget:
         client = refusing.client(
             limiter=budget.limiter, uniqueness=budget.uniqueness, retry=RetryPolicy.never()
         )
