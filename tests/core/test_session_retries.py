@@ -20,7 +20,8 @@ from mettl_async import (
 )
 from mettl_async.testing import FakeClock, Fault, FaultConfig
 from mettl_async.testing.certicheck import SandboxConfig
-from tests.support.session_support import FAST, StartSandbox, closed_port, fast, faults_starting, person
+from tests.support.loopback import closed_port
+from tests.support.session_support import FAST, StartSandbox, fast, faults_starting, person
 
 TWO_DAYS = 2 * 86_400
 

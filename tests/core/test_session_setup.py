@@ -29,7 +29,8 @@ from mettl_async import (
 )
 from mettl_async.testing import FakeClock, Fault, FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
-from tests.support.session_support import FAST, StartSandbox, closed_port, fast, faults_starting, person
+from tests.support.loopback import closed_port
+from tests.support.session_support import FAST, StartSandbox, fast, faults_starting, person
 
 
 def tracing() -> tuple[aiohttp.TraceConfig, list[SimpleNamespace]]:

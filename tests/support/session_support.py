@@ -1,10 +1,9 @@
 """Helpers shared by the session tests (tests/core/test_session_retries.py, test_session_setup.py): retry
-policies without waits, the sandbox factory's type, a fault pattern from a seed, an applicant to
-register, and a loopback port nobody listens on."""
+policies without waits, the sandbox factory's type, a fault pattern from a seed and an applicant
+to register."""
 
 from __future__ import annotations
 
-import socket
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -33,10 +32,3 @@ def faults_starting(pattern: Sequence[Fault | None], **options: Any) -> FaultCon
 
 def person(email: str) -> ApplicantRegistration:
     return ApplicantRegistration(email, {"First Name": "Ada"})
-
-
-def closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-    return port
