@@ -68,18 +68,17 @@ from pathlib import Path
 import pytest
 
 from mettl_async.testing import SandboxThread
-from tests.support.readme_blocks import (
+from tests.support.readme_blocks import Block, parse
+from tests.support.readme_output import missing_output
+from tests.support.readme_runner import (
     TIMEOUT,
-    Block,
     all_sandboxes,
     failure_report,
     missing,
-    parse,
     prepare,
     run_block,
     sandbox_environment,
 )
-from tests.support.readme_output import missing_output
 
 ROOT = Path(__file__).resolve().parents[2]
 BLOCKS, PROBLEMS = [], []

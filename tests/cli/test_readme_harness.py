@@ -1,5 +1,6 @@
-"""The README test's own machinery (tests/support/readme_blocks.py): it finds what it should, applies the
-conventions told in tests/cli/test_readme.py, and fails where a README block would mislead a reader."""
+"""The README test's own machinery (tests/support/readme_blocks.py and readme_runner.py): it finds
+what it should, applies the conventions told in tests/cli/test_readme.py, and fails where a README
+block would mislead a reader."""
 
 from __future__ import annotations
 
@@ -13,23 +14,19 @@ from urllib.parse import urlsplit
 import pytest
 
 from mettl_async.testing import SandboxThread
-from tests.support.readme_blocks import (
-    Block,
+from tests.support.readme_blocks import Block, console_to_shell, numbered, parse, shell_script
+from tests.support.readme_output import missing_output
+from tests.support.readme_runner import (
     all_sandboxes,
     base_environment,
-    console_to_shell,
     failure_report,
     missing,
-    numbered,
-    parse,
     prepare,
     python_argv,
     run_block,
     run_script,
     sandbox_environment,
-    shell_script,
 )
-from tests.support.readme_output import missing_output
 
 README = """# Title
 

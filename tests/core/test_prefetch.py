@@ -10,7 +10,7 @@ import pytest
 from mettl_async.core.errors import MalformedResponseError
 from mettl_async.core.paginator import ListEndpoint, Page, Paginator
 from mettl_async.core.paging_styles import PagePosition
-from tests.core.test_pagination import LINKS, OFFSET, TESTS, data
+from tests.support.paging_support import LINKS, OFFSET, TESTS, data
 
 
 class SlowList:

@@ -1,11 +1,13 @@
 """A tiny aiohttp server on a free loopback port, for tests that need a server to misbehave in
-one precise way (a shape no sandbox sends, an endless body, hostile text)."""
+one precise way (a shape no sandbox sends, an endless body, hostile text); and a loopback port
+nobody listens on."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
 import contextlib
+import socket
 import ssl
 import threading
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
@@ -53,3 +55,10 @@ def serving_in_thread(handler: Handler, ssl_context: ssl.SSLContext | None = Non
         loop.call_soon_threadsafe(stop.set)
         thread.join(timeout=10)
         loop.close()
+
+
+def closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port

@@ -1,4 +1,5 @@
-"""What the Mettl REST tests share: a fast retry policy, sandboxes of a chosen shape, lookups."""
+"""What the Mettl REST tests share: a fast retry policy, sandboxes of a chosen shape, lookups, and
+the command run in-process with a sandbox's credentials."""
 
 from __future__ import annotations
 
@@ -6,8 +7,10 @@ from collections.abc import Callable
 from typing import Any
 
 import attrs
+from click.testing import CliRunner, Result
 
 from mettl_async import MettlClient, RetryPolicy
+from mettl_async.cli import main
 from mettl_async.testing import RecordedRequest, SandboxThread
 from mettl_async.testing.mettl_rest import MettlRestConfig, MettlRestSandbox
 
@@ -44,3 +47,18 @@ def biggest_schedule(thread: SandboxThread) -> str:
 
 def candidates_with(thread: SandboxThread, key: str, status: str) -> list[str]:
     return [c.email for c in platform(thread).world.schedules[key].candidates.values() if c.status == status]
+
+
+def env_for(sandbox: SandboxThread) -> dict[str, str]:
+    config = platform(sandbox).config
+    return {
+        "METTL_PUBLIC_KEY": config.public_key,
+        "METTL_PRIVATE_KEY": config.private_key,
+        "METTL_API_BASE_URL": sandbox.base_url,
+        "METTL_API_VERSION": "",
+    }
+
+
+def cli(sandbox: SandboxThread | None, *args: str, env: dict[str, str] | None = None) -> Result:
+    environment = (env_for(sandbox) if sandbox else {}) | (env or {})
+    return CliRunner().invoke(main, list(args), env=environment, catch_exceptions=False)

@@ -20,7 +20,7 @@ from mettl_async.mettl_rest.webhooks import SOURCE as METTL
 from mettl_async.webhooks.landing import Landing
 from mettl_async.webhooks.server import application
 from tests.itep.test_itep_webhooks import FORM, GRADED, form
-from tests.mettl_rest.test_mettl_webhooks import FINISHED, body
+from tests.support.mettl_webhook_samples import FINISHED, body
 from tests.support.pgserver import PostgresServer
 from tests.support.serving import serving
 
