@@ -28,7 +28,7 @@ from typing import Any
 
 import attrs
 
-from ..core.jsoncodec import dumps
+from ..core.jsoncodec import json_line, json_lines
 from ..core.paging_styles import PagePosition
 from .appending import AppendFile, complete_units
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
@@ -262,16 +262,19 @@ def _check_writable(path: Path) -> None:
 
 
 def jsonl_units(records: list[Any]) -> Iterator[tuple[int, bytes]]:
-    """``(record index, line)``: each record as the API returned it, on one line."""
+    """``(record index, line)``: each record as the API returned it, on one line (:func:`json_line`)."""
     for index, record in enumerate(records):
-        yield index, dumps(record) + b"\n"
+        yield index, json_line(record) + b"\n"
 
 
 class JsonlSink(FileSink):
-    """One line per record, the record as the API returned it: every key, unknown ones too."""
+    """One line per record, the record's bytes as the API sent them (:func:`json_line`): every key,
+    unknown ones too, in the server's order and spelling."""
+
+    as_sent = True
 
     def encode(self, records: list[Any]) -> bytes:
-        return b"".join(dumps(record) + b"\n" for record in records)
+        return json_lines(records)
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
         return jsonl_units(records)

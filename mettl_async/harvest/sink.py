@@ -22,6 +22,10 @@ class Sink(abc.ABC):
     """A destination. ``resumed`` is the checkpoint a resume continues from, if any; ``account``
     labels every row (the rows of several accounts share an output)."""
 
+    #: Whether the sink writes records as the server sent them (their JSON text): a harvest then
+    #: walks with ``as_sent`` and nothing decodes a record but its natural key.
+    as_sent = False
+
     def __init__(self, kind: HarvestKind, fingerprint: Mapping[str, Any], account: str | None = None) -> None:
         self.kind = kind
         self.fingerprint = dict(fingerprint)

@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..core.jsoncodec import json_lines
 from ..core.paging_styles import PagePosition
 from .checkpoint import HarvestError
 from .files import csv_header, csv_units, jsonl_units
@@ -66,6 +67,7 @@ class StreamSink(Sink):
         if fmt not in ("jsonl", "csv"):
             raise HarvestError(f"{fmt} cannot be written to a stream ({self.where}); use jsonl or csv")
         self.fmt = fmt
+        self.as_sent = fmt == "jsonl"
         self._owned = stream is None and str(target) != STDOUT
         if stream is not None:
             self._stream = stream
@@ -100,7 +102,10 @@ class StreamSink(Sink):
         self._started = True
 
     def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        self._write(b"".join(unit for _, unit in self._units(records)))
+        if self.fmt == "jsonl":
+            self._write(json_lines(records))
+        else:
+            self._write(b"".join(unit for _, unit in self._units(records)))
         self.records += len(records)
 
     def land(self, records: list[Any]) -> int:
