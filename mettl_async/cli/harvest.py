@@ -21,7 +21,7 @@ from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
-from ..harvest.threaded import SinkThread
+from ..harvest.threaded import COMMIT_INTERVAL, SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
 from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, run, spelling
 
@@ -165,6 +165,15 @@ def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None)
     "(a smaller --page-size may help).",
 )
 @click.option(
+    "--commit-interval",
+    type=click.FloatRange(min=0),
+    default=COMMIT_INTERVAL,
+    show_default=True,
+    metavar="SECONDS",
+    help="Pages are made durable, with the checkpoint after them, at most this long after they are "
+    "written (0: each page at once); a kill loses at most that much, which --resume fetches again.",
+)
+@click.option(
     "--changes-out",
     metavar="FILE|-",
     help="SQLite and PostgreSQL: once the run is complete, write what it found new, changed or gone "
@@ -197,6 +206,7 @@ def harvest(
     timeout: float,
     attempts: int,
     max_response_bytes: int,
+    commit_interval: float,
     changes_out: str | None,
     quiet: bool,
     **values: Any,
@@ -256,6 +266,7 @@ def harvest(
                 page_size=page_size,
                 quiet=quiet,
                 changes_out=changes_out,
+                commit_interval=commit_interval,
             )
 
     # errors name the options typed (--page-size, --private-key), not the library's arguments
@@ -274,6 +285,7 @@ async def harvest_to(
     quiet: bool,
     restart: bool = False,
     changes_out: str | None = None,
+    commit_interval: float = COMMIT_INTERVAL,
 ) -> int:
     """Harvest into ``out`` (a file, ``-``, a PostgreSQL URL) with a progress display and a summary.
 
@@ -300,7 +312,9 @@ async def harvest_to(
     set_command(f"mettl-async harvest {kind.name} --out {where}")
     account_name = client.account_name
     output = SinkThread(
-        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name)
+        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name),
+        commit_interval=commit_interval,
+        sleep=client.options.sleep,
     )
     try:
         sink = await output.open()
