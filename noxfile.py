@@ -1,6 +1,7 @@
 """Sessions: tests (in parallel), floors (the suite at the oldest declared versions), dlt (the dlt
-source end to end, with dlt and DuckDB), lint (ruff), typecheck (mypy --strict), docs (the
-reference), generate (the synchronous facade), soak (long proofs), bench (benchmarks).
+source end to end, with dlt and DuckDB), workers (a fleet on arq's worker processes), lint (ruff),
+typecheck (mypy --strict), docs (the reference), generate (the synchronous facade), soak (long
+proofs), bench (benchmarks).
 
 The tools each session needs are in requirements/*.txt, not in the package's extras: they are
 development only and stay out of the published metadata.
@@ -23,11 +24,15 @@ HERE = Path(__file__).parent
 PACKAGE = ".[redis,postgresql]"
 #: With the dlt source's extra: its own session (dlt) and the type check.
 WITH_DLT = ".[redis,postgresql,dlt]"
+#: With the workers' extra (arq): its own session (workers); arq holds redis-py below 6.
+WITH_WORKERS = ".[redis,postgresql,workers]"
 TEST_TOOLS = ("-r", "requirements/test.txt")
-#: Workers for the suite: one per core (2 on the project's machines; see the README). worksteal: a
-#: worker that runs out of tests takes some of another's, so no core idles while one long test file
-#: (crash-resume processes, hypothesis properties) finishes on the other.
-PARALLEL = ("-n", "auto", "--dist", "worksteal")
+#: Workers for the suite: two per core (4 on the project's 2-core machines). Many tests spend their
+#: time waiting (on a command's process starting, a server's Retry-After, a kill at a random time):
+#: measured on this machine with other work running, -n 4 took 201 s where -n 2 took 229 s. worksteal:
+#: a worker that runs out of tests takes some of another's, so no worker idles while one long test
+#: file (crash-resume processes, hypothesis properties) finishes on another.
+PARALLEL = ("-n", "4", "--dist", "worksteal")
 _FLOOR = re.compile(r"^\s*([A-Za-z0-9_.-]+)(?:\[[^\]]*\])?\s*>=\s*([^,;\s]+)\s*$")
 
 
@@ -89,6 +94,16 @@ def dlt(session: nox.Session) -> None:
 
 
 @nox.session
+def workers(session: nox.Session) -> None:
+    """A fleet across real worker processes on arq (tests/workers/): jobs queued, a worker
+    SIGKILLed mid-job, the schedule, against the Redis and PostgreSQL servers the run starts. A
+    session of its own: arq pins redis-py below 6, and the README's test command (tests) skips
+    these tests without it."""
+    session.install("-e", WITH_WORKERS, *TEST_TOOLS)
+    session.run("pytest", *PARALLEL, "tests/workers", *session.posargs)
+
+
+@nox.session
 def lint(session: nox.Session) -> None:
     session.install("-r", "requirements/ruff.txt")
     session.run("ruff", "check", ".")
@@ -97,9 +112,16 @@ def lint(session: nox.Session) -> None:
 
 @nox.session
 def typecheck(session: nox.Session) -> None:
-    # the dlt extra too: mettl_async.dlt is checked against dlt's own types
+    # the dlt and workers extras too: mettl_async.dlt and mettl_async.fleet.jobs are checked
+    # against dlt's and arq's own types
     session.install(
-        "-e", WITH_DLT, *TEST_TOOLS, "-r", "requirements/lint.txt", "-r", "requirements/bench.txt"
+        "-e",
+        ".[redis,postgresql,dlt,workers]",
+        *TEST_TOOLS,
+        "-r",
+        "requirements/lint.txt",
+        "-r",
+        "requirements/bench.txt",
     )
     # tests/sync/test_sync.py asserts the synchronous API's types (assert_type) and
     # tests/core/test_limiters.py that every client takes any Limiter: mypy checks them.
@@ -118,8 +140,8 @@ def typecheck(session: nox.Session) -> None:
 def docs(session: nox.Session) -> None:
     """The reference (docs/, Sphinx from the docstrings) in docs/_build/html; any warning fails it:
     a broken cross-reference, bad reST in a docstring, or a public module or object on no page."""
-    # the test tools: the pytest fixtures import pytest
-    session.install("-e", PACKAGE, *TEST_TOOLS, "-r", "docs/requirements.txt")
+    # the test tools: the pytest fixtures import pytest; the workers extra: mettl_async.fleet.jobs imports arq
+    session.install("-e", WITH_WORKERS, *TEST_TOOLS, "-r", "docs/requirements.txt")
     # -E: read every page afresh (a saved environment would not repeat its warnings); -n: every reference
     # must resolve; -W --keep-going: all warnings listed, then the build fails.
     session.run(

@@ -20,6 +20,7 @@ FIGURES = (
     "bench_startup",  # (7) mettl-async --version
     "bench_sandbox",  # the sandbox is never the bottleneck
     "bench_warehouse",  # (8) typed outputs vs before them; writes off the loop; COPY
+    "bench_fleet",  # (9) 50 accounts at once vs one after another; 1 vs 3 arq workers
 )
 
 

@@ -21,6 +21,7 @@ import attrs
 
 from .certicheck.harvest import KINDS as CERTICHECK_KINDS
 from .certicheck.harvest import SETTINGS as CERTICHECK_SETTINGS
+from .core.account import key_label
 from .core.errors import ConfigurationError
 from .core.settings import Setting
 from .harvest.kinds import HarvestKind
@@ -65,6 +66,13 @@ class Platform:
         """A client from the command line's settings (by each :class:`Setting`'s name) and options."""
         factory: Callable[..., BaseClient] = self.load_client()
         return factory(**{s.keyword: settings.get(s.name) for s in self.settings}, options=options)
+
+    def budget_name(self, settings: Mapping[str, Any]) -> str:
+        """The name of the rate budget of the key ``settings`` hold (by each :class:`Setting`'s
+        name): the platform and a keyed hash of its secret settings, so every process and every
+        label using one key share one budget, and no key is ever shown."""
+        secrets = "\n".join(str(settings.get(s.name) or "") for s in self.settings if s.secret)
+        return f"{self.name}:{key_label(secrets)}"
 
 
 def _certicheck_operations() -> tuple[Operation, ...]:

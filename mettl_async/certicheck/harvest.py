@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 SETTINGS = (
     ACCOUNT,
     *KEYS,
-    Setting("subdomain", "--subdomain", ENV_SUBDOMAIN, "CertiCHECK account subdomain."),
+    Setting("subdomain", "--subdomain", ENV_SUBDOMAIN, "CertiCHECK account subdomain.", required=True),
     Setting(
         "base_url",
         "--base-url",

@@ -38,12 +38,14 @@ from .models import (
     SlotCandidate,
     SlotDetails,
     SlotWindow,
-    SlotWindowSpec,
     Test,
     TestAllocation,
     Timezone,
 )
 from .reading import SubdomainReading
+from .slots import (
+    SlotWindowSpec,
+)
 
 X = TypeVar("X")
 

@@ -1,4 +1,4 @@
-"""The ``mettl-async`` command: harvest, onboard, sandbox, demo, sign, webhooks, itep.
+"""The ``mettl-async`` command: harvest, onboard, sandbox, demo, sign, webhooks, itep, worker, enqueue.
 
 Each command lives in its own module and imports the heavy parts (aiohttp, the
 sandboxes) only when it runs, so ``mettl-async --version`` stays fast.
@@ -18,6 +18,7 @@ from .onboard import onboard
 from .sandbox import demo, sandbox
 from .sign import sign_command
 from .webhooks import webhooks
+from .workers import enqueue, worker
 
 
 @click.group(
@@ -48,5 +49,7 @@ main.add_command(sign_command)
 main.add_command(webhooks)
 main.add_command(itep)
 main.add_command(onboard)
+main.add_command(worker)
+main.add_command(enqueue)
 
 __all__ = ["main"]

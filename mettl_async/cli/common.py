@@ -219,6 +219,24 @@ def debug_option(command: Callable[..., object]) -> Callable[..., object]:
     )(command)
 
 
+#: The Redis every process of a fleet shares (``--redis``).
+ENV_REDIS = "METTL_REDIS_URL"
+
+
+def redis_option(command: Callable[..., object]) -> Callable[..., object]:
+    """``--redis URL`` (or ``$METTL_REDIS_URL``): declared once, for every command that shares
+    budgets through Redis."""
+    return click.option(
+        "--redis",
+        "redis_url",
+        metavar="URL",
+        envvar=ENV_REDIS,
+        show_envvar=True,
+        help="Redis shared by every process using the same keys (redis://host:6379/0): each key's "
+        "rate budget and signed seconds, one per key across processes and machines.",
+    )(command)
+
+
 def is_debug(ctx: click.Context) -> bool:
     return bool((ctx.obj or {}).get("debug"))
 

@@ -23,7 +23,20 @@ from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
 from ..harvest.threaded import COMMIT_INTERVAL, SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
-from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, run, spelling
+from .common import (
+    EXIT_BROKEN_PIPE,
+    Choice,
+    UsageError,
+    debug_option,
+    is_debug,
+    redis_option,
+    run,
+    spelling,
+)
+
+#: Account lists a fleet harvests at once by default (mettl_async.fleet.harvest.JOBS, not imported
+#: here: the command's help must not load the fleet's modules).
+JOBS = 16
 
 OUT_HELP = (
     "Output: a file (.jsonl, .csv, .sqlite/.db), - for JSONL on stdout, or postgresql://user@host/db. "
@@ -115,7 +128,23 @@ def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None)
 
 
 @click.command(epilog=_epilog())
-@click.argument("kind", type=Choice(list(kinds())), metavar="KIND")
+@click.argument("kind_names", nargs=-1, required=True, type=Choice(list(kinds())), metavar="KIND")
+@click.option(
+    "--accounts",
+    "accounts_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="An accounts file (accounts.toml): every KIND for each account of its platform, "
+    "concurrently, each account under its own rate budget, into one database --out.",
+)
+@click.option(
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=JOBS,
+    show_default=True,
+    help="With --accounts: account lists harvested at once.",
+)
+@redis_option
 @click.option("--out", "-o", "out", metavar="FILE|-|URL", required=True, help=OUT_HELP)
 @click.option(
     "--format",
@@ -195,7 +224,10 @@ def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None)
 def harvest(
     ctx: click.Context,
     /,
-    kind: str,
+    kind_names: tuple[str, ...],
+    accounts_file: Path | None,
+    jobs: int,
+    redis_url: str | None,
     out: str,
     fmt: str | None,
     resume: bool,
@@ -211,7 +243,7 @@ def harvest(
     quiet: bool,
     **values: Any,
 ) -> None:
-    """Write every record of KIND to --out.
+    """Write every record of KIND to --out (of every KIND of every account, with --accounts).
 
     \b
     JSONL keeps each record exactly as the API returned it; CSV holds the account
@@ -222,7 +254,22 @@ def harvest(
     --out - writes JSONL to stdout (messages go to stderr), for a pipe:
     mettl-async harvest results --out - | jq .email
     """
-    chosen = kinds()[kind]
+    if resume and restart:
+        raise click.BadParameter("give --resume or --restart, not both", param_hint="--restart")
+    if accounts_file is not None:
+        from .fleet import harvest_accounts_command
+
+        harvest_accounts_command(
+            ctx, kind_names, accounts_file, jobs, redis_url, out, fmt, resume, changes_out, values
+        )
+        return
+    if len(kind_names) > 1:
+        raise click.BadParameter(
+            "several kinds are harvested together for the accounts of an accounts file (--accounts "
+            "FILE); for one account, give one KIND",
+            param_hint="KIND",
+        )
+    chosen = kinds()[kind_names[0]]
     where_from = platform_of(chosen)
     setting_names = {s.name for s in where_from.settings}
     filter_names = {f.name for f in chosen.filters}
@@ -234,8 +281,6 @@ def harvest(
             raise click.BadParameter(
                 f"applies to {' and '.join(takers)} only", param_hint="--" + name.replace("_", "-")
             )
-    if resume and restart:
-        raise click.BadParameter("give --resume or --restart, not both", param_hint="--restart")
     settings = {k: v for k, v in values.items() if k in setting_names}
     filters = {k: values.get(k) for k in filter_names}
 
@@ -253,21 +298,32 @@ def harvest(
             retry=RetryPolicy(attempts=attempts),
             uniqueness=FileUniqueness.for_user(),
         )
+        registry = None
+        if redis_url:  # the key's budget, shared with every other process using it
+            from ..redisstore.registry import BudgetRegistry
+
+            registry = BudgetRegistry(redis_url)
+            budget = registry.budget(where_from.budget_name(settings), rate)
+            options = options.replace(limiter=budget.limiter, uniqueness=budget.uniqueness)
         client = where_from.connect(settings, options)
-        async with client:
-            return await harvest_to(
-                client,
-                chosen,
-                filters,
-                out,
-                fmt,
-                resume=resume,
-                restart=restart,
-                page_size=page_size,
-                quiet=quiet,
-                changes_out=changes_out,
-                commit_interval=commit_interval,
-            )
+        try:
+            async with client:
+                return await harvest_to(
+                    client,
+                    chosen,
+                    filters,
+                    out,
+                    fmt,
+                    resume=resume,
+                    restart=restart,
+                    page_size=page_size,
+                    quiet=quiet,
+                    changes_out=changes_out,
+                    commit_interval=commit_interval,
+                )
+        finally:
+            if registry is not None:
+                await registry.aclose()
 
     # errors name the options typed (--page-size, --private-key), not the library's arguments
     run(go, debug=is_debug(ctx), spelled=spelling(ctx, {s.keyword: s.name for s in where_from.settings}))

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import asyncio
+from typing import Any
 
 import click
 
 from ..harvest.locking import set_command
 from ..harvest.outputs import FORMATS, format_for, is_stream, shown
 from ..webhooks.receiver import MAX_BODY
-from .common import EXIT_BROKEN_PIPE, UsageError, configure_logging, debug_option, is_debug, run
+from .common import (
+    EXIT_BROKEN_PIPE,
+    UsageError,
+    configure_logging,
+    debug_option,
+    is_debug,
+    redis_option,
+    run,
+)
 
 ENV_TOKEN = "METTL_WEBHOOK_TOKEN"  # noqa: S105  # a variable name, not a secret
 #: How much aiohttp reads ahead of a handler, per connection (it pauses at twice this): deliveries
@@ -64,6 +73,7 @@ def webhooks() -> None:
     metavar="BYTES",
     help="Larger deliveries are refused (413) without being read whole.",
 )
+@redis_option
 @debug_option
 @click.pass_context
 def serve(
@@ -76,6 +86,7 @@ def serve(
     no_token: bool,
     accounts: tuple[str, ...],
     max_body: int,
+    redis_url: str | None,
 ) -> None:
     """Serve /mettl and /itep; land every event in --out, upserted on its account and natural key.
 
@@ -83,7 +94,8 @@ def serve(
     Register https://your-host/mettl?token=T as a schedule's notification URL,
     and https://your-host/itep?token=T with iTEP (/mettl/NAME for an account
     named by --account NAME). A wrong or missing token is answered 401 and
-    nothing is written, its body unread.
+    nothing is written, its body unread. With --redis, receivers behind one address
+    share what they handled: a delivery one landed is acknowledged by the others.
     """
     from aiohttp import web
 
@@ -117,18 +129,28 @@ def serve(
             on_output_closed=output_closed.set,
             account=names[0] if names else DEFAULT_ACCOUNT,
         )
+        recent = None
+        if redis_url:  # imported only then: a receiver's heap stays small without it
+            from ..redisstore.deliveries import SharedRecentKeys
+            from ..redisstore.registry import BudgetRegistry
+
+            registry = BudgetRegistry(redis_url)
+            recent = SharedRecentKeys(registry.link)
         try:
-            await serve_until(landing, output_closed)
+            await serve_until(landing, output_closed, recent)
         finally:
             landing.close()  # after the server: no handler is still landing
+            if recent is not None:
+                await recent.drain()
+                await registry.aclose()
         return EXIT_BROKEN_PIPE
 
-    async def serve_until(landing: Landing, output_closed: asyncio.Event) -> None:
+    async def serve_until(landing: Landing, output_closed: asyncio.Event, recent: Any) -> None:
         served = webhook_sources()
         if not served:
             raise UsageError("no platform declares a webhook source")
         runner = web.AppRunner(
-            application(served, landing, token=token, max_body=max_body, accounts=names),
+            application(served, landing, token=token, max_body=max_body, accounts=names, recent=recent),
             access_log=None,
             handle_signals=False,
             read_bufsize=READ_BUFFER,

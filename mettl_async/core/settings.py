@@ -23,6 +23,9 @@ class Setting:
     #: The values allowed, when there is a fixed set (``--api-version v1|v2|v3``).
     choices: tuple[str, ...] | None = None
     argument: str | None = None
+    #: No account can be reached without it: an accounts file must give it (the key, its
+    #: secret, CertiCHECK's subdomain), never left to the environment shared by every account.
+    required: bool = False
 
     @property
     def keyword(self) -> str:

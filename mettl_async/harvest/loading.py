@@ -34,13 +34,12 @@ from .schema import (
     CHECKPOINTS,
     CLOSED,
     COMPLETE,
+    FAILED,
     INTERRUPTED,
     RECEIVING,
     RUNNING,
-    promotions,
-    version_columns,
 )
-from .tables import Design, Table, design, quote
+from .tables import Design, Table, quote
 from .tablesink import TableSink
 
 log = logging.getLogger("mettl_async.harvest")
@@ -225,18 +224,19 @@ class LoadingSink(TableSink):
             (self._at(now), Change.GONE.value, self.run_id, self.account, self._harvest, self.run_id),
         )
 
-    def _promote(self, now: datetime) -> None:
-        """Record as columns the keys this run's records held that no column names (:mod:`.schema`)."""
-        assert self.run_id is not None
-        made = self._design_now()
-        found = self._extra_types(self.kind.label, self.run_id)
-        new = promotions(found, set(made.records.columns))
-        if not new:
-            return
-        grown = design(self.kind, [*made.promoted, *new])
-        number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
-        columns = version_columns(grown.records, grown.promoted)
-        self._record_version(made.records.name, number + 1, columns, now)
+    def fail(self, reason: str) -> None:
+        """Record the run ``failed``, with ``reason`` (made when it wrote no page: a wrong key stops
+        a run at its first request, and the runs table still says so)."""
+        if self._pages_lost is None:
+            self.commit()  # the pages written before the failure are whole: they stay
+        now = datetime.now(UTC)
+        self._prepare_apart(now)
+        with self._failing(), self._transaction():
+            self._begin(now, RUNNING)
+            self._execute(
+                self._sql('UPDATE {runs} SET "status" = ?, "ended_at" = ?, "error" = ? WHERE "run_id" = ?'),
+                (FAILED, self._at(now), reason[:1000], self.run_id),
+            )
 
     def end(self) -> None:
         """Before the connection closes: the pages added since the last commit are committed; a run

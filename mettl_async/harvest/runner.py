@@ -6,6 +6,7 @@ made durable, the pages after it are still fetched ahead.
 
 from __future__ import annotations
 
+import logging
 import sys
 from collections.abc import Mapping
 from pathlib import Path
@@ -13,6 +14,8 @@ from typing import TYPE_CHECKING, Any
 
 import attrs
 
+from ..core.printable import printable
+from ..core.redaction import redact
 from .changes import Tally
 from .checkpoint import HarvestError, write_atomically
 from .kinds import HarvestKind
@@ -24,6 +27,8 @@ from .threaded import SinkThread
 if TYPE_CHECKING:
     from ..core.paginator import Paginator
     from ..core.telemetry import SessionStats
+
+log = logging.getLogger("mettl_async.harvest")
 
 
 @attrs.frozen
@@ -91,6 +96,22 @@ def write_changes(sink: Sink, target: Path | str) -> int:
     return len(lines)
 
 
+def failure_text(error: BaseException) -> str:
+    """What a failed run's row says of its error: its class and message, secrets masked, control
+    characters escaped."""
+    return printable(f"{type(error).__name__}: {redact(str(error))}")
+
+
+async def record_failure(output: SinkThread, error: BaseException) -> None:
+    """Record the run ``failed`` in an output that keeps runs; a failure to record it (the database
+    being what failed) is logged, and the run's own error is what the caller sees."""
+    reason = failure_text(error)
+    try:
+        await output.call(lambda sink: sink.fail(reason))
+    except Exception as failed:
+        log.warning("could not record the failed run in the output: %s", failure_text(failed))
+
+
 async def run_harvest(
     paginator: Paginator[Any],
     output: SinkThread,
@@ -125,6 +146,9 @@ async def run_harvest(
         if changes_to is not None:
             target = changes_to
             await output.call(lambda opened: write_changes(opened, target))
+    except Exception as error:
+        await record_failure(output, error)
+        raise
     finally:
         await output.aclose()
         counts.retries = stats.retries - retries_before

@@ -37,6 +37,7 @@ RUNS = Table(
         "changed": "integer",
         "unchanged": "integer",
         "gone": "integer",
+        "error": "text",
     },
     ("run_id",),
 )
@@ -54,11 +55,13 @@ CHECKPOINTS = Table(
 META = (RUNS, VERSIONS, CHECKPOINTS)
 
 #: Run statuses: ``running`` (or killed while it was), ``complete``, ``interrupted`` (stopped by
-#: an error or Ctrl-C, resumable), ``receiving`` (a webhook receiver's) and ``closed``.
-RUNNING, COMPLETE, INTERRUPTED, RECEIVING, CLOSED = (
+#: Ctrl-C or a signal, resumable), ``failed`` (stopped by an error, said in ``error``; resumable),
+#: ``receiving`` (a webhook receiver's) and ``closed``.
+RUNNING, COMPLETE, INTERRUPTED, FAILED, RECEIVING, CLOSED = (
     "running",
     "complete",
     "interrupted",
+    "failed",
     "receiving",
     "closed",
 )

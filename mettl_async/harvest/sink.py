@@ -77,6 +77,11 @@ class Sink(abc.ABC):
     def land(self, records: list[Any]) -> int:
         """Upsert pushed records on the natural key, durably; return how many were not already there."""
 
+    def fail(self, reason: str) -> None:
+        """The run stopped on an error (``reason``, safe to show): outputs that keep runs record it
+        ``failed``, even when it wrote nothing."""
+        return  # files and streams keep no runs
+
     def changes(self) -> Iterator[bytes]:
         """The change feed of the run, once complete: a JSONL line per new, changed or gone record."""
         raise HarvestError("only SQLite and PostgreSQL outputs keep what changed (--changes-out)")

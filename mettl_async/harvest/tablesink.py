@@ -28,7 +28,7 @@ from ..core.paging_styles import PagePosition
 from .changes import Change, Tally, feed_line, layout_digest
 from .checkpoint import Checkpoint
 from .kinds import HarvestKind
-from .schema import CHECKPOINTS, META, RUNS, VERSIONS, promoted_of, version_columns
+from .schema import CHECKPOINTS, META, RUNS, VERSIONS, promoted_of, promotions, version_columns
 from .sink import Sink
 from .tables import Design, Dialect, Table, design, quote
 
@@ -182,6 +182,19 @@ class TableSink(Sink):
             yield feed_line(
                 change, self.account, self.kind.name, self.kind.record_key, key, self._read_json(record)
             )
+
+    def _promote(self, now: datetime) -> None:
+        """Record as columns the keys this run's records held that no column names (:mod:`.schema`)."""
+        assert self.run_id is not None
+        made = self._design_now()
+        found = self._extra_types(self.kind.label, self.run_id)
+        new = promotions(found, set(made.records.columns))
+        if not new:
+            return
+        grown = design(self.kind, [*made.promoted, *new])
+        number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
+        columns = version_columns(grown.records, grown.promoted)
+        self._record_version(made.records.name, number + 1, columns, now)
 
     def _sql(self, text: str) -> str:
         """``text`` with ``{runs}``, ``{records}``… named and ``?`` in the dialect's placeholder."""

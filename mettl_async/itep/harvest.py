@@ -29,13 +29,16 @@ from .results import KNOWN_SECTIONS, ItepResult, parse_result
 #: What a client of this platform needs, as options and environment variables.
 SETTINGS = (
     ACCOUNT,
-    Setting("url", "--url", ENV_FULFILLMENT_URL, "iTEP fulfillment endpoint URL (no default)."),
+    Setting(
+        "url", "--url", ENV_FULFILLMENT_URL, "iTEP fulfillment endpoint URL (no default).", required=True
+    ),
     Setting(
         "api_key",
         "--api-key",
         ENV_API_KEY,
         "iTEP API key (prefer the environment variable: options show in process lists).",
         secret=True,
+        required=True,
     ),
     Setting(
         "signature_header",

@@ -56,13 +56,14 @@ def _mask(value: str) -> str:
 
 #: The key pair both Mettl APIs take, as options and environment variables.
 KEYS = (
-    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key."),
+    Setting("public_key", "--public-key", ENV_PUBLIC_KEY, "Mettl API public key.", required=True),
     Setting(
         "private_key",
         "--private-key",
         ENV_PRIVATE_KEY,
         "Mettl API private key (prefer the environment variable: options show in process lists).",
         secret=True,
+        required=True,
     ),
 )
 

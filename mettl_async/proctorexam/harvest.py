@@ -46,6 +46,7 @@ SETTINGS = (
         "ProctorExam API token.",
         secret=True,
         argument="api_token",
+        required=True,
     ),
     Setting(
         "proctorexam_secret_key",
@@ -54,6 +55,7 @@ SETTINGS = (
         "ProctorExam secret key (prefer the environment variable: options show in process lists).",
         secret=True,
         argument="secret_key",
+        required=True,
     ),
 )
 

@@ -4,12 +4,13 @@ Web backends run several worker processes on one API key, and harvests run
 beside them; through this package they share one rate (a 429 seen by one
 slows all) and never sign two requests alike::
 
-    from mettl_async.redisstore import shared_budget
+    from mettl_async.redisstore import BudgetRegistry
 
-    budget = shared_budget("redis://localhost:6379/0", name="acct-key-id", rate=40)
-    client = CertiCheckClient(limiter=budget.limiter, uniqueness=budget.uniqueness)
+    registry = BudgetRegistry("redis://localhost:6379/0")  # one Redis client for every budget
+    budget = registry.budget("acct-key-id", rate=40)
+    client = CertiCheckClient(options=ClientOptions(limiter=budget.limiter, uniqueness=budget.uniqueness))
     ...
-    await budget.aclose()
+    await registry.aclose()  # registry.close() from synchronous code
 
 Needs the ``redis`` extra (``pip install 'mettl-async[redis]'``). redis-py is
 imported only when something here is used, never by ``import mettl_async``. If
@@ -23,14 +24,17 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from .budget import SharedBudget, shared_budget
+    from .budget import SharedBudget
     from .limiter import RedisRateLimiter
     from .link import RedisLink
+    from .registry import BudgetRegistry, registry_for, shared_budget
     from .uniqueness import RedisUniqueness
 
 _LAZY = {
+    "BudgetRegistry": ".registry",
+    "registry_for": ".registry",
     "SharedBudget": ".budget",
-    "shared_budget": ".budget",
+    "shared_budget": ".registry",
     "RedisRateLimiter": ".limiter",
     "RedisLink": ".link",
     "RedisUniqueness": ".uniqueness",
@@ -43,4 +47,12 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-__all__ = ["RedisLink", "RedisRateLimiter", "RedisUniqueness", "SharedBudget", "shared_budget"]
+__all__ = [
+    "BudgetRegistry",
+    "RedisLink",
+    "RedisRateLimiter",
+    "RedisUniqueness",
+    "SharedBudget",
+    "registry_for",
+    "shared_budget",
+]

@@ -21,11 +21,11 @@ from ..certicheck.models import (
     SlotCandidate,
     SlotDetails,
     SlotWindow,
-    SlotWindowSpec,
     Test,
     TestAllocation,
     Timezone,
 )
+from ..certicheck.slots import SlotWindowSpec
 from .base import SyncService
 from .paginator import Paginator
 

@@ -11,10 +11,12 @@ Each platform's own sandbox lives in its folder (``mettl_async.testing.certichec
 
 from .clock import FakeClock
 from .faults import AfterActing, Fault, FaultConfig
+from .fleet import AccountsSandbox
 from .kit import Behaviour, PlatformSandbox, RecordedRequest, SandboxError, UsedSignatures
 from .runner import SandboxServer, SandboxThread
 
 __all__ = [
+    "AccountsSandbox",
     "AfterActing",
     "Behaviour",
     "FakeClock",

@@ -14,6 +14,7 @@ import abc
 import asyncio
 import collections
 import contextlib
+import hashlib
 import math
 from collections.abc import Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
@@ -184,6 +185,10 @@ class PlatformSandbox(abc.ABC):
 
     @web.middleware
     async def _middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        return await self.serve(request, handler)
+
+    async def serve(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        """Run ``request`` through the shared steps to ``handler`` (one of :meth:`routes`)."""
         with handling():
             return await self._serve(request, handler)
 
@@ -274,6 +279,24 @@ class PlatformSandbox(abc.ABC):
         demo credentials, for this sandbox only)."""
         return {}
 
+    # -- one of many accounts (testing.fleet.AccountsSandbox) ---------------------------------
+
+    @classmethod
+    def for_account(
+        cls, label: str, records: int, *, rate: float | None = None, burst: int | None = None
+    ) -> Self:
+        """The sandbox of the account ``label``: credentials of its own, its data generated from
+        its name (:func:`account_seed`: the same every run), its own rate limit."""
+        raise NotImplementedError(f"the {cls.name} sandbox serves one account")
+
+    def account_key(self) -> str:
+        """What this account's requests carry to say whose they are."""
+        raise NotImplementedError(f"the {self.name} sandbox serves one account")
+
+    def account_of(self, request: web.Request) -> str | None:
+        """What ``request`` carries to say whose it is (:meth:`account_key`), read before its body."""
+        return None
+
     def describe(self, base_url: str) -> str:
         """One line for ``mettl-async sandbox``: where it is and what it holds."""
         return f"{self.name} sandbox at {base_url}"
@@ -281,6 +304,11 @@ class PlatformSandbox(abc.ABC):
     def demo(self) -> Demo | None:
         """What ``mettl-async demo`` harvests from it (``None``: nothing to pull)."""
         return None
+
+
+def account_seed(label: str) -> int:
+    """A sandbox account's data seed, from its name: reproducible, and different for each."""
+    return int.from_bytes(hashlib.blake2b(label.encode(), digest_size=4).digest(), "big")
 
 
 class UsedSignatures:

@@ -128,12 +128,14 @@ def application(
     token: str | None,
     max_body: int = MAX_BODY,
     accounts: Sequence[str] = (),
+    recent: RecentKeys | None = None,
 ) -> web.Application:
     """An app serving every source at ``/{name}`` (deliveries for the first of ``accounts``, or
     for none named) and at ``/{name}/{account}`` for each account, with one shared record of
-    recent deliveries, logging every answer (:func:`logged`)."""
+    recent deliveries (``recent``: one of your own, such as one shared through Redis), logging
+    every answer (:func:`logged`)."""
     app = web.Application()
-    recent = RecentKeys()
+    recent = recent if recent is not None else RecentKeys()
     paths = {"": accounts[0] if accounts else None} | {f"/{a}": a for a in accounts}
     for source in sources:
         for path, account in paths.items():

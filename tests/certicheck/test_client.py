@@ -30,15 +30,17 @@ from mettl_async.certicheck.models import (
     RegistrationField,
     SlotCandidate,
     SlotDetails,
-    SlotHours,
     SlotWindow,
-    SlotWindowSpec,
     Test,
     TestAllocation,
     TestRef,
     Timezone,
 )
 from mettl_async.certicheck.services import batches
+from mettl_async.certicheck.slots import (
+    SlotHours,
+    SlotWindowSpec,
+)
 from mettl_async.core.records import compact_json
 from mettl_async.core.request import Placement, Request
 from mettl_async.testing import FakeClock, RecordedRequest, SandboxThread

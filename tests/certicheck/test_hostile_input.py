@@ -12,10 +12,12 @@ from mettl_async import CertiCheckClient, InputError
 from mettl_async.certicheck.models import (
     AccountSettings,
     ApplicantRegistration,
-    SlotHours,
-    SlotWindowSpec,
     TestAllocation,
     TestRef,
+)
+from mettl_async.certicheck.slots import (
+    SlotHours,
+    SlotWindowSpec,
 )
 from mettl_async.testing import SandboxThread
 

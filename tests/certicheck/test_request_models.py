@@ -16,11 +16,13 @@ from mettl_async.certicheck.models import (
     ApplicantResult,
     DataSecuritySettings,
     EmailSettings,
-    SlotHours,
-    SlotWindowSpec,
     TestAllocation,
     TestRef,
     WeekendSlotSetting,
+)
+from mettl_async.certicheck.slots import (
+    SlotHours,
+    SlotWindowSpec,
 )
 from mettl_async.core.errors import InputError, MalformedResponseError
 from mettl_async.core.records import compact_json, parse, to_wire

@@ -20,11 +20,13 @@ from mettl_async import MettlError, RetryPolicy
 from mettl_async.certicheck.models import (
     AccountSettings,
     ApplicantRegistration,
-    SlotHours,
-    SlotWindowSpec,
     TestAllocation,
     TestRef,
     WeekendSlotSetting,
+)
+from mettl_async.certicheck.slots import (
+    SlotHours,
+    SlotWindowSpec,
 )
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig

@@ -165,6 +165,8 @@ def test_killed_at_a_chosen_point_then_resumed(
     resumed = harvest(sandbox, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert content(out, fmt) == expected
+    if point != "after-last" and not SOAK:
+        return  # a third process per case adds little: a finished output resumed, once per format
     again = harvest(sandbox, out, "--resume", quiet=False)  # --quiet says nothing on success
     assert again.returncode == 0
     assert "already complete" in again.stdout

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
+import sqlite3
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -171,3 +172,21 @@ def test_killed_with_pages_written_but_not_durable_then_resumed(
     resumed = harvest(listed, out, "--resume")
     assert resumed.returncode == 0, resumed.stderr
     assert content(out, fmt) == content(reference, fmt)
+
+
+def test_a_run_failing_with_pages_awaiting_their_commit_keeps_them_and_is_recorded_failed(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "r.sqlite"
+    fingerprint = {**FINGERPRINT, "format": "sqlite"}
+    sink = open_sink(out, "sqlite", RESULTS, fingerprint, resume=False)
+    sink.grouped = True
+    sink.write_page(page(0, 2), PagePosition(2, 2))  # the first page: durable at once
+    sink.write_page(page(2, 2), PagePosition(4, 2))  # in the open transaction
+    sink.fail("HarvestError: the server went away")  # the walk failed after it: its pages are whole
+    sink.close()
+    with sqlite3.connect(out) as db:
+        runs = db.execute('SELECT "status", "records", "error" FROM mettl_harvest_runs').fetchall()
+        kept = db.execute('SELECT "records" FROM mettl_harvest_checkpoints').fetchall()
+    assert runs == [("failed", 4, "HarvestError: the server went away")]
+    assert kept == [(4,)]

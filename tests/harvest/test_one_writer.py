@@ -50,10 +50,17 @@ def harvest_args(out: Path | str) -> list[str]:
 
 @pytest.fixture
 def slow(certicheck_sandbox_factory: Factory) -> SandboxThread:
-    """Every answer 50 ms late: 60 pages one at a time take long enough for a second writer."""
+    """Every answer half a second late: 60 pages one at a time keep the first writer busy (30 s)
+    while the others start, however loaded the machine; a test that is done with it makes the
+    sandbox fast again (``faults.config``)."""
     return certicheck_sandbox_factory(
-        SandboxConfig(applicants=300, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.05))
+        SandboxConfig(applicants=300, faults=FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.5))
     )
+
+
+def fast_again(sandbox: SandboxThread) -> None:
+    """The sandbox answers at once from now on (its fault injector's settings are read per request)."""
+    sandbox.sandbox.faults.config = FaultConfig()
 
 
 def written(out: Path, fmt: str) -> int:
@@ -108,6 +115,7 @@ def test_a_second_harvest_is_refused_naming_the_first(
         assert f"mettl-async harvest results --out {out})" in second.stderr
         resumed = refused_at_once([*harvest_args(out), "--resume"], env_for(slow))
         assert f"(pid {first.pid}," in resumed.stderr
+        fast_again(slow)  # checked: the first may finish now
     except BaseException:
         first.kill()
         raise
@@ -139,6 +147,7 @@ def test_webhooks_serve_and_a_harvest_do_not_share_an_output(slow: SandboxThread
         server.communicate(timeout=30)
     assert server.returncode == 0
     assert not lock_path(out).exists()
+    fast_again(slow)
     ran = subprocess.run(harvest_args(out), env=env_for(slow), capture_output=True, text=True, check=False)
     assert ran.returncode == 0, ran.stderr  # the server is gone: the harvest may write now
 
@@ -154,6 +163,7 @@ def test_a_killed_writer_blocks_no_one(slow: SandboxThread, tmp_path: Path) -> N
         first.kill()
         first.communicate()
     assert orjson.loads(lock_path(out).read_bytes())["pid"] == first.pid  # left behind, not held
+    fast_again(slow)
     resumed = subprocess.run(
         [*harvest_args(out), "--resume"], env=env_for(slow), capture_output=True, text=True, check=False
     )
@@ -183,6 +193,7 @@ def test_two_harvests_into_one_postgresql_table(slow: SandboxThread, postgres_ur
         assert "(table results, this harvest) is being written by another process" in second.stderr
         assert f"(pid {first.pid}: mettl-async harvest results --out postgresql://" in second.stderr
         assert postgres_url.split(":")[2].split("@")[0] not in second.stderr  # the password
+        fast_again(slow)
     except BaseException:
         first.kill()
         raise

@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 
 from mettl_async import RateLimitedError, RetryPolicy
-from mettl_async.redisstore import shared_budget
+from mettl_async.redisstore import BudgetRegistry
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
 from tests.support.redisserver import RedisServer
@@ -107,8 +107,10 @@ async def test_budget_is_held_across_processes(
     assert len(times) == 3 * per_worker
     aggregate = (len(times) - 1) / (times[-1] - times[0])
     assert 0.9 * rate <= aggregate <= 1.03 * rate
-    # No second held more than the rate (a request or two of scheduling jitter allowed).
-    assert max(sum(1 for u in times if t <= u < t + 1.0) for t in times) <= rate + 2
+    # No second held more than the rate and the sandbox's burst of one, counted where the requests
+    # arrived (the workers' own times jitter with the machine's load; the sandbox's do not matter)
+    arrived = sorted(r.received_at for r in sandbox.sandbox.requests)
+    assert max(sum(1 for u in arrived if t <= u < t + 1.0) for t in arrived) <= rate + 1
     assert [r for r in sandbox.sandbox.requests if r.error_code] == []
     assert sum(a["rate_limited"] for a in answers) == 0
 
@@ -121,7 +123,9 @@ async def test_a_429_in_one_process_pauses_the_others(
     )
     fine = certicheck_sandbox_factory(SandboxConfig(applicants=10))
     name = unique_name()
-    async with shared_budget(redis_server.url, name) as budget:
+    # A registry of its own: the process-wide one may still be on its fallback after an earlier
+    # test's Redis call timed out under load, and then a 429 is not shared
+    async with BudgetRegistry(redis_server.url) as registry, registry.budget(name) as budget:
         client = refusing.client(
             limiter=budget.limiter, uniqueness=budget.uniqueness, retry=RetryPolicy.never()
         )

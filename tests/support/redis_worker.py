@@ -1,7 +1,8 @@
 """A worker process for ``test_redis_backend.py``: one JSON job per line on stdin, one JSON
 answer per line on stdout. Each job builds its own CertiCHECK client (through a shared budget
-when it names a Redis), waits until the job's ``at`` (epoch seconds) so that workers start
-together, runs, and closes everything."""
+when it names a Redis, from a registry of the job's own: a Redis call that timed out in an earlier
+job under load would otherwise keep this process on its fallback limiter for a while), waits
+until the job's ``at`` (epoch seconds) so that workers start together, runs, and closes everything."""
 
 from __future__ import annotations
 
@@ -12,16 +13,18 @@ import time
 from typing import Any
 
 from mettl_async import CertiCheckClient, ClientOptions
-from mettl_async.redisstore import SharedBudget, shared_budget
+from mettl_async.redisstore import BudgetRegistry, SharedBudget
 from mettl_async.testing.certicheck import SandboxConfig
 
 
 async def run(job: dict[str, Any]) -> dict[str, Any]:
     config = SandboxConfig()
     budget: SharedBudget | None = None
+    registry: BudgetRegistry | None = None
     options: dict[str, Any] = {"rate": job.get("rate"), "burst": job.get("burst", 1)}
     if job.get("redis_url"):
-        budget = shared_budget(job["redis_url"], job["name"], rate=job.get("rate"), burst=job.get("burst", 1))
+        registry = BudgetRegistry(job["redis_url"])
+        budget = registry.budget(job["name"], rate=job.get("rate"), burst=job.get("burst", 1))
         options = {"limiter": budget.limiter, "uniqueness": budget.uniqueness}
     client = CertiCheckClient(
         config.public_key,
@@ -59,6 +62,8 @@ async def run(job: dict[str, Any]) -> dict[str, Any]:
         await client.close()
         if budget is not None:
             await budget.aclose()
+        if registry is not None:
+            await registry.aclose()
     return answer
 
 

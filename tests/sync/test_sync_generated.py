@@ -35,16 +35,17 @@ from tools.syncgen.source import GenerationError, public_methods
 SECTION = Path(__file__).resolve().parents[2] / "docs" / "readme-sync.md"
 
 
-@pytest.fixture
-def pinned_ruff_installed() -> None:
-    """The generated modules are laid out by the pinned ruff (the test requirements install it)."""
+@pytest.fixture(scope="module")
+def generated() -> dict[str, str]:
+    """Every generated module's text, generated once for the module's tests (each generation runs
+    ruff a dozen times, some seconds)."""
     if installed_ruff() != pinned_ruff():
         missing_server(f"ruff {pinned_ruff()} (pip install -r requirements/ruff.txt)")
+    return generate.generate_all()
 
 
-@pytest.mark.usefixtures("pinned_ruff_installed")
-def test_the_generated_modules_are_current() -> None:
-    written = generate.generate_all()
+def test_the_generated_modules_are_current(generated: dict[str, str]) -> None:
+    written = generated
     on_disk = {path.name for path in generate.HOME.glob("_*.py")} - {"__init__.py"}
     assert set(written) == on_disk, "a generated module is missing, or one is left that nothing writes"
     for name, text in written.items():
@@ -53,13 +54,17 @@ def test_the_generated_modules_are_current() -> None:
         )
 
 
-@pytest.mark.usefixtures("pinned_ruff_installed")
 def test_check_finds_a_stale_module_and_generating_fixes_it(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+    generated: dict[str, str],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     for path in generate.HOME.glob("_*.py"):
         shutil.copy(path, tmp_path)
     monkeypatch.setattr(generate, "OUT", tmp_path)
+    # the generation itself is the other test's; this one proves what --check and a write do with it
+    monkeypatch.setattr(generate, "generate_all", lambda: generated)
     assert generate.main(["--check"]) == 0
     stale = tmp_path / "_itep_fulfillment.py"
     stale.write_text(

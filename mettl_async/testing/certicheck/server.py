@@ -18,7 +18,7 @@ from aiohttp import web
 from ...certicheck.config import ENV_BASE_URL, ENV_SUBDOMAIN
 from ...mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
+from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, account_seed, client_keywords
 from ..mettl_request_check import MettlVerifier
 from . import accounts, results, slots
 from .config import SandboxConfig
@@ -148,6 +148,29 @@ class CertiCheckSandbox(PlatformSandbox):
         cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
     ) -> CertiCheckSandbox:
         return cls(SandboxConfig(applicants=records, seed=seed, rate=rate, faults=faults or FaultConfig()))
+
+    @classmethod
+    def for_account(
+        cls, label: str, records: int, *, rate: float | None = None, burst: int | None = None
+    ) -> CertiCheckSandbox:
+        """The account at subdomain ``label``, with keys of its own."""
+        config = SandboxConfig(
+            public_key=f"{label}-public-key",
+            private_key=f"{label}-private-key",
+            subdomain=label,
+            applicants=records,
+            seed=account_seed(label),
+            rate=rate,
+            burst=burst,
+        )
+        return cls(config)
+
+    def account_key(self) -> str:
+        return self.config.subdomain
+
+    def account_of(self, request: web.Request) -> str | None:
+        """Accounts are told apart by the ``subdomain`` parameter (every request sends it)."""
+        return request.query.get("subdomain")
 
     def exports(self, base_url: str) -> dict[str, str]:
         return {

@@ -30,7 +30,16 @@ from aiohttp import web
 from ...mettl_rest.config import ENV_API_BASE_URL
 from ...mettlfamily.signing import ENV_PRIVATE_KEY, ENV_PUBLIC_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import Behaviour, Demo, Handler, PlatformSandbox, RecordedRequest, SandboxError, client_keywords
+from ..kit import (
+    Behaviour,
+    Demo,
+    Handler,
+    PlatformSandbox,
+    RecordedRequest,
+    SandboxError,
+    account_seed,
+    client_keywords,
+)
 from ..mettl_request_check import MettlVerifier, Refusals
 from . import account, candidates, catalog
 from .config import MettlRestConfig
@@ -203,6 +212,28 @@ class MettlRestSandbox(PlatformSandbox, Lifecycle):
         cls, records: int, *, seed: int = 1, rate: float | None = None, faults: FaultConfig | None = None
     ) -> MettlRestSandbox:
         return cls(MettlRestConfig(candidates=records, seed=seed, rate=rate, faults=faults or FaultConfig()))
+
+    @classmethod
+    def for_account(
+        cls, label: str, records: int, *, rate: float | None = None, burst: int | None = None
+    ) -> MettlRestSandbox:
+        """The account whose key pair is ``label``'s own."""
+        config = MettlRestConfig(
+            public_key=f"{label}-public-key",
+            private_key=f"{label}-private-key",
+            candidates=records,
+            seed=account_seed(label),
+            rate=rate,
+            burst=burst,
+        )
+        return cls(config)
+
+    def account_key(self) -> str:
+        return self.config.public_key
+
+    def account_of(self, request: web.Request) -> str | None:
+        """Accounts are told apart by their public key (``ak``, in every request's query)."""
+        return request.query.get("ak")
 
     def exports(self, base_url: str) -> dict[str, str]:
         return {

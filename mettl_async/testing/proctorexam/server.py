@@ -23,7 +23,7 @@ from aiohttp import web
 
 from ...proctorexam.config import ENV_API_TOKEN, ENV_BASE_URL, ENV_SECRET_KEY
 from ..faults import Fault, FaultConfig
-from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, client_keywords
+from ..kit import Behaviour, Demo, Handler, PlatformSandbox, SandboxError, account_seed, client_keywords
 from ..shapes import Shape
 from . import admin, exams, students, uploads
 from .answers import FORBIDDEN, Invalid, Reply, not_found
@@ -31,7 +31,7 @@ from .config import ProctorExamSandboxConfig
 from .params import FILES, int_param, params_of, parse_multipart
 from .records import CET
 from .state import Endpoint
-from .verify import ProctorExamVerifier
+from .verify import TOKEN_HEADER, ProctorExamVerifier
 from .world import World
 
 if TYPE_CHECKING:
@@ -201,6 +201,29 @@ class ProctorExamSandbox(PlatformSandbox):
             sessions=records, seed=seed, rate=rate, faults=faults or FaultConfig()
         )
         return cls(config)
+
+    @classmethod
+    def for_account(
+        cls, label: str, records: int, *, rate: float | None = None, burst: int | None = None
+    ) -> ProctorExamSandbox:
+        """The account whose token and secret are ``label``'s own."""
+        config = ProctorExamSandboxConfig(
+            api_token=f"{label}-api-token",
+            secret_key=f"{label}-secret-key",
+            sessions=records,
+            seed=account_seed(label),
+            rate=rate,
+            burst=burst,
+        )
+        return cls(config)
+
+    def account_key(self) -> str:
+        return self.config.api_token
+
+    def account_of(self, request: web.Request) -> str | None:
+        """Accounts are told apart by their token (the ``Authorization`` header)."""
+        found = TOKEN_HEADER.match(request.headers.get("Authorization", ""))
+        return found.group(1) if found else None
 
     def exports(self, base_url: str) -> dict[str, str]:
         return {

@@ -22,7 +22,7 @@ from ..kit import SandboxError, UsedSignatures
 
 ONE_DAY = 86_400.0
 VERSION_MEDIA_TYPE = "application/vnd.procwise.v3"
-_TOKEN_HEADER = re.compile(r'^Token\s+token="?([^",\s]+)"?')
+TOKEN_HEADER = re.compile(r'^Token\s+token="?([^",\s]+)"?')
 _DIGITS = re.compile(r"^\d{1,30}$")
 
 
@@ -99,7 +99,7 @@ class ProctorExamVerifier:
         self.accepted_count = 0
 
     def check_token(self, headers: Mapping[str, str]) -> None:
-        found = _TOKEN_HEADER.match(headers.get("Authorization", ""))
+        found = TOKEN_HEADER.match(headers.get("Authorization", ""))
         if found is None or not hmac.compare_digest(found.group(1).encode(), self.api_token.encode()):
             raise BAD_TOKEN.error()
         if VERSION_MEDIA_TYPE not in headers.get("Accept", ""):
