@@ -23,16 +23,7 @@ from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
 from ..harvest.threaded import COMMIT_INTERVAL, SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
-from .common import (
-    EXIT_BROKEN_PIPE,
-    Choice,
-    UsageError,
-    debug_option,
-    is_debug,
-    redis_option,
-    run,
-    spelling,
-)
+from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, redis_option, run, spelling
 
 #: Account lists a fleet harvests at once by default (mettl_async.fleet.harvest.JOBS, not imported
 #: here: the command's help must not load the fleet's modules).
@@ -197,10 +188,8 @@ def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None)
     "--commit-interval",
     type=click.FloatRange(min=0),
     default=COMMIT_INTERVAL,
-    show_default=True,
     metavar="SECONDS",
-    help="Pages are made durable, with the checkpoint after them, at most this long after they are "
-    "written (0: each page at once); a kill loses at most that much, which --resume fetches again.",
+    help=f"How long a written page waits at most to be made durable (default {COMMIT_INTERVAL}; 0: no wait).",
 )
 @click.option(
     "--changes-out",
