@@ -19,7 +19,7 @@ import attrs
 from ..core.checks import check_count, check_email, check_id, check_instance, check_line, check_one_of
 from ..core.errors import BatchError, InputError, MalformedResponseError
 from ..core.options import ClientOptions
-from ..core.paginator import ListEndpoint, Paginator, content_fingerprint
+from ..core.paginator import ListEndpoint, NaturalKey, Paginator
 from ..core.paging_styles import NextLinkPaging, OffsetPaging, PagePosition, records_at
 from ..core.records import compact_json, parse, parser, to_wire
 from ..core.request import Request, encode_path_segment
@@ -54,15 +54,13 @@ OFFSET = OffsetPaging(default_limit=20, max_limit=500)
 #: Lists paged by a link in the response; a page size is sent only when asked for.
 RESULTS_PAGING = NextLinkPaging("paging.next", max_limit=500)
 
-TESTS = ListEndpoint(
-    "/tests", "tests", parser(Test), OFFSET, key=lambda r: (r.get("testId"), r.get("status"))
-)
+TESTS = ListEndpoint("/tests", "tests", parser(Test), OFFSET, key=NaturalKey(("testId", "status")))
 SLOT_WINDOWS = ListEndpoint(
     "/getAllSlotWindows",
     "slotWindows",
     parser(SlotWindow),
     NextLinkPaging("nextUrl", max_limit=500),
-    key=lambda r: r.get("slotWindowId"),
+    key=NaturalKey(("slotWindowId",)),
 )
 SLOT_CANDIDATES = ListEndpoint(
     "/getSlotDetails", "slotDetails.candidateDetailsList", parser(SlotCandidate), OFFSET
@@ -73,7 +71,7 @@ ENROLLED = ListEndpoint(
     parser(EnrolledApplicant),
     OFFSET,
     end_code="E022",
-    key=lambda r: (r.get("email"), r.get("slotId"), r.get("assessmentId")),
+    key=NaturalKey(("email", "slotId", "assessmentId")),
 )
 #: One entry per applicant (all, or of one assessment): the e-mail names a record.
 RESULTS = ListEndpoint(
@@ -81,7 +79,7 @@ RESULTS = ListEndpoint(
     "applicants",
     parser(ApplicantResult),
     RESULTS_PAGING,
-    key=lambda r: email.lower() if isinstance(email := r.get("email"), str) else content_fingerprint(r),
+    key=NaturalKey(("email",), lambda email: email.lower() if isinstance(email, str) else None),
 )
 #: One applicant's entries, one per assessment (4.7): the e-mail repeats, so compared by content.
 APPLICANT_RESULTS = attrs.evolve(RESULTS, key=None)

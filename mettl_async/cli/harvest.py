@@ -21,18 +21,9 @@ from ..harvest.progress import count
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest, summarize
 from ..harvest.sinks import open_sink
 from ..harvest.stream import OutputClosedError
-from ..harvest.threaded import SinkThread
+from ..harvest.threaded import COMMIT_INTERVAL, SinkThread
 from ..platforms import PLATFORMS, kinds, platform_of
-from .common import (
-    EXIT_BROKEN_PIPE,
-    Choice,
-    UsageError,
-    debug_option,
-    is_debug,
-    redis_option,
-    run,
-    spelling,
-)
+from .common import EXIT_BROKEN_PIPE, Choice, UsageError, debug_option, is_debug, redis_option, run, spelling
 
 #: Account lists a fleet harvests at once by default (mettl_async.fleet.harvest.JOBS, not imported
 #: here: the command's help must not load the fleet's modules).
@@ -194,6 +185,13 @@ def _show_columns(ctx: click.Context, param: click.Parameter, value: str | None)
     "(a smaller --page-size may help).",
 )
 @click.option(
+    "--commit-interval",
+    type=click.FloatRange(min=0),
+    default=COMMIT_INTERVAL,
+    metavar="SECONDS",
+    help=f"How long a written page waits at most to be made durable (default {COMMIT_INTERVAL}; 0: no wait).",
+)
+@click.option(
     "--changes-out",
     metavar="FILE|-",
     help="SQLite and PostgreSQL: once the run is complete, write what it found new, changed or gone "
@@ -229,6 +227,7 @@ def harvest(
     timeout: float,
     attempts: int,
     max_response_bytes: int,
+    commit_interval: float,
     changes_out: str | None,
     quiet: bool,
     **values: Any,
@@ -309,6 +308,7 @@ def harvest(
                     page_size=page_size,
                     quiet=quiet,
                     changes_out=changes_out,
+                    commit_interval=commit_interval,
                 )
         finally:
             if registry is not None:
@@ -330,6 +330,7 @@ async def harvest_to(
     quiet: bool,
     restart: bool = False,
     changes_out: str | None = None,
+    commit_interval: float = COMMIT_INTERVAL,
 ) -> int:
     """Harvest into ``out`` (a file, ``-``, a PostgreSQL URL) with a progress display and a summary.
 
@@ -356,7 +357,9 @@ async def harvest_to(
     set_command(f"mettl-async harvest {kind.name} --out {where}")
     account_name = client.account_name
     output = SinkThread(
-        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name)
+        lambda: open_sink(out, fmt, kind, fingerprint, resume=resume, restart=restart, account=account_name),
+        commit_interval=commit_interval,
+        sleep=client.options.sleep,
     )
     try:
         sink = await output.open()

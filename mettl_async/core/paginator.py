@@ -14,27 +14,29 @@ from __future__ import annotations
 import asyncio
 import collections
 import math
-from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Hashable, Iterable, Mapping
+from collections.abc import AsyncIterator, Awaitable, Callable, Generator, Iterable, Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
 
-from .errors import PaginationError
+from .errors import MalformedResponseError, PaginationError
 from .fingerprints import Fingerprints
-from .jsoncodec import dumps
+from .jsoncodec import loads_exact
 from .paging_styles import PageData, PagePosition, Paging, check_max_items
+from .recordkeys import NaturalKey, RecordKey, content_fingerprint, record_fingerprint
 
 T = TypeVar("T")
 
-
-#: What identifies a record in a list (for the checks of :class:`WalkGuard`).
-RecordKey = Callable[[Mapping[str, Any]], Hashable]
-
-
-def content_fingerprint(record: Mapping[str, Any]) -> int:
-    """A record by its whole content (keys in any order): Python's keyed 64-bit hash of its
-    canonical JSON bytes, enough to tell records apart within one walk."""
-    return hash(dumps(record, sort_keys=True))
+__all__ = [
+    "ListEndpoint",
+    "NaturalKey",
+    "Page",
+    "Paginator",
+    "Prefetch",
+    "RecordKey",
+    "WalkGuard",
+    "content_fingerprint",
+]
 
 
 @attrs.frozen
@@ -73,22 +75,11 @@ class ListEndpoint(Generic[T]):
             records=[], position=position, next=None, total=None, payload={}, headers={}, parse=self.parse
         )
 
-    def fingerprint(self, record: Mapping[str, Any]) -> int:
+    def fingerprint(self, record: Any) -> int:
         """The record's natural key, hashed; its content where the key is missing (``None``
-        or all ``None``) or is not a value (a list or object from a misbehaving server)."""
-        if self.key is None:
-            return content_fingerprint(record)
-        key = self.key(record)
-        if key is None or (isinstance(key, tuple) and all(part is None for part in key)):
-            return content_fingerprint(record)
-        if key.__class__ is str:
-            return hash(key)
-        try:
-            hash(key)
-        except TypeError:
-            return content_fingerprint(record)
-        # Numbers hash as numbers (-1 and -2 alike, and every 2**61-1 apart): hash their text.
-        return hash(dumps(key))
+        or all ``None``) or is not a value (a list or object from a misbehaving server). A
+        record kept as sent (its text) gives the same (:mod:`.recordkeys`)."""
+        return record_fingerprint(self.key, record)
 
 
 @attrs.define
@@ -110,9 +101,9 @@ class Page(Generic[T]):
 
     @property
     def items(self) -> list[T]:
-        """The records as models, parsed on first access."""
+        """The records as models, parsed on first access (records kept as sent decoded first)."""
         if self._items is None:
-            self._items = [self.parse(r) for r in self.records]
+            self._items = [self.parse(r if r.__class__ is dict else decoded(r)) for r in self.records]
         return self._items
 
     def __len__(self) -> int:
@@ -128,6 +119,14 @@ class Page(Generic[T]):
 FetchPage = Callable[[PagePosition], Awaitable[Page[T]]]
 
 
+def decoded(text: Any) -> Any:
+    """A record kept as sent (its JSON text), decoded."""
+    try:
+        return loads_exact(text)
+    except ValueError as error:
+        raise MalformedResponseError(f"a record the server sent cannot be read: {error}") from None
+
+
 def _advances(before: PagePosition, after: PagePosition) -> bool:
     if after.page is not None or before.page is not None:
         return (after.page or 1) > (before.page or 1)
@@ -138,7 +137,7 @@ class WalkGuard:
     """Checks each page of one walk before it is given out: it must move forward, hold no
     record given out before, and agree with the list's total when the server gives one."""
 
-    def __init__(self, fingerprint: Callable[[Mapping[str, Any]], int], before: int | None) -> None:
+    def __init__(self, fingerprint: Callable[[Any], int], before: int | None) -> None:
         self._fingerprint = fingerprint
         self._seen = Fingerprints()
         #: Records of the list before where this walk started, when known.
@@ -270,6 +269,8 @@ class Paginator(Generic[T]):
     up to ``window()`` pages are fetched concurrently ahead of the walk; each
     prediction is checked against what the server said, and a walk whose
     predictions keep failing goes on page by page.
+
+    ``fetch_as_sent`` fetches a page with its records kept as sent, for ``pages(as_sent=True)``.
     """
 
     def __init__(
@@ -278,12 +279,14 @@ class Paginator(Generic[T]):
         start: PagePosition,
         *,
         max_items: int | None = None,
-        fingerprint: Callable[[Mapping[str, Any]], int] = content_fingerprint,
+        fingerprint: Callable[[Any], int] = content_fingerprint,
         before: Callable[[PagePosition], int | None] = lambda position: None,
         paging: Paging | None = None,
         window: Window = lambda: 1,
+        fetch_as_sent: FetchPage[T] | None = None,
     ) -> None:
         self._fetch = fetch
+        self._fetch_as_sent = fetch_as_sent
         self.start = start
         self.max_items = check_max_items(max_items)
         self._fingerprint = fingerprint
@@ -294,14 +297,23 @@ class Paginator(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(self.start).__await__()
 
-    async def pages(self, start: PagePosition | None = None) -> AsyncIterator[Page[T]]:
+    async def pages(
+        self, start: PagePosition | None = None, *, as_sent: bool = False
+    ) -> AsyncIterator[Page[T]]:
         """Every page from ``start`` (default: the first), each checked by a :class:`WalkGuard`
-        before it is given out."""
+        before it is given out.
+
+        ``as_sent``: each page's ``records`` are the records as the server sent them, each its JSON
+        text (a bytes-like :class:`msgspec.Raw`; ``bytes(record)``), undecoded but for what the walk
+        checks (the natural key), where the list can give them so (the clients' lists can); a
+        page whose body could not be sliced (nested too deeply) holds decoded records.
+        ``items`` are models as ever.
+        """
         first = start or self.start
         guard = WalkGuard(self._fingerprint, self._before(first))
         position: PagePosition | None = first
         remaining = self.max_items
-        ahead: Prefetch[T] = Prefetch(self._fetch)
+        ahead: Prefetch[T] = Prefetch(self._fetch_as_sent if as_sent and self._fetch_as_sent else self._fetch)
         try:
             while position is not None and remaining != 0:
                 page = await ahead.take(position)

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs, urlsplit
 
 import attrs
+from msgspec import Raw
 
 from .checks import check_count
 from .errors import MalformedResponseError, PaginationError
@@ -61,8 +62,9 @@ def check_max_items(max_items: int | None) -> int | None:
 SHOWN_KEYS = 20
 
 
-def records_at(payload: Mapping[str, Any], path: str | tuple[str, ...], where: str) -> list[dict[str, Any]]:
-    """The list of objects at dotted ``path``; an explicit ``null`` is an empty list.
+def records_at(payload: Mapping[str, Any], path: str | tuple[str, ...], where: str) -> list[Any]:
+    """The list of objects at dotted ``path``; an explicit ``null`` is an empty list. (Objects kept
+    as sent, :class:`~mettl_async.core.jsoncodec.AsSent`, are their text: known to be objects.)
 
     ``path`` may be several paths, tried in order, for a list whose key no document
     shows. A missing key is an error naming the keys that were there, not an empty
@@ -78,7 +80,7 @@ def records_at(payload: Mapping[str, Any], path: str | tuple[str, ...], where: s
         raise MalformedResponseError(f"{where}: the response has no {wanted} (it has {shown_keys(payload)})")
     if value is None:
         return []
-    if not isinstance(value, list) or not all(isinstance(record, dict) for record in value):
+    if not isinstance(value, list) or not all(isinstance(record, dict | Raw) for record in value):
         raise MalformedResponseError(f"{where}: {one!r} is not a list of objects")
     return value
 
@@ -114,7 +116,7 @@ def dig(payload: Mapping[str, Any], path: str) -> Any:
 class PageData:
     """What a paging style reads from one response."""
 
-    records: list[dict[str, Any]]
+    records: list[Any]
     payload: Mapping[str, Any]
     headers: Mapping[str, str]
 

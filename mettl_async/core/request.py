@@ -20,6 +20,7 @@ import attrs
 import orjson
 
 from .errors import InputError
+from .jsoncodec import Expect
 
 
 class Placement(enum.Enum):
@@ -62,7 +63,8 @@ class Request:
     :func:`encode_path_segment`). ``params`` are the call's own parameters:
     text for the Mettl APIs, any JSON value for platforms that send JSON.
     ``safe_to_repeat`` says whether the call may be sent again after a failure
-    that may have reached the server; ``expect`` is ``"json"`` or ``"text"``.
+    that may have reached the server; ``expect`` is ``"json"``, ``"text"``, or
+    :class:`~mettl_async.core.jsoncodec.AsSent` (a list page whose records are kept as sent).
     """
 
     method: str = attrs.field(converter=_upper)
@@ -71,7 +73,7 @@ class Request:
     placement: Placement = Placement.QUERY
     files: tuple[FilePart, ...] = attrs.field(default=(), converter=_parts)
     safe_to_repeat: bool = False
-    expect: str = "json"
+    expect: Expect = "json"
 
 
 @attrs.frozen

@@ -11,6 +11,7 @@ from typing import Any, TypeVar
 
 from .capture import captured
 from .errors import ApiError
+from .jsoncodec import AsSent, Expect
 from .options import ClientOptions
 from .paginator import ListEndpoint, Page, Paginator
 from .paging_styles import PageData, PagePosition, records_at
@@ -69,8 +70,9 @@ class Service:
         fixed = dict(params or {})
         paging = endpoint.paging
 
-        async def fetch(position: PagePosition) -> Page[T]:
-            request = Request("GET", endpoint.path, fixed | paging.params(position), safe_to_repeat=True)
+        async def fetch(position: PagePosition, expect: Expect = "json") -> Page[T]:
+            params = fixed | paging.params(position)
+            request = Request("GET", endpoint.path, params, safe_to_repeat=True, expect=expect)
             try:
                 response = await self._send(request)
             except ApiError as error:
@@ -82,10 +84,12 @@ class Service:
             data = PageData(records_at(payload, endpoint.items_key, endpoint.path), payload, response.headers)
             return endpoint.page(data, position)
 
+        as_sent = AsSent((endpoint.items_key,) if isinstance(endpoint.items_key, str) else endpoint.items_key)
         start = paging.first(paging.check_page_size(page_size))
         return Paginator(
             fetch,
             start,
+            fetch_as_sent=lambda position: fetch(position, as_sent),
             max_items=max_items,
             fingerprint=endpoint.fingerprint,
             before=paging.before,

@@ -40,6 +40,7 @@ from .errors import (
     TimestampError,
     TransportError,
 )
+from .jsoncodec import Expect
 from .options import ClientOptions, Timeout
 from .perloop import PerLoop
 from .ratelimit import MAX_PAUSE, Limiter, RateLimiter
@@ -62,7 +63,8 @@ from .telemetry import (
 from .transport import ConnectionDied, no_resend, normalize_base_url, read_body, transport_error
 from .uniqueness import LOCAL
 
-Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
+#: ``(status, headers, body, expect) -> payload``, or raise the answer's error.
+Decoder = Callable[[int, Mapping[str, str], bytes, Expect], Any]
 #: The headers of most requests, sent by default by a session the client made.
 JSON_ACCEPTED = {"Accept": "application/json"}
 #: Bodies larger than this are streamed (aiohttp warns that writing them at once blocks the loop).

@@ -25,7 +25,7 @@ from ..harvest.progress import Progress
 from ..harvest.runner import HarvestSummary, harvest_fingerprint, run_harvest
 from ..harvest.sink import Sink
 from ..harvest.sinks import lock_output, open_sink
-from ..harvest.threaded import SinkThread
+from ..harvest.threaded import COMMIT_INTERVAL, SinkThread
 from ..platforms import kinds, platform_of
 from .accounts import Account
 
@@ -139,7 +139,9 @@ async def harvest_unit(
             sink = open_sink(out, fmt, unit.kind, fingerprint, resume=False, lock=lock, account=label)
         return sink
 
-    output = SinkThread(opened)
+    # The accounts of a SQLite fleet share one file, whose write lock a group commit would hold
+    # between pages (every other account waiting on it): there each page is committed at once.
+    output = SinkThread(opened, commit_interval=COMMIT_INTERVAL if is_database_url(out) else 0)
     try:
         await output.open()
     except BaseException:

@@ -1,9 +1,11 @@
 """A JSONL or CSV output appended to durably: whole units or nothing.
 
 A unit is a JSONL line or a CSV row. Appended data counts once it is written
-and fsynced; a write or an fsync that fails cuts the file back to the size it
-had, so no half-written unit stays for the next append to be glued onto (and
-whoever acknowledged nothing can write it again). A file this process creates
+and fsynced; a write that fails cuts the file back to where it began, and an
+fsync that fails cuts it back to its durable size, so no half-written unit stays
+for the next append to be glued onto (and whoever acknowledged nothing can write
+it again). Writes may be gathered under one fsync (:meth:`AppendFile.write`, then
+:meth:`AppendFile.sync`): a harvest's group commit. A file this process creates
 has its directory entry fsynced too, or a power cut could lose the file with
 everything fsynced in it.
 
@@ -45,12 +47,14 @@ def _error(path: Path, error: OSError) -> HarvestError:
 
 
 class AppendFile:
-    """An output file open for durable appends; ``size`` is how much of it is durable."""
+    """An output file open for durable appends; ``size`` is how much of it is durable, ``written``
+    how much is written (the durable part and what the next :meth:`sync` makes durable)."""
 
     def __init__(self, path: Path, fd: int, size: int) -> None:
         self.path = path
         self._fd: int | None = fd
         self.size = size
+        self.written = size
 
     @classmethod
     def open(cls, path: Path, *, truncate: bool) -> AppendFile:
@@ -79,20 +83,40 @@ class AppendFile:
     def append(self, data: bytes) -> None:
         """Write ``data`` after the durable end and fsync it; on failure cut back, and raise
         :class:`HarvestError`: then none of ``data`` is in the file."""
+        self.write(data)
+        self.sync()
+
+    def write(self, data: bytes) -> None:
+        """Write ``data`` after what was written, not yet durable; on failure cut back to where it
+        began, and raise :class:`HarvestError`."""
         fd = self._descriptor()
+        start = self.written
         try:
-            if os.fstat(fd).st_size != self.size:  # a cut that failed before, or a torn end
-                self.cut(self.size)
-            view, offset = memoryview(data), self.size
+            if os.fstat(fd).st_size != start:  # a cut that failed before, or a torn end
+                os.ftruncate(fd, start)
+            view, offset = memoryview(data), start
             while view:
                 written = os.pwrite(fd, view, offset)
                 view, offset = view[written:], offset + written
+        except OSError as error:
+            with contextlib.suppress(OSError):  # else the next write cuts it first
+                os.ftruncate(fd, start)
+                os.fsync(fd)
+            raise _error(self.path, error) from None
+        self.written = start + len(data)
+
+    def sync(self) -> None:
+        """Make what was written durable; on failure cut the file back to its durable size (what
+        was written since is gone), and raise :class:`HarvestError`."""
+        fd = self._descriptor()
+        try:
             os.fsync(fd)
         except OSError as error:
-            with contextlib.suppress(HarvestError):  # else the next append cuts it first
+            with contextlib.suppress(HarvestError):  # else the next write cuts it first
                 self.cut(self.size)
+            self.written = self.size
             raise _error(self.path, error) from None
-        self.size += len(data)
+        self.size = self.written
 
     def cut(self, size: int) -> None:
         """Make the file ``size`` bytes long, durably (what lay beyond is gone)."""
@@ -102,7 +126,7 @@ class AppendFile:
             os.fsync(fd)
         except OSError as error:
             raise _error(self.path, error) from None
-        self.size = size
+        self.size = self.written = size
 
     def close(self) -> None:
         fd, self._fd = self._fd, None

@@ -2,10 +2,13 @@
 
 The steps are ordered so that no crash point lies: a fresh run touches nothing
 until its first page arrives, then removes the old checkpoint (durably) before
-it truncates the output; every page is fsynced before its checkpoint replaces
-the previous one; a resume checks the output against the checkpoint (present,
-at least as long as the checkpoint says, exactly that long when complete) and
-cuts off what came after it, except webhook events a receiver landed there.
+it truncates the output; pages are written as they come and made durable in
+groups (:meth:`FileSink.commit`: one fsync for the pages since the last, then
+their checkpoint replaces the previous one), so the checkpoint never counts a
+byte that is not durable; a resume checks the output against the checkpoint
+(present, at least as long as the checkpoint says, exactly that long when
+complete) and cuts off what came after it (pages written but never made
+durable), except webhook events a receiver landed there.
 
 Events land in whole units, durably (:mod:`.appending`): a write that fails
 leaves nothing behind, and a torn last unit is cut off before the first event
@@ -28,7 +31,7 @@ from typing import Any
 
 import attrs
 
-from ..core.jsoncodec import dumps
+from ..core.jsoncodec import json_line, json_lines
 from ..core.paging_styles import PagePosition
 from .appending import AppendFile, complete_units
 from .checkpoint import Checkpoint, HarvestError, check_fingerprint, remove_durably, write_atomically
@@ -65,6 +68,11 @@ class FileSink(Sink):
         self.checkpoint_path = path.with_name(path.name + ".checkpoint.json")
         self._output: AppendFile | None = None
         self._landed: set[bytes] | None = None
+        #: Where the last page added says to continue, whether pages await a commit, and the
+        #: records durable.
+        self._following: PagePosition | None = None
+        self._pending = False
+        self._durable = 0
         _check_writable(path)
         self._lock = OutputLock.acquire(path) if lock else None
         try:
@@ -74,6 +82,7 @@ class FileSink(Sink):
             if checkpoint is not None:
                 self._check_output(checkpoint)
                 self.resumed, self.records = checkpoint, checkpoint.records
+                self._durable = checkpoint.records
                 if not checkpoint.complete:
                     self._output = self._reopen(checkpoint)
         except BaseException:
@@ -172,17 +181,34 @@ class FileSink(Sink):
         """A unit read back from the file as :meth:`units` would write it (to recognize it)."""
         return unit
 
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
+    def add_page(self, records: list[Any], following: PagePosition | None) -> None:
+        self._check_not_lost()
         data = self.encode(records)
         if self._output is None:
             if self.resumed is not None:
                 raise HarvestError(f"{self.path} is not open for writing (the harvest was complete)")
             self._output = self._start_fresh()
             data = self.header() + data
-        self._output.append(data)
+        self._output.write(data)
         self.records += len(records)
-        checkpoint = Checkpoint(self.fingerprint, following, self.records, self._output.size)
+        self._following, self._pending = following, True
+
+    def commit(self) -> None:
+        """One fsync for the pages added since the last commit, then their checkpoint (an fsync
+        that fails loses those pages: the file is cut back, and the count with it)."""
+        self._check_not_lost()
+        if not self._pending or self._output is None:
+            return
+        try:
+            self._output.sync()
+        except HarvestError as error:
+            self.records, self._pending = self._durable, False
+            self._lose(error)
+            raise
+        checkpoint = Checkpoint(self.fingerprint, self._following, self.records, self._output.size)
         write_atomically(self.checkpoint_path, checkpoint.to_json())
+        self._pending, self._durable = False, self.records
+        self.commits += 1
 
     def land(self, records: list[Any]) -> int:
         """Append the units not already in the file; a digest is kept only once its unit is durable,
@@ -241,10 +267,15 @@ class FileSink(Sink):
         write_atomically(self.checkpoint_path, attrs.evolve(checkpoint, events_follow=True).to_json())
 
     def close(self) -> None:
+        """Commit the pages added since the last commit, then close and let go of the lock."""
         try:
             if self._output is not None:
-                self._output.close()
-                self._output = None
+                try:
+                    if self._pages_lost is None:
+                        self.commit()
+                finally:
+                    self._output.close()
+                    self._output = None
         finally:
             if self._lock is not None:
                 self._lock.release()
@@ -262,16 +293,19 @@ def _check_writable(path: Path) -> None:
 
 
 def jsonl_units(records: list[Any]) -> Iterator[tuple[int, bytes]]:
-    """``(record index, line)``: each record as the API returned it, on one line."""
+    """``(record index, line)``: each record as the API returned it, on one line (:func:`json_line`)."""
     for index, record in enumerate(records):
-        yield index, dumps(record) + b"\n"
+        yield index, json_line(record) + b"\n"
 
 
 class JsonlSink(FileSink):
-    """One line per record, the record as the API returned it: every key, unknown ones too."""
+    """One line per record, the record's bytes as the API sent them (:func:`json_line`): every key,
+    unknown ones too, in the server's order and spelling."""
+
+    as_sent = True
 
     def encode(self, records: list[Any]) -> bytes:
-        return b"".join(dumps(record) + b"\n" for record in records)
+        return json_lines(records)
 
     def units(self, records: list[Any]) -> Iterator[tuple[int, bytes]]:
         return jsonl_units(records)

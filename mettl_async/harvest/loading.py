@@ -1,11 +1,14 @@
-"""Loading records into the typed tables: a page (or a delivery) is one transaction.
+"""Loading records into the typed tables: the pages between two durable points (a group commit)
+are one transaction, and so is a delivery.
 
 Each record is classified against what its table holds (:func:`.changes.classify`): new,
 changed and re-laid-out records are written whole (the record's row, its child rows replaced),
-unchanged ones only marked seen by this run. With the page go its checkpoint and its run's
-counters (``mettl_harvest_runs``); with the last page the gone marks (the records the same
-harvest's earlier runs saw and this complete run did not: only when an earlier run was
-complete), the run's end, and the keys to promote to columns (:mod:`.schema`).
+unchanged ones only marked seen by this run. With the commit go the checkpoint after the last
+page and its run's counters (``mettl_harvest_runs``); with the last page the gone marks (the
+records the same harvest's earlier runs saw and this complete run did not: only when an earlier
+run was complete), the run's end, and the keys to promote to columns (:mod:`.schema`). A page or
+a commit that fails rolls the whole transaction back: the pages since the last commit are gone,
+as a kill would lose them, and a resume fetches them again.
 
 A webhook receiver's deliveries are a run of their own (``receiving``, ``closed`` when it stops).
 """
@@ -14,16 +17,19 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import sys
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
+
+import attrs
 
 from ..core.jsoncodec import dumps
 from ..core.paging_styles import PagePosition
 from ..core.printable import printable
 from ..core.redaction import redact
 from .cells import Misfit, read_cell
-from .changes import Change, Stored, Tally, classify, content_hash, feed_line, new_run_id
+from .changes import Change, Stored, Tally, classify, content_hash, new_run_id
 from .schema import (
     CHECKPOINTS,
     CLOSED,
@@ -32,10 +38,8 @@ from .schema import (
     INTERRUPTED,
     RECEIVING,
     RUNNING,
-    promotions,
-    version_columns,
 )
-from .tables import Design, Table, design, quote
+from .tables import Design, Table, quote
 from .tablesink import TableSink
 
 log = logging.getLogger("mettl_async.harvest")
@@ -45,21 +49,67 @@ Convert = Callable[[Any], Any]
 class LoadingSink(TableSink):
     """Pages and deliveries into the typed tables (see the module)."""
 
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
+    #: The transaction holding the pages added since the last commit, if any.
+    _batch: contextlib.ExitStack | None = None
+    #: Where the last page added says to continue.
+    _following: PagePosition | None = None
+    #: ``(records, tally, pages)`` as of the last commit: what a failure goes back to.
+    _durable: tuple[int, Tally, int] | None = None
+
+    def add_page(self, records: list[Any], following: PagePosition | None) -> None:
+        self._check_not_lost()
         now = datetime.now(UTC)
-        done = following is None
         self._prepare_apart(now)
-        with self._failing(), self._transaction():
-            self._begin(now, RUNNING)
+        try:
+            if self._batch is None:  # a transaction for the pages until the next commit
+                assert self.tally is not None
+                self._durable = (self.records, attrs.evolve(self.tally), self._pages)
+                self._batch = contextlib.ExitStack()
+                self._batch.enter_context(self._transaction())
+                self._begin(now, RUNNING)
             tally = self._store(records, now, self.run_id)
-            if done:
+            if following is None:
                 tally.gone = self._mark_gone(now)
-            self._write_checkpoint(following, self.records + len(records))
-            self._count(tally, len(records), now, COMPLETE if done else RUNNING)
+        except BaseException:
+            self._abandon()
+            raise
+        self._add(tally, len(records))
+        self._following = following
+
+    def commit(self) -> None:
+        """The checkpoint after the last page added, and the run's counters, then COMMIT."""
+        self._check_not_lost()
+        if self._batch is None:
+            return
+        now = datetime.now(UTC)
+        done = self._following is None
+        try:
+            self._write_checkpoint(self._following, self.records)
+            self._count(now, COMPLETE if done else RUNNING)
             if done:
                 self._promote(now)
-        self._add(tally, len(records))
+            batch, self._batch = self._batch, None
+            batch.close()
+        except BaseException:
+            self._abandon()
+            raise
+        self._durable = None
         self._complete = done
+        self.commits += 1
+
+    def _abandon(self) -> None:
+        """Roll the open transaction back: the pages since the last commit are gone, the counts
+        go back to what is durable, and the tables are looked at again next time."""
+        batch, self._batch = self._batch, None
+        if batch is not None:
+            with contextlib.suppress(Exception):  # the error that brought us here is the one to tell
+                batch.__exit__(*sys.exc_info())
+        if self._durable is not None:
+            if self._durable[2] != self._pages:  # earlier calls' pages went with it
+                self._lose(sys.exc_info()[1] or RuntimeError("rolled back"))
+            self.records, self.tally, self._pages = self._durable
+            self._durable = None
+        self._design, self._started = None, False
 
     def land(self, records: list[Any]) -> int:
         """Upsert pushed records; how many were new or changed (a redelivery changes nothing)."""
@@ -72,7 +122,7 @@ class LoadingSink(TableSink):
         with self._failing(), self._transaction():
             self._begin(now, RECEIVING)
             tally = self._store(records, now, self.run_id)
-            self._count(tally, len(records), now, RECEIVING)
+            self._count(now, RECEIVING, tally, len(records))
         self._add(tally, len(records))
         return tally.new + tally.changed
 
@@ -128,16 +178,19 @@ class LoadingSink(TableSink):
         )
         self._started = True
 
-    def _count(self, page: Tally, records: int, now: datetime, status: str) -> None:
+    def _count(self, now: datetime, status: str, page: Tally | None = None, records: int = 0) -> None:
+        """The run's counters: its totals so far, and ``page`` of ``records`` (a delivery, not
+        counted yet)."""
         assert self.tally is not None
-        total = self.tally
+        pages = self._pages if page is None else self._pages + 1
+        total, page = self.tally, page or Tally()
         self._execute(
             self._sql(
                 'UPDATE {runs} SET "pages" = ?, "records" = ?, "new" = ?, "changed" = ?, "unchanged" = ?, '
                 '"gone" = ?, "status" = ?, "ended_at" = ? WHERE "run_id" = ?'
             ),
             (
-                self._pages + 1,
+                pages,
                 self.records + records,
                 total.new + page.new,
                 total.changed + page.changed,
@@ -171,22 +224,11 @@ class LoadingSink(TableSink):
             (self._at(now), Change.GONE.value, self.run_id, self.account, self._harvest, self.run_id),
         )
 
-    def _promote(self, now: datetime) -> None:
-        """Record as columns the keys this run's records held that no column names (:mod:`.schema`)."""
-        assert self.run_id is not None
-        made = self._design_now()
-        found = self._extra_types(self.kind.label, self.run_id)
-        new = promotions(found, set(made.records.columns))
-        if not new:
-            return
-        grown = design(self.kind, [*made.promoted, *new])
-        number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
-        columns = version_columns(grown.records, grown.promoted)
-        self._record_version(made.records.name, number + 1, columns, now)
-
     def fail(self, reason: str) -> None:
         """Record the run ``failed``, with ``reason`` (made when it wrote no page: a wrong key stops
         a run at its first request, and the runs table still says so)."""
+        if self._pages_lost is None:
+            self.commit()  # the pages written before the failure are whole: they stay
         now = datetime.now(UTC)
         self._prepare_apart(now)
         with self._failing(), self._transaction():
@@ -197,10 +239,17 @@ class LoadingSink(TableSink):
             )
 
     def end(self) -> None:
-        """Before the connection closes: a run this process began and did not finish is
-        ``interrupted`` (a receiver's ``closed``); a killed one stays ``running``."""
-        if not self._started or self._complete:
-            return
+        """Before the connection closes: the pages added since the last commit are committed; a run
+        this process began and did not finish is ``interrupted`` (a receiver's ``closed``); a
+        killed one stays ``running``."""
+        try:
+            if self._pages_lost is None:
+                self.commit()
+        finally:
+            if self._started and not self._complete:
+                self._mark_ended()
+
+    def _mark_ended(self) -> None:
         with contextlib.suppress(Exception):
             status = RECEIVING if self._receiving else RUNNING
             self._execute(
@@ -213,25 +262,6 @@ class LoadingSink(TableSink):
                     self.run_id,
                     status,
                 ),
-            )
-
-    def changes(self) -> Iterator[bytes]:
-        """The change feed of the run the checkpoint names, once complete."""
-        complete = self._complete or (self.resumed is not None and self.resumed.complete)
-        if self.run_id is None or not complete:
-            return
-        names = design(self.kind).tables
-        if not self._columns_of(names[0]):
-            return
-        query = (
-            f'SELECT "_change", "_key", "record" FROM {quote(names[0])} '  # noqa: S608
-            'WHERE "account" = ? AND "_run_id" = ? AND "_change" IN (?, ?, ?) ORDER BY "_key"'
-        )
-        changed = (Change.NEW.value, Change.CHANGED.value, Change.GONE.value)
-        rows = self._query(self._sql(query), (self.account, self.run_id, *changed))
-        for change, key, record in rows:
-            yield feed_line(
-                change, self.account, self.kind.name, self.kind.record_key, key, self._read_json(record)
             )
 
     # -- a page, a delivery ------------------------------------------------------------------------------

@@ -1,12 +1,13 @@
-"""PostgreSQL output: the typed tables of :mod:`.tables`; a page, its checkpoint and its run's counts
-in one transaction.
+"""PostgreSQL output: the typed tables of :mod:`.tables`; the pages of a group commit, their
+checkpoint and their run's counts in one transaction.
 
 The only module that imports the driver, psycopg 3 (``pip install
 'mettl-async[postgresql]'``), used synchronously from the output's writer thread
-(so the event loop never waits on it): each page is one transaction, committed
-before the next page is written, so a run killed anywhere resumes exactly
-(``--resume``) and a re-run never duplicates a row. A page's rows are copied into
-a temporary table (``COPY``) and upserted from it in one statement per table.
+(so the event loop never waits on it): the pages since the last commit are one
+transaction, with the checkpoint after the last of them, so a run killed anywhere
+resumes exactly (``--resume``) and a re-run never duplicates a row. A page's rows
+are copied into a temporary table (``COPY``) and upserted from it in one statement
+per table.
 
 Columns are typed: ``bigint``, ``double precision`` (what the client reads a
 JSON number into), ``boolean``, ``text``, ``timestamptz`` (a naive local time is
@@ -182,6 +183,8 @@ class PostgresSink(LoadingSink):
         self._statement_timeout = statement_timeout
         self._closed = False
         self._staged: set[str] = set()
+        #: Temporary tables holding an earlier page's rows of the open transaction.
+        self._filled: set[str] = set()
         #: The advisory lock this sink holds, if any.
         self._held: int | None = None
         self._db: psycopg.Connection[Any] | None = connect(url, statement_timeout=statement_timeout)
@@ -231,6 +234,8 @@ class PostgresSink(LoadingSink):
         except BaseException:
             self._staged.clear()  # a temporary table made in the transaction went with it
             raise
+        finally:
+            self._filled.clear()  # a commit empties them, and so does a rollback
 
     def _attempt(self, write: Callable[[], int]) -> int:
         """Without a lock to lose, a write that failed because the connection was lost (a server
@@ -280,6 +285,9 @@ class PostgresSink(LoadingSink):
                 cursor.execute(f"DROP TABLE IF EXISTS pg_temp.{stage}".encode())
                 cursor.execute(f"CREATE TEMPORARY TABLE {stage} ({defined}) ON COMMIT DELETE ROWS".encode())
                 self._staged.add(table.name)
+            elif table.name in self._filled:  # several pages in one transaction (group commit)
+                cursor.execute(f"TRUNCATE {stage}".encode())
+            self._filled.add(table.name)
             names = ", ".join(map(quote, table.columns))
             with cursor.copy(f"COPY {stage} ({names}) FROM STDIN".encode()) as copy:
                 for row in rows:
@@ -308,12 +316,14 @@ class PostgresSink(LoadingSink):
         return text_value if kind == "text" else None
 
     def close(self) -> None:
-        if not self._closed and self._db is not None and not self._lost():
-            self.end()
-            if self._held is not None:
+        try:
+            if not self._closed and self._db is not None and not self._lost():
+                self.end()
+        finally:
+            if self._held is not None and self._db is not None and not self._lost():
                 # Let go now: the server frees a session's locks only once its backend has ended
                 # (after dropping its temporary tables), and the next run may be starting already.
                 with contextlib.suppress(psycopg.Error):
                     self._db.execute("SELECT pg_advisory_unlock(%s)", (self._held,))
-        self._closed = True
-        self._drop_connection()
+            self._closed = True
+            self._drop_connection()

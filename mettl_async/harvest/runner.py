@@ -134,7 +134,7 @@ async def run_harvest(
     retries_before, throttled_before = stats.retries, stats.rate_limited
     try:
         if resumed is None or not resumed.complete:
-            async for page in paginator.pages(start=resumed.next if resumed else None):
+            async for page in paginator.pages(start=resumed.next if resumed else None, as_sent=sink.as_sent):
                 await output.write_page(page.records, page.next)
                 counts.records = sink.records
                 counts.pages += 1

@@ -1,5 +1,5 @@
-"""SQLite output: the typed tables of :mod:`.tables` in one file; a page, its checkpoint and its
-run's counts in one transaction.
+"""SQLite output: the typed tables of :mod:`.tables` in one file; the pages of a group commit, their
+checkpoint and their run's counts in one transaction.
 
 Times and dates are ISO 8601 text (``2019-04-26T07:17:24.217+00:00``; a naive local time has no
 offset, and its text as sent is beside it), booleans 0 and 1, ``extra`` and ``record`` JSON text.
@@ -135,9 +135,11 @@ class SqliteSink(LoadingSink):
     def close(self) -> None:
         try:
             if self._db is not None:
-                self.end()
-                self._db.close()
-                self._db = None
+                try:
+                    self.end()
+                finally:
+                    self._db.close()
+                    self._db = None
         finally:
             if self._lock is not None:
                 self._lock.release()

@@ -3,7 +3,7 @@
 
 Records are written and flushed page by page, in JSONL (the default) or CSV,
 with no fsync (a pipe has nothing to sync) and no checkpoint (nothing can be
-cut back or continued): such a run cannot be resumed. When the reader goes
+cut back or continued; a commit has nothing to do): such a run cannot be resumed. When the reader goes
 away (``| head -1``) the write fails with a broken pipe; the sink points the
 descriptor at ``/dev/null`` (so nothing later fails on it, the interpreter's
 last flush included) and raises :class:`OutputClosedError`, which the command
@@ -22,6 +22,7 @@ from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from ..core.jsoncodec import json_lines
 from ..core.paging_styles import PagePosition
 from .checkpoint import HarvestError
 from .files import csv_header, csv_units, jsonl_units
@@ -66,6 +67,7 @@ class StreamSink(Sink):
         if fmt not in ("jsonl", "csv"):
             raise HarvestError(f"{fmt} cannot be written to a stream ({self.where}); use jsonl or csv")
         self.fmt = fmt
+        self.as_sent = fmt == "jsonl"
         self._owned = stream is None and str(target) != STDOUT
         if stream is not None:
             self._stream = stream
@@ -99,9 +101,15 @@ class StreamSink(Sink):
             raise HarvestError(f"cannot write {self.where}: {error.strerror}") from None
         self._started = True
 
-    def write_page(self, records: list[Any], following: PagePosition | None) -> None:
-        self._write(b"".join(unit for _, unit in self._units(records)))
+    def add_page(self, records: list[Any], following: PagePosition | None) -> None:
+        if self.fmt == "jsonl":
+            self._write(json_lines(records))
+        else:
+            self._write(b"".join(unit for _, unit in self._units(records)))
         self.records += len(records)
+
+    def commit(self) -> None:
+        """Nothing to make durable: each page was flushed as it came."""
 
     def land(self, records: list[Any]) -> int:
         """Write the events not written before by this process (a stream cannot be read back)."""

@@ -1,11 +1,12 @@
 """What the SQLite and PostgreSQL outputs share: typed tables, runs, change tracking, schema growth.
 
-A page is one transaction: its records classified against the table (:mod:`.changes`), the new,
-changed and re-laid-out ones written (record row, child rows), the unchanged ones marked seen,
-the checkpoint and the run's counters; on the last page also the gone marks and the columns to
-promote (:mod:`.schema`). A transaction before the first page's makes or grows the tables,
-taking the schema lock only when there is something to change, and upgrades a table an earlier
-version made (the flat table the view now replaces), keeping every record it held.
+The pages between two durable points are one transaction (:mod:`.loading`): their records
+classified against the table (:mod:`.changes`), the new, changed and re-laid-out ones written
+(record row, child rows), the unchanged ones marked seen, the checkpoint and the run's counters;
+on the last page also the gone marks and the columns to promote (:mod:`.schema`). A transaction
+before the first page's makes or grows the tables, taking the schema lock only when there is
+something to change, and upgrades a table an earlier version made (the flat table the view now
+replaces), keeping every record it held.
 
 The dialects (:mod:`.sqlite`, :mod:`.postgresql`) supply the connection and the few statements
 that differ; everything here runs in the output's writer thread.
@@ -15,7 +16,7 @@ from __future__ import annotations
 
 import abc
 import contextlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -24,10 +25,10 @@ import orjson
 
 from ..core.jsoncodec import dumps, loads_exact
 from ..core.paging_styles import PagePosition
-from .changes import Tally, layout_digest
+from .changes import Change, Tally, feed_line, layout_digest
 from .checkpoint import Checkpoint
 from .kinds import HarvestKind
-from .schema import CHECKPOINTS, META, RUNS, VERSIONS, promoted_of, version_columns
+from .schema import CHECKPOINTS, META, RUNS, VERSIONS, promoted_of, promotions, version_columns
 from .sink import Sink
 from .tables import Design, Dialect, Table, design, quote
 
@@ -162,6 +163,38 @@ class TableSink(Sink):
             if counts:
                 self._pages, *tally = counts[0]
                 self.tally = Tally(*tally)
+
+    def changes(self) -> Iterator[bytes]:
+        """The change feed of the run the checkpoint names, once complete."""
+        complete = self._complete or (self.resumed is not None and self.resumed.complete)
+        if self.run_id is None or not complete:
+            return
+        names = design(self.kind).tables
+        if not self._columns_of(names[0]):
+            return
+        query = (
+            f'SELECT "_change", "_key", "record" FROM {quote(names[0])} '  # noqa: S608
+            'WHERE "account" = ? AND "_run_id" = ? AND "_change" IN (?, ?, ?) ORDER BY "_key"'
+        )
+        changed = (Change.NEW.value, Change.CHANGED.value, Change.GONE.value)
+        rows = self._query(self._sql(query), (self.account, self.run_id, *changed))
+        for change, key, record in rows:
+            yield feed_line(
+                change, self.account, self.kind.name, self.kind.record_key, key, self._read_json(record)
+            )
+
+    def _promote(self, now: datetime) -> None:
+        """Record as columns the keys this run's records held that no column names (:mod:`.schema`)."""
+        assert self.run_id is not None
+        made = self._design_now()
+        found = self._extra_types(self.kind.label, self.run_id)
+        new = promotions(found, set(made.records.columns))
+        if not new:
+            return
+        grown = design(self.kind, [*made.promoted, *new])
+        number = self._versions([made.records.name]).get(made.records.name, (0, None))[0]
+        columns = version_columns(grown.records, grown.promoted)
+        self._record_version(made.records.name, number + 1, columns, now)
 
     def _sql(self, text: str) -> str:
         """``text`` with ``{runs}``, ``{records}``… named and ``?`` in the dialect's placeholder."""

@@ -1,16 +1,23 @@
 """An output's I/O off the event loop: one sink, and the one thread that opens, writes and closes it.
 
-A harvest fetches pages ahead while the last one is made durable (an ``fsync``, a SQLite or
-PostgreSQL commit): were the write done on the event loop, every fetch would wait for it. A
-webhook receiver answers other deliveries while one waits on a locked table. One thread per sink
-keeps each sink, and its connection, to one thread at a time (SQLite's connections refuse any
-other), and keeps its writes in order.
+A harvest fetches pages ahead while the last one is written and made durable (an ``fsync``, a
+SQLite or PostgreSQL commit): were the write done on the event loop, every fetch would wait for
+it. A webhook receiver answers other deliveries while one waits on a locked table. One thread
+per sink keeps each sink, and its connection, to one thread at a time (SQLite's connections
+refuse any other), and keeps its writes in order.
+
+Pages are made durable in groups (:meth:`SinkThread.write_page`): at most ``commit_interval``
+seconds after the first page not yet durable was written (a run's first page at once, see
+:meth:`.Sink.write_page`), however the walk is going (waiting on
+a 429's pause included: the timer, not the next page, decides), at the last page, and when the
+output closes. A kill loses at most that interval's pages, which ``--resume`` fetches again.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable, Mapping
+import contextlib
+from collections.abc import Awaitable, Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -19,23 +26,39 @@ from .sink import Sink
 
 T = TypeVar("T")
 
+#: Seconds a written page waits at most to be made durable (``--commit-interval``).
+COMMIT_INTERVAL = 0.25
+
 
 class SinkThread:
     """A sink opened (on first use, or by :meth:`open`) and used in a thread of its own.
 
     ``inline`` does the I/O on the calling thread instead (what writes on the loop cost:
-    benchmarks/bench_warehouse.py measures it).
+    benchmarks/bench_warehouse.py measures it). ``commit_interval`` (seconds; 0: every page) and
+    ``sleep`` (what waits it out) pace the group commit.
     """
 
-    def __init__(self, opener: Callable[[], Sink], *, inline: bool = False) -> None:
+    def __init__(
+        self,
+        opener: Callable[[], Sink],
+        *,
+        inline: bool = False,
+        commit_interval: float = COMMIT_INTERVAL,
+        sleep: Callable[[float], Awaitable[Any]] = asyncio.sleep,
+    ) -> None:
         self._opener = opener
         self._sink: Sink | None = None
         self._inline = inline
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="mettl-output")
+        self._interval = commit_interval
+        self._sleep = sleep
+        #: The commit to come, once a page waits for one.
+        self._timer: asyncio.Task[None] | None = None
 
     def _opened(self) -> Sink:
         if self._sink is None:  # opened here: a sink failing to open is tried again next time
             self._sink = self._opener()
+            self._sink.grouped = self._interval > 0
         return self._sink
 
     @property
@@ -55,7 +78,30 @@ class SinkThread:
         return await self.call(lambda sink: sink)
 
     async def write_page(self, records: list[Any], following: PagePosition | None) -> None:
+        """Write a page; it is made durable with those around it (see the module), the last page
+        at once."""
         await self.call(lambda sink: sink.write_page(records, following))
+        if following is None:
+            await self.commit()
+        elif self._timer is None and self._interval > 0:
+            self._timer = asyncio.ensure_future(self._commit_later())
+
+    async def _commit_later(self) -> None:
+        await self._sleep(self._interval)
+        self._timer = None  # a page written from here on waits for the next commit
+        # A commit that fails is told by the next page or commit, which the sink then refuses
+        # (the walk may be waiting on a pause meanwhile; no task's error is left unread).
+        with contextlib.suppress(Exception):
+            await self.call(lambda sink: sink.commit())
+
+    async def commit(self) -> None:
+        """Make every page written so far durable, now."""
+        timer, self._timer = self._timer, None
+        if timer is not None:
+            timer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timer
+        await self.call(lambda sink: sink.commit())
 
     async def land(self, record: Mapping[str, Any]) -> int:
         """Land ``record`` (durably, upserted); how many records were new."""
@@ -67,8 +113,14 @@ class SinkThread:
             sink.close()
 
     async def aclose(self) -> None:
-        """Close the sink once what was submitted is done (in its thread), then the thread."""
+        """Close the sink once what was submitted is done (in its thread), then the thread. Closing
+        commits what was written (unless a commit failed: what it lost stays lost)."""
         try:
+            timer, self._timer = self._timer, None
+            if timer is not None:
+                timer.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await timer
             if self._inline:
                 self._close()
             else:

@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ..core.errors import ApiError, ConflictError, MalformedResponseError
-from ..core.jsoncodec import NOT_JSON, parse_json
+from ..core.jsoncodec import NOT_JSON, Expect, parse_json
 from ..core.responses import raise_for_status, snippet
 from .models import TEST_ID
 from .results import DATA_KEYS
@@ -49,7 +49,9 @@ def error_message(payload: Any, body: bytes) -> str:
     return json_message(payload) or snippet(body)
 
 
-def decode_fulfillment(status: int, headers: Mapping[str, str], body: bytes, expect: str) -> tuple[str, Any]:
+def decode_fulfillment(
+    status: int, headers: Mapping[str, str], body: bytes, expect: Expect
+) -> tuple[str, Any]:
     """``(test ID, decoded body)`` of a successful answer; any other answer raises."""
     payload = parse_json(body)
     if status >= 300:

@@ -12,13 +12,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, TypeVar
 
 import attrs
 
 from ..core.errors import InputError
-from ..core.paginator import ListEndpoint, Page
+from ..core.jsoncodec import ABSENT, members_first, members_reader
+from ..core.paginator import ListEndpoint, NaturalKey, Page
 from ..core.paging_styles import NextLinkPaging, OffsetPaging, PageData, PagePosition
 from ..core.records import parser
 from .models import Assessment, Schedule
@@ -64,30 +65,42 @@ class StampedListEndpoint(ListEndpoint[T]):
     key is in the URL, not in each record). A value the server sends itself is kept."""
 
     stamp: Mapping[str, Any] = attrs.field(factory=dict)
+    _present: Callable[[Any], tuple[Any, ...]] = attrs.field(init=False, repr=False, eq=False)
+
+    def __attrs_post_init__(self) -> None:
+        object.__setattr__(self, "_present", members_reader(tuple(self.stamp)))
 
     def page(self, data: PageData, position: PagePosition) -> Page[T]:
         if self.stamp:
-            records = [
-                record if all(k in record for k in self.stamp) else {**self.stamp, **record}
-                for record in data.records
-            ]
-            data = attrs.evolve(data, records=records)
+            data = attrs.evolve(data, records=[self._stamped(record) for record in data.records])
         return super().page(data, position)
 
+    def _stamped(self, record: Any) -> Any:
+        if isinstance(record, dict):
+            return record if all(k in record for k in self.stamp) else {**self.stamp, **record}
+        try:  # a record kept as sent: the members it lacks written before its own
+            present = self._present(record)
+        except ValueError:  # a value there that cannot be read: there, then
+            return record
+        missing = {k: v for (k, v), sent in zip(self.stamp.items(), present, strict=True) if sent is ABSENT}
+        return members_first(record, missing) if missing else record
 
-def result_key(record: Mapping[str, Any]) -> tuple[Any, Any]:
-    """A result is one candidate (by e-mail, case-folded) in one schedule."""
-    email = record.get("email")
-    return record.get("accessKey"), email.strip().lower() if isinstance(email, str) else email
+
+def _folded(access_key: Any, email: Any) -> tuple[Any, Any]:
+    return access_key, email.strip().lower() if isinstance(email, str) else email
+
+
+#: A result is one candidate (by e-mail, case-folded) in one schedule.
+result_key = NaturalKey(("accessKey", "email"), _folded)
 
 
 #: Assessments and schedules: ``paging.next`` says there is more; the server's default limit is 20.
 LIST_PAGING = NextLinkPaging("paging.next", max_limit=MAX_LIMIT)
 ASSESSMENTS = ListEndpoint(
-    "/assessments", "assessments", parser(Assessment), LIST_PAGING, key=lambda r: r.get("id")
+    "/assessments", "assessments", parser(Assessment), LIST_PAGING, key=NaturalKey(("id",))
 )
 SCHEDULES = ListEndpoint(
-    "/schedules", "schedules", parser(Schedule), LIST_PAGING, key=lambda r: r.get("accessKey")
+    "/schedules", "schedules", parser(Schedule), LIST_PAGING, key=NaturalKey(("accessKey",))
 )
 #: Paged by the server's next links; a page size is sent only when asked for.
 SCHEDULE_RESULTS_PAGING = NextLinkPaging("paging.next", max_limit=MAX_LIMIT)

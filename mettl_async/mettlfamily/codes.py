@@ -24,7 +24,7 @@ from ..core.errors import (
     TimestampError,
     ValidationError,
 )
-from ..core.jsoncodec import parse_json
+from ..core.jsoncodec import Expect, parse_json
 from ..core.responses import (
     expect_object,
     expect_text,
@@ -231,17 +231,17 @@ def envelope_error(
     )
 
 
-Decoder = Callable[[int, Mapping[str, str], bytes, str], Any]
+Decoder = Callable[[int, Mapping[str, str], bytes, Expect], Any]
 
 
 def envelope_decoder(codes: Mapping[str, CodeRule]) -> Decoder:
     """A decoder for a Mettl API whose codes are ``codes``."""
 
-    def decode(status: int, headers: Mapping[str, str], body: bytes, expect: str) -> Any:
+    def decode(status: int, headers: Mapping[str, str], body: bytes, expect: Expect) -> Any:
         """The payload of a successful response (a JSON object, or text), or raise its error."""
         if status == 429:
             raise rate_limited(status, headers, body)
-        payload = parse_json(body)
+        payload = parse_json(body, expect)
         if isinstance(payload, dict) and is_error_envelope(payload):
             raise envelope_error(payload, status, headers, body, codes)
         raise_for_status(status, headers, body)

@@ -37,7 +37,7 @@ from ..core.errors import (
     TimestampError,
     ValidationError,
 )
-from ..core.jsoncodec import NOT_JSON, parse_json
+from ..core.jsoncodec import NOT_JSON, Expect, parse_json
 from ..core.responses import expect_object, expect_text, parse_http_date, raise_for_status, snippet
 
 CODE_NONCE_REUSED = "nonce_reused"
@@ -116,13 +116,13 @@ def error_for(status: int, headers: Mapping[str, str], body: bytes, payload: Any
     return kind(text, **common)
 
 
-def decode(status: int, headers: Mapping[str, str], body: bytes, expect: str) -> Any:
+def decode(status: int, headers: Mapping[str, str], body: bytes, expect: Expect) -> Any:
     """The payload of a successful answer (a JSON object; ``{}`` for an empty 2xx such as a
     204 after DELETE), or raise its error."""
     if 200 <= status < 300:
         if expect == "text":
             return expect_text(parse_json(body), status, body)
-        payload = parse_json(body)
+        payload = parse_json(body, expect)
         if payload is None:
             return {}
         return expect_object(payload, status, body)

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from ..core.paginator import ListEndpoint, Paginator
+from ..core.paginator import ListEndpoint, NaturalKey, Paginator
 from ..core.paging_styles import PageNumberPaging
 from ..core.records import parser
 from ..core.request import FilePart, Request
@@ -28,11 +28,8 @@ from .models import EXAM_STATUSES, REPORT_FREQUENCIES, Exam, Institute, User
 
 #: ``page``/``limit``, default and maximum 300, totals in ``X-Pagination-*`` headers.
 PAGING = PageNumberPaging(default_limit=300, max_limit=300)
-
-
-def by_id(record: Mapping[str, Any]) -> Any:
-    return record.get("id")
-
+#: Records are named by their ``id``.
+by_id = NaturalKey(("id",))
 
 INSTITUTES = ListEndpoint("/institutes", "institutes", parser(Institute), PAGING, key=by_id)
 EXAMS = ListEndpoint("/exams", "exams", parser(Exam), PAGING, key=by_id)

@@ -53,9 +53,10 @@ class Paginator(Generic[T]):
         """The first page (what ``await paginator`` gives in async code)."""
         return self._portal.run(_first_page, self._paginator)
 
-    def pages(self, start: PagePosition | None = None) -> Iterator[Page[T]]:
-        """Every page from ``start`` (default: the first), each checked before it is given out."""
-        return self._portal.iterate(self._paginator.pages(start))
+    def pages(self, start: PagePosition | None = None, *, as_sent: bool = False) -> Iterator[Page[T]]:
+        """Every page from ``start`` (default: the first), each checked before it is given out;
+        ``as_sent``: records as the server sent them (their JSON text), as the async ``pages()``."""
+        return self._portal.iterate(self._paginator.pages(start, as_sent=as_sent))
 
     def __iter__(self) -> Iterator[T]:
         for page in self.pages():

@@ -2,11 +2,16 @@
 
     python tests/support/crashing.py POINT N -- harvest results --out r.jsonl ...
 
-POINT is where the N-th page dies:
-* ``before-data``: as the page reaches the sink, before anything is written;
-* ``between``: after the page's data is durable, before its checkpoint (SQLite and PostgreSQL:
-  the page's rows are written inside the transaction, which is never committed: the process
-  dies as the checkpoint is about to be written in it);
+Pages are made durable in groups (a commit: the pages since the last one, then their checkpoint),
+at the pace of ``--commit-interval``. POINT is where the N-th page dies:
+* ``before-data``: as the page reaches the sink, before anything of it is written;
+* ``between``: after the page's data is durable, before its checkpoint: the run makes a durable
+  point after page N-1 and after page N (as if the interval ran out there; the pages before N-1
+  are grouped as the interval had it) and dies in the second, before its checkpoint (SQLite and
+  PostgreSQL: the pages' rows are written inside the transaction, which is never committed: the
+  process dies as the checkpoint is about to be written in it);
+* ``unsynced``: after page N is written, pages 3 to N never made durable: the run makes a durable
+  point after page 2 only (give a long ``--commit-interval``) and dies once page N is written;
 * ``after-last``: after the last page and its checkpoint, before the run reports.
 
 For a ``postgresql://`` output the PostgreSQL sink is patched too (and only then imported). The
@@ -39,20 +44,25 @@ def counted(original: Any, when: str) -> Any:
         if when == "before-data" and pages == nth:
             die()
         original(self, records, following)
+        if (when == "between" and pages in (nth - 1, nth)) or (when == "unsynced" and pages == 2):
+            self.commit()  # a durable point here, as if the interval ran out
+        if when == "unsynced" and pages == nth:
+            die()
         if when == "after-last" and following is None:
+            self.commit()
             die()
 
     return write_page
 
 
 def file_checkpoint_dies(path: Any, data: bytes) -> None:
-    if pages == nth:  # the page's data is fsynced; its checkpoint is next
+    if pages == nth:  # the pages' data is fsynced; their checkpoint is next
         die()
     write_atomically(path, data)
 
 
 def table_checkpoint_dies(self: Any, following: Any, records: int) -> None:
-    if pages == nth:  # the page's rows are written in the open transaction; its checkpoint is next
+    if pages == nth:  # the pages' rows are written in the open transaction; their checkpoint is next
         die()
     original_checkpoint(self, following, records)
 
