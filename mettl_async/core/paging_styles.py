@@ -27,6 +27,7 @@ from msgspec import Raw
 
 from .checks import check_count
 from .errors import MalformedResponseError, PaginationError
+from .readers import ascii_digits
 
 log = logging.getLogger("mettl_async.pagination")
 
@@ -154,7 +155,7 @@ def _int_or_none(value: object) -> int | None:
         return None
     if isinstance(value, int):
         return value
-    if isinstance(value, str) and value.strip().isdigit():
+    if isinstance(value, str) and ascii_digits(value.strip()):
         return int(value.strip())
     return None
 

@@ -20,6 +20,12 @@ _MONTHS = {
 }
 
 
+def ascii_digits(text: str) -> bool:
+    """Whether ``text`` is a number in ASCII digits only: ``str.isdigit`` also takes ``²``,
+    which ``int`` refuses, and ``١٢``, which ``int`` reads as 12."""
+    return text.isascii() and text.isdigit()
+
+
 def parse_datetime(value: Any) -> datetime:
     """A timestamp as a datetime.
 
@@ -38,7 +44,7 @@ def _parse_datetime(value: Any) -> datetime:
         return _from_epoch_ms(value)
     if isinstance(value, str):
         text = value.strip()
-        if text.isdigit():
+        if ascii_digits(text):
             return _from_epoch_ms(int(text))
         parts = text.replace(",", " ").split()
         if len(parts) == 5 and parts[0][:3].title() in _MONTHS:

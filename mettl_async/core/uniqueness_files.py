@@ -23,6 +23,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from .readers import ascii_digits
 from .uniqueness import LOCAL, LocalUniqueness
 
 log = logging.getLogger(__name__)
@@ -107,6 +108,6 @@ class FileUniqueness:
             return
         for name in names:
             head = name.partition("-")[0]
-            if head.isdigit() and int(head) < second - KEEP_SECONDS:
+            if ascii_digits(head) and int(head) < second - KEEP_SECONDS:
                 with contextlib.suppress(OSError):  # another process removed it first
                     os.unlink(self.directory / name)

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from ..certicheck.models import EMAIL_FIELD  # the REST API's registration names it alike
 from ..core.checks import check_email, check_id
 from ..core.errors import InputError
+from ..core.readers import ascii_digits
 from .model import Column
 
 EMAIL = Column("email", f"the e-mail address (or a column named {EMAIL_FIELD!r})")
@@ -35,7 +36,7 @@ def identifier(values: Mapping[str, str], name: str) -> int:
     """Column ``name`` as a positive integer id (``12``, or ``12.0`` as a spreadsheet may write it)."""
     text = required(values, name)
     whole = text[:-2] if text.endswith(".0") else text
-    if not whole.isascii() or not whole.isdigit() or len(whole) > 19:
+    if not ascii_digits(whole) or len(whole) > 19:
         raise InputError(name, f"must be a positive whole number, got {text!r}")
     return int(check_id(name, int(whole)))
 

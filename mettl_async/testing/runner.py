@@ -55,6 +55,14 @@ class SandboxServer:
     def base_url_of(self, platform: PlatformSandbox) -> str:
         return self.origin + platform.prefix
 
+    def exports(self) -> dict[str, str]:
+        """The environment variables that point the command and the clients at every platform
+        hosted here (their demo credentials, for these sandboxes only)."""
+        variables: dict[str, str] = {}
+        for platform in self.platforms:
+            variables |= platform.exports(self.base_url_of(platform))
+        return variables
+
     @property
     def base_url(self) -> str:
         """The first platform's base URL."""
@@ -134,6 +142,9 @@ class SandboxThread:
 
     def base_url_of(self, platform: PlatformSandbox) -> str:
         return self.server.base_url_of(platform)
+
+    def exports(self) -> dict[str, str]:
+        return self.server.exports()
 
     def client(self, **kwargs: Any) -> Any:
         return self.server.client(**kwargs)

@@ -57,16 +57,6 @@ def taken_port() -> Iterator[int]:
     yield from busy_port()
 
 
-def certicheck_env(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 # -- --debug, before or after the subcommand -----------------------------------------------------
 
 
@@ -100,7 +90,7 @@ def test_every_command_and_group_takes_debug() -> None:
 def test_debug_after_harvest_logs_requests(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=30))
     out = str(tmp_path / "r.jsonl")
-    result = cli("harvest", "results", "--out", out, "--debug", env=certicheck_env(sandbox))
+    result = cli("harvest", "results", "--out", out, "--debug", env=sandbox.exports())
     assert result.exit_code == 0, result.output
     assert "DEBUG mettl_async.session: GET" in result.stderr
 
@@ -351,7 +341,7 @@ def test_harvest_help_lists_every_column_of_every_kind_unbroken() -> None:
 def test_quiet_shows_nothing_on_success(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=5))
     out = tmp_path / "t.jsonl"
-    result = cli("harvest", "tests", "--out", str(out), "--quiet", env=certicheck_env(sandbox))
+    result = cli("harvest", "tests", "--out", str(out), "--quiet", env=sandbox.exports())
     assert result.exit_code == 0, result.output
     assert (result.stdout, result.stderr) == ("", "")
     assert out.read_bytes()
@@ -382,7 +372,7 @@ def test_an_option_error_is_two_lines_without_the_usage() -> None:
 
 def test_errors_name_the_options_typed(certicheck_sandbox_factory: StartSandbox, tmp_path: Path) -> None:
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=5))
-    env = certicheck_env(sandbox)
+    env = sandbox.exports()
     out = str(tmp_path / "t.jsonl")
     too_big = cli("harvest", "tests", "--out", out, "--page-size", "1000", env=env)
     assert too_big.stderr == "mettl-async: invalid --page-size: must be an integer from 1 to 500, got 1000\n"

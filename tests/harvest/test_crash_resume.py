@@ -38,16 +38,6 @@ def sandbox() -> Any:
     thread.stop()
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config  # type: ignore[attr-defined]
-    return os.environ | {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def harvest(
     sandbox: SandboxThread,
     out: Path | str,
@@ -69,7 +59,7 @@ def harvest(
     if crash is not None:
         command = [sys.executable, str(CRASHING), crash[0], str(crash[1]), "--", *args]
     return subprocess.run(
-        command, env=env_for(sandbox), capture_output=True, text=True, timeout=300, check=False
+        command, env=os.environ | sandbox.exports(), capture_output=True, text=True, timeout=300, check=False
     )
 
 
@@ -191,7 +181,7 @@ def test_killed_at_random_times_and_resumed_repeatedly(
         )
         process = subprocess.Popen(
             [sys.executable, "-m", "mettl_async", *args],
-            env=env_for(slow),
+            env=os.environ | slow.exports(),
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
         )

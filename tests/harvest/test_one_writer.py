@@ -23,16 +23,6 @@ Factory = Callable[..., SandboxThread]
 MAIN = [sys.executable, "-m", "mettl_async"]
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return os.environ | {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def harvest_args(out: Path | str) -> list[str]:
     return [
         *MAIN,
@@ -106,14 +96,14 @@ def test_a_second_harvest_is_refused_naming_the_first(
 ) -> None:
     out = tmp_path / f"r.{fmt}"
     first = subprocess.Popen(
-        harvest_args(out), env=env_for(slow), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        harvest_args(out), env=os.environ | slow.exports(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
         wait_until(lambda: written(out, fmt) >= 10, first)
-        second = refused_at_once(harvest_args(out), env_for(slow))
+        second = refused_at_once(harvest_args(out), os.environ | slow.exports())
         assert f"{out} is being written by another process (pid {first.pid}, since " in second.stderr
         assert f"mettl-async harvest results --out {out})" in second.stderr
-        resumed = refused_at_once([*harvest_args(out), "--resume"], env_for(slow))
+        resumed = refused_at_once([*harvest_args(out), "--resume"], os.environ | slow.exports())
         assert f"(pid {first.pid}," in resumed.stderr
         fast_again(slow)  # checked: the first may finish now
     except BaseException:
@@ -125,7 +115,9 @@ def test_a_second_harvest_is_refused_naming_the_first(
     reference = tmp_path / f"reference.{fmt}"
     # the same world without the slow answers: the slowness was only there to keep the first busy
     fast = certicheck_sandbox_factory(SandboxConfig(applicants=300))
-    assert subprocess.run(harvest_args(reference), env=env_for(fast), check=False).returncode == 0
+    assert (
+        subprocess.run(harvest_args(reference), env=os.environ | fast.exports(), check=False).returncode == 0
+    )
     assert content(out, fmt) == content(reference, fmt)  # the second writer wrote nothing
     assert not lock_path(out).exists()
 
@@ -137,7 +129,7 @@ def test_webhooks_serve_and_a_harvest_do_not_share_an_output(slow: SandboxThread
     try:
         assert server.stdout is not None
         assert b"receiving at" in server.stdout.readline()
-        harvest = refused_at_once(harvest_args(out), env_for(slow))
+        harvest = refused_at_once(harvest_args(out), os.environ | slow.exports())
         assert f"(pid {server.pid}, since " in harvest.stderr
         assert f"mettl-async webhooks serve --out {out})" in harvest.stderr
         second_server = refused_at_once(serve, os.environ.copy())
@@ -148,14 +140,16 @@ def test_webhooks_serve_and_a_harvest_do_not_share_an_output(slow: SandboxThread
     assert server.returncode == 0
     assert not lock_path(out).exists()
     fast_again(slow)
-    ran = subprocess.run(harvest_args(out), env=env_for(slow), capture_output=True, text=True, check=False)
+    ran = subprocess.run(
+        harvest_args(out), env=os.environ | slow.exports(), capture_output=True, text=True, check=False
+    )
     assert ran.returncode == 0, ran.stderr  # the server is gone: the harvest may write now
 
 
 def test_a_killed_writer_blocks_no_one(slow: SandboxThread, tmp_path: Path) -> None:
     out = tmp_path / "r.jsonl"
     first = subprocess.Popen(
-        harvest_args(out), env=env_for(slow), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        harvest_args(out), env=os.environ | slow.exports(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
         wait_until(lambda: written(out, "jsonl") >= 10, first)
@@ -165,7 +159,11 @@ def test_a_killed_writer_blocks_no_one(slow: SandboxThread, tmp_path: Path) -> N
     assert orjson.loads(lock_path(out).read_bytes())["pid"] == first.pid  # left behind, not held
     fast_again(slow)
     resumed = subprocess.run(
-        [*harvest_args(out), "--resume"], env=env_for(slow), capture_output=True, text=True, check=False
+        [*harvest_args(out), "--resume"],
+        env=os.environ | slow.exports(),
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert resumed.returncode == 0, resumed.stderr
     assert len(content(out, "jsonl")) == 300
@@ -184,11 +182,14 @@ def test_two_harvests_into_one_postgresql_table(slow: SandboxThread, postgres_ur
         return row[0] if row else 0
 
     first = subprocess.Popen(
-        harvest_args(postgres_url), env=env_for(slow), stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        harvest_args(postgres_url),
+        env=os.environ | slow.exports(),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         wait_until(lambda: checkpointed() >= 10, first)
-        second = refused_at_once([*harvest_args(postgres_url), "--resume"], env_for(slow))
+        second = refused_at_once([*harvest_args(postgres_url), "--resume"], os.environ | slow.exports())
         assert "postgresql://mettl:***@127.0.0.1:" in second.stderr
         assert "(table results, this harvest) is being written by another process" in second.stderr
         assert f"(pid {first.pid}: mettl-async harvest results --out postgresql://" in second.stderr

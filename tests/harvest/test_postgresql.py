@@ -34,18 +34,8 @@ CERTICHECK = [k for k in kinds() if platform_of(kinds()[k]).name == "certicheck"
 FINGERPRINT = {"kind": "results", "filters": {}, "base_url": "http://x/api/v2", "subdomain": "s"}
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def cli(sandbox: SandboxThread, *args: str) -> Result:
-    return CliRunner().invoke(main, list(args), env=env_for(sandbox), catch_exceptions=False)
+    return CliRunner().invoke(main, list(args), env=sandbox.exports(), catch_exceptions=False)
 
 
 @pytest.fixture
@@ -290,7 +280,7 @@ def test_files_never_import_the_driver(sandbox: SandboxThread, tmp_path: Path) -
         "print(sorted(m for m in sys.modules if m.startswith('psycopg')))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, env=env_for(sandbox), check=False
+        [sys.executable, "-c", script], capture_output=True, text=True, env=sandbox.exports(), check=False
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]"

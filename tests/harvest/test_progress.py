@@ -219,16 +219,6 @@ def test_a_harvest_off_a_terminal_says_at_once_why_it_waits(tmp_path: Path) -> N
 # -- in a real terminal --------------------------------------------------------------------------
 
 
-def certicheck_env(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def test_the_terminal_check_sees_a_display_that_piles_up() -> None:
     """The check below can fail: a line redrawn with a carriage return alone, as the old
     display did, wraps on a narrow terminal and leaves a pile of rows."""
@@ -246,7 +236,7 @@ def test_the_live_display_fits_the_terminal(
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=300, faults=faults))
     out = tmp_path / "r.jsonl"
     run = run_in_terminal(
-        ["harvest", "results", "--out", str(out), "--rate", "8"], columns=columns, env=certicheck_env(sandbox)
+        ["harvest", "results", "--out", str(out), "--rate", "8"], columns=columns, env=sandbox.exports()
     )
     assert run.returncode == 0, run.rows
     assert b"harvested 300 records in 15 pages" in run.stdout
@@ -329,7 +319,7 @@ def test_debug_log_lines_print_above_the_live_display(
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=100))
     out = tmp_path / "r.jsonl"
     args = ["harvest", "results", "--out", str(out), "--rate", "8", "--debug"]
-    run = run_in_terminal(args, columns=120, env=certicheck_env(sandbox))
+    run = run_in_terminal(args, columns=120, env=sandbox.exports())
     assert run.returncode == 0, run.rows
     logged = [row for row in run.rows if " DEBUG mettl_async.session: GET" in row]
     assert len(logged) == 5  # one per page, none overwritten

@@ -32,16 +32,6 @@ class Clock:
         return self.now
 
 
-def env_of(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def test_ctrl_c_on_a_terminal_leaves_each_line_once_and_words_whole(
     certicheck_sandbox_factory: StartSandbox, tmp_path: Path
 ) -> None:
@@ -54,7 +44,7 @@ def test_ctrl_c_on_a_terminal_leaves_each_line_once_and_words_whole(
     def waiting(rows: list[str]) -> bool:
         return len(rows) == 2 and rows[1].startswith(("retrying at ", "retry "))
 
-    run = run_in_terminal(args, columns=60, env=env_of(sandbox), stop_when=waiting)
+    run = run_in_terminal(args, columns=60, env=sandbox.exports(), stop_when=waiting)
     assert run.returncode == 130, run.rows
     counts = [row for row in run.rows if " records · " in row]
     assert len(counts) == 1, run.rows
@@ -114,7 +104,7 @@ def test_a_summary_says_when_a_record_is_several_rows(
     result = CliRunner().invoke(
         main,
         ["harvest", "results", "--out", str(tmp_path / "r.csv")],
-        env=env_of(sandbox),
+        env=sandbox.exports(),
         catch_exceptions=False,
     )
     assert result.exit_code == 0, result.output
@@ -122,7 +112,7 @@ def test_a_summary_says_when_a_record_is_several_rows(
     plain = CliRunner().invoke(
         main,
         ["harvest", "results", "--out", str(tmp_path / "r.jsonl")],
-        env=env_of(sandbox),
+        env=sandbox.exports(),
         catch_exceptions=False,
     )
     assert "row per" not in plain.stdout  # JSONL holds the records as sent

@@ -27,21 +27,11 @@ MIXED = FaultConfig(
 )
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config  # type: ignore[attr-defined]
-    return os.environ | {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def start_harvest(sandbox: SandboxThread, out: Path) -> subprocess.Popen[str]:
     args = ["harvest", "results", "--out", str(out), "--page-size", PAGE_SIZE, "--timeout", "0.3"]
     return subprocess.Popen(
         [sys.executable, "-m", "mettl_async", *args],
-        env=env_for(sandbox),
+        env=os.environ | sandbox.exports(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,

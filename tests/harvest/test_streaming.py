@@ -30,16 +30,6 @@ Factory = Callable[..., SandboxThread]
 HARVEST = [sys.executable, "-m", "mettl_async", "harvest", "results", "--rate", "1000"]
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return os.environ | {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def records(data: bytes) -> list[bytes]:
     return sorted(orjson.dumps(orjson.loads(line), option=orjson.OPT_SORT_KEYS) for line in data.splitlines())
 
@@ -53,7 +43,7 @@ def sandbox(certicheck_sandbox_factory: Factory) -> SandboxThread:
 def expected(sandbox: SandboxThread, tmp_path: Path) -> list[bytes]:
     out = tmp_path / "reference.jsonl"
     done = subprocess.run(
-        [*HARVEST, "--out", str(out)], env=env_for(sandbox), capture_output=True, check=False
+        [*HARVEST, "--out", str(out)], env=os.environ | sandbox.exports(), capture_output=True, check=False
     )
     assert done.returncode == 0, done.stderr
     return records(out.read_bytes())
@@ -64,7 +54,7 @@ def test_out_dash_pipes_jsonl_to_a_reader(
 ) -> None:
     done = subprocess.run(
         [*HARVEST, "--out", "-", "--page-size", "20"],
-        env=env_for(sandbox),
+        env=os.environ | sandbox.exports(),
         capture_output=True,
         cwd=tmp_path,
         check=False,
@@ -81,7 +71,11 @@ def test_a_pipeline_into_head_ends_quietly_with_141(sandbox: SandboxThread, tmp_
     command = " ".join([*HARVEST, "--out", "-", "--page-size", "5", "--quiet"])
     script = f"set -o pipefail; {command} 2>{tmp_path / 'stderr'} | head -1"
     done = subprocess.run(
-        ["bash", "-c", script], env=env_for(sandbox), capture_output=True, cwd=tmp_path, check=False
+        ["bash", "-c", script],
+        env=os.environ | sandbox.exports(),
+        capture_output=True,
+        cwd=tmp_path,
+        check=False,
     )
     assert done.returncode == 141
     assert len(done.stdout.splitlines()) == 1
@@ -97,7 +91,7 @@ def test_a_reader_closing_mid_run_is_not_a_traceback(
     )
     process = subprocess.Popen(
         [*HARVEST, "--out", "-", "--page-size", "5"],
-        env=env_for(slow),
+        env=os.environ | slow.exports(),
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         cwd=tmp_path,
@@ -122,13 +116,19 @@ def test_dev_stdout_redirected_to_a_file_or_a_pipe(
     command = " ".join([*HARVEST, "--out", "/dev/stdout"])
     target = tmp_path / "redirected.jsonl"
     done = subprocess.run(
-        ["bash", "-c", f"{command} > {target}"], env=env_for(sandbox), capture_output=True, check=False
+        ["bash", "-c", f"{command} > {target}"],
+        env=os.environ | sandbox.exports(),
+        capture_output=True,
+        check=False,
     )
     assert done.returncode == 0, done.stderr
     assert records(target.read_bytes()) == expected
     assert b"harvested 150 records" in done.stderr
     piped = subprocess.run(
-        [*HARVEST, "--out", "/dev/stdout"], env=env_for(sandbox), capture_output=True, check=False
+        [*HARVEST, "--out", "/dev/stdout"],
+        env=os.environ | sandbox.exports(),
+        capture_output=True,
+        check=False,
     )
     assert piped.returncode == 0, piped.stderr
     assert records(piped.stdout) == expected

@@ -26,18 +26,8 @@ Factory = Callable[..., SandboxThread]
 FORMATS = ["sqlite", "postgresql"]
 
 
-def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
-
-
 def cli(sandbox: SandboxThread, *args: str) -> Result:
-    result = CliRunner().invoke(main, list(args), env=env_for(sandbox), catch_exceptions=False)
+    result = CliRunner().invoke(main, list(args), env=sandbox.exports(), catch_exceptions=False)
     assert result.exit_code == 0, result.output
     return result
 
@@ -280,7 +270,7 @@ def test_changes_out_needs_an_output_that_keeps_runs(
     result = CliRunner().invoke(
         main,
         ["harvest", "tests", "--out", str(tmp_path / f"t.{fmt}"), "--changes-out", "-"],
-        env=env_for(sandbox),
+        env=sandbox.exports(),
     )
     assert result.exit_code == 2
     assert "--changes-out: needs an output that keeps runs (SQLite or PostgreSQL)" in result.stderr

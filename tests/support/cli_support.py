@@ -23,13 +23,8 @@ Factory = Callable[..., SandboxThread]
 
 
 def env_for(sandbox: SandboxThread) -> dict[str, str]:
-    config = sandbox.sandbox.config
-    return {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": sandbox.base_url,
-    }
+    """The environment variables that point the command at ``sandbox``."""
+    return sandbox.exports()
 
 
 def cli(sandbox: SandboxThread | None, *args: str, env: dict[str, str] | None = None) -> Result:
