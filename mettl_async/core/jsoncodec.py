@@ -77,7 +77,7 @@ def parse_json(body: bytes, expect: Expect = "json") -> Any:
 
     Integers of any size are read exactly (see :func:`loads_exact`). With :class:`AsSent`, the
     records are kept as their text where the body has the expected shape (see
-    :func:`_records_as_sent`); any other body is read as without it, so that the usual checks
+    ``_records_as_sent``); any other body is read as without it, so that the usual checks
     say what is wrong with it.
     """
     if not body.strip():

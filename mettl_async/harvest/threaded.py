@@ -96,12 +96,22 @@ class SinkThread:
 
     async def commit(self) -> None:
         """Make every page written so far durable, now."""
-        timer, self._timer = self._timer, None
-        if timer is not None:
-            timer.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await timer
+        await self._stop_timer()
         await self.call(lambda sink: sink.commit())
+
+    async def _stop_timer(self) -> None:
+        """Cancel the commit to come and wait for it to end. Only the timer's own cancellation
+        is expected here: the caller's (Ctrl-C while it waits) still reaches the caller."""
+        timer, self._timer = self._timer, None
+        if timer is None:
+            return
+        timer.cancel()
+        try:
+            await timer
+        except asyncio.CancelledError:
+            caller = asyncio.current_task()
+            if caller is not None and caller.cancelling():
+                raise
 
     async def land(self, record: Mapping[str, Any]) -> int:
         """Land ``record`` (durably, upserted); how many records were new."""
@@ -115,18 +125,20 @@ class SinkThread:
     async def aclose(self) -> None:
         """Close the sink once what was submitted is done (in its thread), then the thread. Closing
         commits what was written (unless a commit failed: what it lost stays lost)."""
+        cancelled: asyncio.CancelledError | None = None
         try:
-            timer, self._timer = self._timer, None
-            if timer is not None:
-                timer.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await timer
+            try:
+                await self._stop_timer()
+            except asyncio.CancelledError as error:  # Ctrl-C meanwhile: close first, then go on with it
+                cancelled = error
             if self._inline:
                 self._close()
             else:
                 await asyncio.get_running_loop().run_in_executor(self._thread, self._close)
         finally:
             self._thread.shutdown(wait=False)
+        if cancelled is not None:
+            raise cancelled
 
     def close(self) -> None:
         """As :meth:`aclose`, waiting on the calling thread (the landing closes this way)."""

@@ -118,7 +118,7 @@ BAD_DATES = [
     -(10**20),
     float("inf"),
     "9" * 30,
-    "١٧٠٠٠٠٠٠٠٠٠٠٠",  # epoch ms in Arabic-Indic digits: int() reads them, the API never sends them
+    "\u0661\u0667" + "\u0660" * 11,  # epoch ms in Arabic-Indic digits: int() reads them; no API sends them
 ]
 
 

@@ -114,6 +114,48 @@ async def test_a_page_is_made_durable_within_the_interval_while_the_walk_waits(t
         await output.aclose()
 
 
+@pytest.mark.parametrize("closing", [False, True])
+async def test_ctrl_c_while_the_pending_commit_is_stopped_reaches_the_caller(
+    tmp_path: Path, closing: bool
+) -> None:
+    """Defect (found in review): the last page's commit and the closing stop the timer's commit
+    and wait for it; a cancellation of the caller arriving then was taken for the timer's own
+    and swallowed, so a Ctrl-C there let the run go on and end as if harvested."""
+    never = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the timer's commit stays pending
+        await never.wait()
+
+    out = tmp_path / "r.jsonl"
+    output = SinkThread(
+        lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False), commit_interval=30, sleep=sleep
+    )
+    await output.write_page(page(0, 2), PagePosition(2, 2))
+    await output.write_page(page(2, 2), PagePosition(4, 2))  # waits for the timer
+    caller = asyncio.ensure_future(output.aclose() if closing else output.commit())
+    await asyncio.sleep(0)  # the caller has stopped the timer and waits for it to end
+    caller.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await caller
+    if not closing:
+        await output.aclose()
+    # either way the output was closed, committing what was written
+    assert Checkpoint.from_json(out.with_name("r.jsonl.checkpoint.json").read_bytes()).records == 4
+
+
+async def test_a_checkpoint_that_cannot_be_written_is_the_library_s_error(tmp_path: Path) -> None:
+    """Defect (found in review): the OSError of a checkpoint that cannot be replaced left the
+    library as itself (the command described it; a library caller got an OSError)."""
+    out = tmp_path / "r.jsonl"
+    output = SinkThread(lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False))
+    await output.open()
+    out.with_name("r.jsonl.checkpoint.json.tmp").mkdir()  # where the new checkpoint is written first
+    with pytest.raises(HarvestError, match=r"cannot write the checkpoint .*: --resume continues from there"):
+        await output.write_page(page(0, 2), PagePosition(2, 2))  # the first page: committed at once
+    with pytest.raises(HarvestError):  # closing commits what was written: the same refusal
+        await output.aclose()
+
+
 async def until(condition: Callable[[], bool]) -> None:
     while not condition():  # noqa: ASYNC110  # the commit runs in the output's thread: look again soon
         await asyncio.sleep(0.005)
