@@ -102,14 +102,18 @@ def fsync_directory(path: Path) -> None:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content."""
+    """Replace ``path`` with ``data`` so that a crash leaves the old or the new content; a
+    :class:`HarvestError` naming the file when it cannot be written (the old content stands)."""
     temporary = path.with_name(path.name + ".tmp")
-    with open(temporary, "wb") as f:
-        f.write(data)
-        f.flush()
-        os.fsync(f.fileno())
-    os.replace(temporary, path)
-    fsync_directory(path.parent)
+    try:
+        with open(temporary, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(temporary, path)
+        fsync_directory(path.parent)
+    except OSError as error:
+        raise HarvestError(f"cannot write {path}: {error.strerror or error}") from None
 
 
 def remove_durably(path: Path) -> None:

@@ -208,11 +208,10 @@ class FileSink(Sink):
         checkpoint = Checkpoint(self.fingerprint, self._following, self.records, self._output.size)
         try:
             write_atomically(self.checkpoint_path, checkpoint.to_json())
-        except OSError as error:  # the pages are durable, the checkpoint before them stands
+        except HarvestError as error:  # the pages are durable, the checkpoint before them stands
             raise HarvestError(
-                f"cannot write the checkpoint {self.checkpoint_path} ({error.strerror or error}); "
-                f"{self._durable:,} records are recorded in it: --resume continues from there"
-            ) from error
+                f"{error}; the checkpoint records {self._durable:,} records: --resume continues from there"
+            ) from None
         self._pending, self._durable = False, self.records
         self.commits += 1
 

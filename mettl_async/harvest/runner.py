@@ -17,7 +17,7 @@ import attrs
 from ..core.printable import printable
 from ..core.redaction import redact
 from .changes import Tally
-from .checkpoint import HarvestError, write_atomically
+from .checkpoint import write_atomically
 from .kinds import HarvestKind
 from .outputs import STDOUT
 from .progress import Progress, count
@@ -89,10 +89,7 @@ def write_changes(sink: Sink, target: Path | str) -> int:
         sys.stdout.buffer.write(b"".join(lines))
         sys.stdout.buffer.flush()
     else:
-        try:
-            write_atomically(Path(target), b"".join(lines))
-        except OSError as error:
-            raise HarvestError(f"cannot write {target}: {error.strerror or error}") from None
+        write_atomically(Path(target), b"".join(lines))
     return len(lines)
 
 
