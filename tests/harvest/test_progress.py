@@ -232,11 +232,11 @@ def test_the_terminal_check_sees_a_display_that_piles_up() -> None:
 def test_the_live_display_fits_the_terminal(
     columns: int, certicheck_sandbox_factory: StartSandbox, tmp_path: Path
 ) -> None:
-    faults = FaultConfig(rate=0.2, seed=2, kinds="429,e000", retry_after=1.0)
+    faults = FaultConfig(rate=0.2, seed=2, kinds="429,e000", retry_after=0.4)
     sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=300, faults=faults))
     out = tmp_path / "r.jsonl"
     run = run_in_terminal(
-        ["harvest", "results", "--out", str(out), "--rate", "8"], columns=columns, env=sandbox.exports()
+        ["harvest", "results", "--out", str(out), "--rate", "16"], columns=columns, env=sandbox.exports()
     )
     assert run.returncode == 0, run.rows
     assert b"harvested 300 records in 15 pages" in run.stdout
