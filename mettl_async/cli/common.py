@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import difflib
+import gc
 import logging
 import signal
 import sys
@@ -147,6 +148,10 @@ def run(
                 loop.add_signal_handler(signal.SIGTERM, task.cancel)
         return await main()
 
+    # What the command imported lives as long as the process: the cycle collector's full passes
+    # (a harvest makes several) need not walk it again. Objects made from here on are collected
+    # as ever; this is the CLI's own process, never a library caller's.
+    gc.freeze()
     try:
         code = asyncio.run(guarded())
     except (KeyboardInterrupt, asyncio.CancelledError):

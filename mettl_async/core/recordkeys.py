@@ -75,11 +75,16 @@ class Fingerprint:
 
     def of_page(self, records: list[Any]) -> list[int]:
         key = self.key
-        if isinstance(key, NaturalKey) and all(record.__class__ is msgspec.Raw for record in records):
+        values: list[Hashable] | None = None
+        if key is None:
+            pass
+        elif all(record.__class__ is dict for record in records):
+            values = [key(record) for record in records]
+        elif isinstance(key, NaturalKey) and all(record.__class__ is msgspec.Raw for record in records):
             values = key.from_texts(records)
-            if values is not None:
-                return [_named_by(value, record) for value, record in zip(values, records, strict=True)]
-        return [record_fingerprint(key, record) for record in records]
+        if values is None:
+            return [record_fingerprint(key, record) for record in records]
+        return [_named_by(value, record) for value, record in zip(values, records, strict=True)]
 
 
 def record_fingerprint(key: RecordKey | None, record: Any) -> int:

@@ -117,11 +117,13 @@ def test_a_record_is_named_alike_from_its_text_and_decoded(
     ),
     indent=spacing,
 )
-def test_a_page_of_texts_is_named_at_once_as_each_record_alone(
+def test_a_page_is_named_at_once_as_each_record_alone(
     endpoint: ListEndpoint[Any], page: list[dict[str, Any]], indent: int | None
 ) -> None:
     texts = parse_json(body_of({"applicants": page}, indent), APPLICANTS)["applicants"]
-    assert endpoint.fingerprint.of_page(texts) == [endpoint.fingerprint(record) for record in page]
+    alone = [endpoint.fingerprint(record) for record in page]
+    assert endpoint.fingerprint.of_page(texts) == alone
+    assert endpoint.fingerprint.of_page(page) == alone  # decoded records, a page at a time too
 
 
 def test_a_page_with_a_key_that_cannot_be_read_is_named_record_by_record() -> None:
