@@ -14,7 +14,7 @@ from typing import Any
 import attrs
 import msgspec
 
-from .jsoncodec import ABSENT, dumps, loads_exact, members_of_each, members_reader
+from .jsoncodec import dumps, loads_exact, members_of_each
 
 #: What identifies a record in a list, read from a decoded record.
 RecordKey = Callable[[Mapping[str, Any]], Hashable]
@@ -34,11 +34,9 @@ class NaturalKey:
 
     fields: tuple[str, ...]
     fold: Callable[..., Hashable] | None = None
-    _read: Callable[[Any], tuple[Any, ...]] = attrs.field(init=False, repr=False, eq=False)
     _read_each: Callable[[list[Any]], list[tuple[Any, ...]]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_read", members_reader(self.fields))
         object.__setattr__(self, "_read_each", members_of_each(self.fields))
 
     def __call__(self, record: Mapping[str, Any]) -> Hashable:
@@ -47,7 +45,7 @@ class NaturalKey:
     def from_text(self, text: Any) -> Hashable:
         """The key of a record's JSON text, its other members skipped; :class:`ValueError` for text
         whose key fields cannot be read (not an object, a number beyond a double's range)."""
-        return self._of([None if value is ABSENT else value for value in self._read(text)])
+        return self._of(self._read_each([text])[0])
 
     def from_texts(self, texts: list[Any]) -> list[Hashable] | None:
         """:meth:`from_text` of each text, in one decode (one call per record cost more than the
