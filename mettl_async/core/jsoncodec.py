@@ -146,33 +146,22 @@ def _kept_at(members: dict[str, msgspec.Raw], keys: list[str]) -> dict[str, Any]
 ABSENT: Any = msgspec.UNSET
 
 
-def _members_decoder(names: tuple[str, ...], absent: Any, of_each: bool) -> Callable[[Any], Any]:
-    fields = {f"m{index}": name for index, name in enumerate(names)}  # any text may name a member
-    shape = msgspec.defstruct("Members", [(f, Any, absent) for f in fields], rename=fields)
-    decode = msgspec.json.Decoder(list[shape] if of_each else shape).decode  # type: ignore[valid-type]
-
-    def read(text: Any) -> Any:
-        try:
-            return decode(text)
-        except RecursionError:
-            raise ValueError("nested too deeply to read") from None
-
-    return read
-
-
 def members_reader(names: tuple[str, ...]) -> Callable[[bytes | msgspec.Raw], tuple[Any, ...]]:
     """A reader of the members ``names`` of a JSON object's text, every other member skipped (in C):
     their values in order, :data:`ABSENT` for one the object lacks. Raises :class:`ValueError` for
     text that is not an object, or a value of these members that the decoder refuses."""
-    decode, astuple = _members_decoder(names, ABSENT, of_each=False), msgspec.structs.astuple
-    return lambda text: astuple(decode(text))
+    fields = {f"m{index}": name for index, name in enumerate(names)}  # any text may name a member
+    shape = msgspec.defstruct("Members", [(f, Any, ABSENT) for f in fields], rename=fields)
+    decode = msgspec.json.Decoder(shape).decode
+    astuple = msgspec.structs.astuple
 
+    def read(text: bytes | msgspec.Raw) -> tuple[Any, ...]:
+        try:
+            return astuple(decode(text))
+        except RecursionError:
+            raise ValueError("nested too deeply to read") from None
 
-def members_of_each(names: tuple[str, ...]) -> Callable[[list[msgspec.Raw]], list[tuple[Any, ...]]]:
-    """:func:`members_reader` for many objects' texts at once, in one decode (``None`` for a
-    member an object lacks); a :class:`ValueError` if any one of them cannot be read so."""
-    decode, astuple = _members_decoder(names, None, of_each=True), msgspec.structs.astuple
-    return lambda texts: [astuple(members) for members in decode(b"[" + b",".join(texts) + b"]")]
+    return read
 
 
 def members_first(text: bytes | msgspec.Raw, members: Mapping[str, Any]) -> bytes:

@@ -23,7 +23,7 @@ from .errors import MalformedResponseError, PaginationError
 from .fingerprints import Fingerprints
 from .jsoncodec import loads_exact
 from .paging_styles import PageData, PagePosition, Paging, check_max_items
-from .recordkeys import Fingerprint, NaturalKey, RecordKey, content_fingerprint
+from .recordkeys import NaturalKey, RecordKey, content_fingerprint, record_fingerprint
 
 T = TypeVar("T")
 
@@ -75,12 +75,11 @@ class ListEndpoint(Generic[T]):
             records=[], position=position, next=None, total=None, payload={}, headers={}, parse=self.parse
         )
 
-    @property
-    def fingerprint(self) -> Fingerprint:
-        """A record's natural key, hashed; its content where the key is missing (``None``
+    def fingerprint(self, record: Any) -> int:
+        """The record's natural key, hashed; its content where the key is missing (``None``
         or all ``None``) or is not a value (a list or object from a misbehaving server). A
         record kept as sent (its text) gives the same (:mod:`.recordkeys`)."""
-        return Fingerprint(self.key)
+        return record_fingerprint(self.key, record)
 
 
 @attrs.define
@@ -139,11 +138,7 @@ class WalkGuard:
     record given out before, and agree with the list's total when the server gives one."""
 
     def __init__(self, fingerprint: Callable[[Any], int], before: int | None) -> None:
-        self._of_page = (
-            fingerprint.of_page
-            if isinstance(fingerprint, Fingerprint)
-            else lambda records: [fingerprint(record) for record in records]
-        )
+        self._fingerprint = fingerprint
         self._seen = Fingerprints()
         #: Records of the list before where this walk started, when known.
         self.before = before
@@ -158,7 +153,8 @@ class WalkGuard:
                 f"the server pointed back at a page already fetched ({_where(page.next)}) after {where}; "
                 "stopping instead of looping"
             )
-        repeat = self._seen.first_repeat(self._of_page(page.records))
+        fingerprint = self._fingerprint
+        repeat = self._seen.first_repeat([fingerprint(record) for record in page.records])
         if repeat is not None:
             raise PaginationError(
                 f"record {repeat + 1} of the page at {where} was already given out in this walk: the "

@@ -2,8 +2,7 @@
 
 A record is a decoded object (a ``dict``) or, in a walk that keeps records as sent, its JSON
 text (:class:`~mettl_async.core.jsoncodec.AsSent`). From text, a :class:`NaturalKey` decodes only
-its own fields, a whole page's in one call; any other key, and the content, need the record
-decoded. Pure functions.
+its own fields; any other key, and the content, need the record decoded. Pure functions.
 """
 
 from __future__ import annotations
@@ -12,9 +11,8 @@ from collections.abc import Callable, Hashable, Mapping
 from typing import Any
 
 import attrs
-import msgspec
 
-from .jsoncodec import dumps, loads_exact, members_of_each
+from .jsoncodec import ABSENT, dumps, loads_exact, members_reader
 
 #: What identifies a record in a list, read from a decoded record.
 RecordKey = Callable[[Mapping[str, Any]], Hashable]
@@ -34,10 +32,10 @@ class NaturalKey:
 
     fields: tuple[str, ...]
     fold: Callable[..., Hashable] | None = None
-    _read_each: Callable[[list[Any]], list[tuple[Any, ...]]] = attrs.field(init=False, repr=False, eq=False)
+    _read: Callable[[Any], tuple[Any, ...]] = attrs.field(init=False, repr=False, eq=False)
 
     def __attrs_post_init__(self) -> None:
-        object.__setattr__(self, "_read_each", members_of_each(self.fields))
+        object.__setattr__(self, "_read", members_reader(self.fields))
 
     def __call__(self, record: Mapping[str, Any]) -> Hashable:
         return self._of([record.get(name) for name in self.fields])
@@ -45,44 +43,12 @@ class NaturalKey:
     def from_text(self, text: Any) -> Hashable:
         """The key of a record's JSON text, its other members skipped; :class:`ValueError` for text
         whose key fields cannot be read (not an object, a number beyond a double's range)."""
-        return self._of(self._read_each([text])[0])
+        return self._of([None if value is ABSENT else value for value in self._read(text)])
 
-    def from_texts(self, texts: list[Any]) -> list[Hashable] | None:
-        """:meth:`from_text` of each text, in one decode (one call per record cost more than the
-        rest of the walk's check); ``None`` when any one cannot be read so."""
-        try:
-            return [self._of(values) for values in self._read_each(texts)]
-        except ValueError:
-            return None
-
-    def _of(self, values: list[Any] | tuple[Any, ...]) -> Hashable:
+    def _of(self, values: list[Any]) -> Hashable:
         if self.fold is not None:
             return self.fold(*values)
         return values[0] if len(values) == 1 else tuple(values)
-
-
-@attrs.frozen
-class Fingerprint:
-    """What a walk's duplicate check remembers of a record (:func:`record_fingerprint` by ``key``);
-    :meth:`of_page` does a whole page, reading the natural keys of records kept as text at once."""
-
-    key: RecordKey | None
-
-    def __call__(self, record: Any) -> int:
-        return record_fingerprint(self.key, record)
-
-    def of_page(self, records: list[Any]) -> list[int]:
-        key = self.key
-        values: list[Hashable] | None = None
-        if key is None:
-            pass
-        elif all(record.__class__ is dict for record in records):
-            values = [key(record) for record in records]
-        elif isinstance(key, NaturalKey) and all(record.__class__ is msgspec.Raw for record in records):
-            values = key.from_texts(records)
-        if values is None:
-            return [record_fingerprint(key, record) for record in records]
-        return [_named_by(value, record) for value, record in zip(values, records, strict=True)]
 
 
 def record_fingerprint(key: RecordKey | None, record: Any) -> int:
@@ -90,16 +56,13 @@ def record_fingerprint(key: RecordKey | None, record: Any) -> int:
     ``None``) or is not a value (a list or object from a misbehaving server), or where ``key`` is
     ``None``."""
     if record.__class__ is dict or isinstance(record, Mapping):
-        return _named_by(None if key is None else key(record), record)
-    return _named_by(_key_of_text(key, record), record)
-
-
-def _named_by(value: Hashable, record: Any) -> int:
-    """The fingerprint of ``record`` whose natural key is ``value``."""
-    if value.__class__ is str:
-        return hash(value)
+        value = None if key is None else key(record)
+    else:
+        value = _key_of_text(key, record)
     if value is None or (isinstance(value, tuple) and all(part is None for part in value)):
         return _content(record)
+    if value.__class__ is str:
+        return hash(value)
     try:
         hash(value)
     except TypeError:

@@ -106,35 +106,6 @@ def test_a_record_is_named_alike_from_its_text_and_decoded(
     assert endpoint.fingerprint(text) == endpoint.fingerprint(record)
 
 
-@pytest.mark.parametrize("endpoint", [RESULTS, TESTS, SLOT_CANDIDATES, KEYED_BY_A_FUNCTION])
-@settings(max_examples=examples(100), deadline=None, suppress_health_check=list(HealthCheck))
-@given(
-    page=st.lists(
-        st.fixed_dictionaries(
-            {}, optional={"email": st.one_of(st.text(max_size=6), json_values), "testId": json_values}
-        ),
-        max_size=6,
-    ),
-    indent=spacing,
-)
-def test_a_page_is_named_at_once_as_each_record_alone(
-    endpoint: ListEndpoint[Any], page: list[dict[str, Any]], indent: int | None
-) -> None:
-    texts = parse_json(body_of({"applicants": page}, indent), APPLICANTS)["applicants"]
-    alone = [endpoint.fingerprint(record) for record in page]
-    assert endpoint.fingerprint.of_page(texts) == alone
-    assert endpoint.fingerprint.of_page(page) == alone  # decoded records, a page at a time too
-
-
-def test_a_page_with_a_key_that_cannot_be_read_is_named_record_by_record() -> None:
-    sent = [b'{"email":"a@x.com"}', b'{"email":1e400}', b'{"email":"A@X.com","n":1}']
-    texts = parse_json(b'{"applicants":[' + b",".join(sent) + b"]}", APPLICANTS)["applicants"]
-    fingerprints = RESULTS.fingerprint.of_page(texts)
-    assert fingerprints == [RESULTS.fingerprint(text) for text in texts]
-    assert fingerprints[0] == fingerprints[2]  # the same e-mail address: a repeat
-    assert fingerprints[1] == hash(sent[1])  # by its text, which names it
-
-
 def test_a_record_sent_without_its_stamp_gets_it_first() -> None:
     endpoint = schedule_results("/schedules/k1/candidates", "k1")
     sent = [b'{"email" : "a@x.com"}', b"{ }", b'{"accessKey":"own","email":"b@x.com"}']
