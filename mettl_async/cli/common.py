@@ -150,7 +150,8 @@ def run(
 
     # What the command imported lives as long as the process: the cycle collector's full passes
     # (a harvest makes several) need not walk it again. Objects made from here on are collected
-    # as ever; this is the CLI's own process, never a library caller's.
+    # as ever, and all of them once the command is over (a command run in-process, by a test's
+    # CliRunner, leaves that process as it found it). The library never does this.
     gc.freeze()
     try:
         code = asyncio.run(guarded())
@@ -163,6 +164,8 @@ def run(
             traceback.print_exc()
         code, message = describe(error, spelled)
         click.echo(f"mettl-async: {printable(message)}", err=True)
+    finally:
+        gc.unfreeze()
     sys.exit(code)
 
 
