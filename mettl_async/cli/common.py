@@ -163,7 +163,8 @@ def run(
         if debug:
             traceback.print_exc()
         code, message = describe(error, spelled)
-        click.echo(f"mettl-async: {printable(message)}", err=True)
+        notes = "".join(f"; {redact(note)}" for note in getattr(error, "__notes__", ()))  # what else failed
+        click.echo(f"mettl-async: {printable(message + notes)}", err=True)
     finally:
         gc.unfreeze()
     sys.exit(code)

@@ -109,6 +109,15 @@ async def record_failure(output: SinkThread, error: BaseException) -> None:
         log.warning("could not record the failed run in the output: %s", failure_text(failed))
 
 
+async def close_after(output: SinkThread, error: Exception) -> None:
+    """Close ``output`` after ``error`` stopped the run. A failure to close (its last commit) is
+    added to ``error``'s notes: the caller sees why the run stopped, and what closing said."""
+    try:
+        await output.aclose()
+    except Exception as closing:
+        error.add_note(f"closing the output failed too: {failure_text(closing)}")
+
+
 async def run_harvest(
     paginator: Paginator[Any],
     output: SinkThread,
@@ -129,6 +138,7 @@ async def run_harvest(
     counts = progress.counts
     counts.records = counts.resumed_at = sink.records
     retries_before, throttled_before = stats.retries, stats.rate_limited
+    closed = False
     try:
         if resumed is None or not resumed.complete:
             async for page in paginator.pages(start=resumed.next if resumed else None, as_sent=sink.as_sent):
@@ -145,9 +155,12 @@ async def run_harvest(
             await output.call(lambda opened: write_changes(opened, target))
     except Exception as error:
         await record_failure(output, error)
+        closed = True
+        await close_after(output, error)
         raise
     finally:
-        await output.aclose()
+        if not closed:
+            await output.aclose()
         counts.retries = stats.retries - retries_before
         counts.throttled = stats.rate_limited - throttled_before
         progress.close()

@@ -32,3 +32,17 @@ def test_a_failing_command_leaves_the_collector_as_it_found_it() -> None:
         run(command, debug=False)
     assert ended.value.code != 0
     assert gc.get_freeze_count() == 0
+
+
+def test_what_else_failed_is_said_after_the_error(capsys: pytest.CaptureFixture[str]) -> None:
+    async def command() -> int:
+        error = OSError(5, "Input/output error")
+        error.add_note("closing the output failed too: HarvestError: ak=SECRETKEY1234 full\x1b[2J")
+        raise error
+
+    with pytest.raises(SystemExit):
+        run(command, debug=False)
+    said = capsys.readouterr().err
+    assert said.startswith("mettl-async: Input/output error; closing the output failed too: HarvestError: ")
+    assert "SECRETKEY1234" not in said  # masked, as the error's own text is
+    assert "\x1b" not in said  # and printable

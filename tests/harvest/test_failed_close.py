@@ -1,0 +1,53 @@
+"""A run that stops on an error and then cannot close its output (the last commit fails) raises the
+error that stopped it, with what closing said in its notes: neither is lost."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from mettl_async.core.errors import ServerError
+from mettl_async.core.retry import RetryPolicy
+from mettl_async.harvest.progress import Progress
+from mettl_async.harvest.runner import harvest_fingerprint, run_harvest
+from mettl_async.harvest.sinks import open_sink
+from mettl_async.harvest.threaded import SinkThread
+from mettl_async.platforms import kinds
+from mettl_async.testing import FaultConfig, SandboxThread
+from mettl_async.testing.certicheck import SandboxConfig
+
+RESULTS = kinds()["results"]
+
+
+async def test_the_error_that_stopped_a_run_is_raised_with_the_failure_to_close_it(
+    certicheck_sandbox_factory: Callable[..., SandboxThread], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=500))
+    out = tmp_path / "r.jsonl"
+    async with sandbox.client(retry=RetryPolicy.never()) as client:
+        account = {"platform": "certicheck", **client.identity()}
+        fingerprint = harvest_fingerprint(RESULTS, {}, account, "jsonl")
+        output = SinkThread(
+            lambda: open_sink(out, "jsonl", RESULTS, fingerprint, resume=False), commit_interval=60
+        )
+        sink = await output.open()
+        real_fsync = os.fsync
+
+        def fsync(fd: int) -> None:
+            if sink.commits:  # the first page is durable: from now on the disk is full
+                raise OSError(28, "No space left on device")
+            real_fsync(fd)
+            # ...and the server fails every request after the first page's durable point
+            sandbox.sandbox.faults.config = FaultConfig(rate=1.0, kinds="html5xx")
+
+        monkeypatch.setattr(os, "fsync", fsync)
+        with pytest.raises(ServerError) as stopped:
+            await run_harvest(RESULTS.open(client, {}, 5), output, Progress(), client.stats)
+    assert stopped.value.http_status in (502, 503, 504)  # why the run stopped
+    (note,) = stopped.value.__notes__
+    assert note.startswith("closing the output failed too: HarvestError: ")
+    assert "No space left on device" in note
+    assert sink.records == 5  # the first page, durable before the disk filled
