@@ -6,10 +6,12 @@ from __future__ import annotations
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from mettl_async.core.errors import ServerError
+from mettl_async.core.paging_styles import PagePosition
 from mettl_async.core.retry import RetryPolicy
 from mettl_async.harvest.progress import Progress
 from mettl_async.harvest.runner import harvest_fingerprint, run_harvest
@@ -34,20 +36,26 @@ async def test_the_error_that_stopped_a_run_is_raised_with_the_failure_to_close_
             lambda: open_sink(out, "jsonl", RESULTS, fingerprint, resume=False), commit_interval=60
         )
         sink = await output.open()
-        real_fsync = os.fsync
+        real_fsync, real_write, written = os.fsync, output.write_page, []
 
         def fsync(fd: int) -> None:
             if sink.commits:  # the first page is durable: from now on the disk is full
                 raise OSError(28, "No space left on device")
             real_fsync(fd)
-            # ...and the server fails every request after the first page's durable point
-            sandbox.sandbox.faults.config = FaultConfig(rate=1.0, kinds="html5xx")
+
+        async def write_page(records: list[Any], following: PagePosition | None) -> None:
+            await real_write(records, following)
+            written.append(len(records))
+            if len(written) == 3:  # two pages wait for their commit: the server fails from now on
+                sandbox.sandbox.faults.config = FaultConfig(rate=1.0, kinds="html5xx")
 
         monkeypatch.setattr(os, "fsync", fsync)
+        monkeypatch.setattr(output, "write_page", write_page)
         with pytest.raises(ServerError) as stopped:
             await run_harvest(RESULTS.open(client, {}, 5), output, Progress(), client.stats)
     assert stopped.value.http_status in (502, 503, 504)  # why the run stopped
     (note,) = stopped.value.__notes__
     assert note.startswith("closing the output failed too: HarvestError: ")
     assert "No space left on device" in note
+    assert len(written) >= 3
     assert sink.records == 5  # the first page, durable before the disk filled
