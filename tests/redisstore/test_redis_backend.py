@@ -19,7 +19,7 @@ import pytest
 
 from mettl_async import ConfigurationError
 from mettl_async.core.ratelimit import RateLimiter
-from mettl_async.redisstore import RedisLink, RedisRateLimiter, shared_budget
+from mettl_async.redisstore import BudgetRegistry, RedisLink, RedisRateLimiter, shared_budget
 from mettl_async.redisstore import uniqueness as uniqueness_module
 from mettl_async.redisstore.link import namespace, shown_url
 from mettl_async.testing import SandboxThread
@@ -267,7 +267,9 @@ async def test_redis_errors_never_leave_the_library(
     """A key of the wrong type (another program's) makes Redis refuse: that falls back too."""
     caplog.set_level(logging.WARNING, logger="mettl_async.redisstore")
     name = unique_name()
-    async with shared_budget(redis_server.url, name) as budget:
+    # A registry of its own: the process's (shared_budget's) would stay down for other tests
+    # of this worker that use the same server.
+    async with BudgetRegistry(redis_server.url) as registry, registry.budget(name) as budget:
         await budget.link.client.set(namespace(name) + ":limiter", "not a hash")
         await budget.limiter.acquire()
         budget.limiter.throttled(None)

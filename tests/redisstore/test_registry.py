@@ -35,18 +35,20 @@ async def connections_named(admin: aioredis.Redis, marker: str) -> int:
 async def test_thirty_budgets_share_one_connection(redis_server: RedisServer) -> None:
     """Thirty accounts' budgets, used one after another: one connection, not thirty pools."""
     admin = aioredis.Redis.from_url(redis_server.url)
-    await admin.client_setname("admin")
-    before = await connections_named(admin, "admin")
-    budgets = [shared_budget(redis_server.url, unique(), rate=1000.0) for _ in range(30)]
-    for budget in budgets:
-        await budget.limiter.acquire()
-        await budget.uniqueness.nonce()
-    opened = await connections_named(admin, "admin") - before
-    for budget in budgets:
-        await budget.aclose()
-    assert opened == 1
-    assert await connections_named(admin, "admin") == before  # the last budget closed it
-    await admin.aclose()
+    try:
+        await admin.client_setname("admin")
+        before = await connections_named(admin, "admin")
+        budgets = [shared_budget(redis_server.url, unique(), rate=1000.0) for _ in range(30)]
+        for budget in budgets:
+            await budget.limiter.acquire()
+            await budget.uniqueness.nonce()
+        opened = await connections_named(admin, "admin") - before
+        for budget in budgets:
+            await budget.aclose()
+        assert opened == 1
+        assert await connections_named(admin, "admin") == before  # the last budget closed it
+    finally:
+        await admin.aclose()  # a failure here leaves no connection for a later test to warn of
 
 
 async def test_one_budget_per_name_and_the_same_settings_asked(redis_server: RedisServer) -> None:
