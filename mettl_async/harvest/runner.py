@@ -159,9 +159,11 @@ async def run_harvest(
         await close_after(output, error)
         raise
     finally:
-        if not closed:
-            await output.aclose()
-        counts.retries = stats.retries - retries_before
-        counts.throttled = stats.rate_limited - throttled_before
-        progress.close()
+        try:
+            if not closed:
+                await output.aclose()  # re-raises a Ctrl-C that came while it stopped a pending commit
+        finally:
+            counts.retries = stats.retries - retries_before
+            counts.throttled = stats.rate_limited - throttled_before
+            progress.close()  # whatever closing raised: the display never outlives the run
     return summarize(sink, progress, complete=True)

@@ -1,8 +1,10 @@
-"""A run that stops on an error and then cannot close its output (the last commit fails) raises the
-error that stopped it, with what closing said in its notes: neither is lost."""
+"""A run that stops and then closes: on an error whose closing fails too (the last commit), the
+error that stopped it is raised with what closing said in its notes, neither lost; on Ctrl-C
+with a commit pending, the progress display is closed all the same."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 from collections.abc import Callable
 from pathlib import Path
@@ -59,3 +61,40 @@ async def test_the_error_that_stopped_a_run_is_raised_with_the_failure_to_close_
     assert "No space left on device" in note
     assert len(written) >= 3
     assert sink.records == 5  # the first page, durable before the disk filled
+
+
+async def test_a_run_cancelled_with_a_commit_pending_closes_its_progress_display(
+    certicheck_sandbox_factory: Callable[..., SandboxThread], tmp_path: Path
+) -> None:
+    """Ctrl-C while written pages wait for their timed commit: closing the output re-raises the
+    cancellation, and the display (a terminal's, hiding the cursor) is closed all the same."""
+    slow = FaultConfig(rate=1.0, kinds="slow", slow_seconds=0.05)
+    sandbox = certicheck_sandbox_factory(SandboxConfig(applicants=500, faults=slow))
+    out = tmp_path / "r.jsonl"
+    closed: list[int] = []
+    waiting = asyncio.Event()
+
+    class Display(Progress):
+        def update(self, *, force: bool = False) -> None:
+            super().update(force=force)
+            if self.counts.pages >= 3:  # the first page durable, the next ones waiting
+                waiting.set()
+
+        def close(self) -> None:
+            closed.append(self.counts.pages)
+            super().close()
+
+    async with sandbox.client() as client:
+        account = {"platform": "certicheck", **client.identity()}
+        fingerprint = harvest_fingerprint(RESULTS, {}, account, "jsonl")
+        output = SinkThread(
+            lambda: open_sink(out, "jsonl", RESULTS, fingerprint, resume=False), commit_interval=60
+        )
+        display = Display()
+        run = asyncio.ensure_future(run_harvest(RESULTS.open(client, {}, 5), output, display, client.stats))
+        await waiting.wait()
+        run.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await run
+    assert len(closed) == 1
+    assert closed[0] >= 3
