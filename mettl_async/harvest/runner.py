@@ -161,7 +161,7 @@ async def run_harvest(
     finally:
         try:
             if not closed:
-                await output.aclose()  # re-raises a Ctrl-C that came while it stopped a pending commit
+                await output.aclose()  # raises a Ctrl-C that comes while it stops a pending commit
         finally:
             counts.retries = stats.retries - retries_before
             counts.throttled = stats.rate_limited - throttled_before

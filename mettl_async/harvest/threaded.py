@@ -105,12 +105,13 @@ class SinkThread:
         timer, self._timer = self._timer, None
         if timer is None:
             return
+        caller = asyncio.current_task()
+        asked = caller.cancelling() if caller is not None else 0  # a Ctrl-C already on its way counts once
         timer.cancel()
         try:
             await timer
         except asyncio.CancelledError:
-            caller = asyncio.current_task()
-            if caller is not None and caller.cancelling():
+            if caller is not None and caller.cancelling() > asked:  # cancelled while it waited
                 raise
 
     async def land(self, record: Mapping[str, Any]) -> int:

@@ -143,6 +143,36 @@ async def test_ctrl_c_while_the_pending_commit_is_stopped_reaches_the_caller(
     assert Checkpoint.from_json(out.with_name("r.jsonl.checkpoint.json").read_bytes()).records == 4
 
 
+async def test_closing_after_a_ctrl_c_already_delivered_does_not_raise_it_again(tmp_path: Path) -> None:
+    """Defect (found in review): the closing took a cancellation delivered before it (the one the
+    run's ``finally`` is handling) for a new one and raised it again, skipping what followed it."""
+    never = asyncio.Event()
+
+    async def sleep(seconds: float) -> None:  # the timer's commit stays pending
+        await never.wait()
+
+    out = tmp_path / "r.jsonl"
+    output = SinkThread(
+        lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False), commit_interval=30, sleep=sleep
+    )
+
+    async def run() -> str:
+        await output.write_page(page(0, 2), PagePosition(2, 2))
+        await output.write_page(page(2, 2), PagePosition(4, 2))  # waits for the timer
+        try:
+            await never.wait()  # the walk, when Ctrl-C comes
+        except asyncio.CancelledError:
+            await output.aclose()
+            return "closed"
+        return "not cancelled"
+
+    walk = asyncio.ensure_future(run())
+    await asyncio.sleep(0.05)
+    walk.cancel()
+    assert await walk == "closed"
+    assert Checkpoint.from_json(out.with_name("r.jsonl.checkpoint.json").read_bytes()).records == 4
+
+
 async def test_a_checkpoint_that_cannot_be_written_is_the_library_s_error(tmp_path: Path) -> None:
     """Defect (found in review): the OSError of a checkpoint that cannot be replaced left the
     library as itself (the command described it; a library caller got an OSError)."""
