@@ -99,15 +99,6 @@ def test_resume_after_completion_is_a_no_op(sandbox: SandboxThread, tmp_path: Pa
 # -- killed and resumed -------------------------------------------------------------------------
 
 
-def sqlite_progress(path: Path) -> int:
-    try:
-        with sqlite3.connect(path) as db:
-            row = db.execute("SELECT records FROM mettl_harvest_checkpoints").fetchone()
-    except sqlite3.Error:
-        return 0
-    return row[0] if row else 0
-
-
 def test_ctrl_c_keeps_what_was_fetched_and_exits_non_zero(
     slow_sandbox: SandboxThread, tmp_path: Path
 ) -> None:

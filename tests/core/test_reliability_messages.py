@@ -17,7 +17,7 @@ from urllib.parse import quote
 import pytest
 import trustme
 from aiohttp import web
-from click.testing import CliRunner
+from click.testing import CliRunner, Result
 
 from mettl_async import ApiError, CertiCheckClient, ClientOptions, RetryPolicy, TLSVerificationError
 from mettl_async.cli import main
@@ -59,6 +59,21 @@ SECRET = "PRIVATE-9f3b-do-not-show"
 PUBLIC = "PUBLIC-77aa-do-not-show"
 
 
+async def harvest_tests(base_url: str, tmp_path: Path, *options: str) -> Result:
+    """``mettl-async harvest tests`` against ``base_url`` with this file's keys, in-process (in a
+    thread: the server it talks to runs on this test's loop)."""
+    env = {
+        "METTL_PUBLIC_KEY": PUBLIC,
+        "METTL_PRIVATE_KEY": SECRET,
+        "METTL_SUBDOMAIN": "acme",
+        "METTL_BASE_URL": base_url,
+    }
+    out = str(tmp_path / "t.jsonl")
+    return await asyncio.to_thread(
+        CliRunner().invoke, main, ["harvest", "tests", "--out", out, *options], env=env
+    )
+
+
 @pytest.mark.parametrize(
     ("status", "template"),
     [
@@ -81,18 +96,8 @@ async def test_an_error_body_echoing_the_url_shows_no_key_or_signature(
     assert SIGNATURES
     for secret in (PUBLIC, SECRET, *SIGNATURES, *(quote(s, safe="") for s in SIGNATURES)):
         assert secret not in shown
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        main,
-        # two attempts: a retried 5xx is shown too, without the default policy's 9 s of backoff
-        ["harvest", "tests", "--out", str(tmp_path / "t.jsonl"), "--attempts", "2"],
-        env={
-            "METTL_PUBLIC_KEY": PUBLIC,
-            "METTL_PRIVATE_KEY": SECRET,
-            "METTL_SUBDOMAIN": "acme",
-            "METTL_BASE_URL": base_url,
-        },
-    )
+    # two attempts: a retried 5xx is shown too, without the default policy's 9 s of backoff
+    result = await harvest_tests(base_url, tmp_path, "--attempts", "2")
     assert result.exit_code != 0
     for secret in (PUBLIC, SECRET, *SIGNATURES, *(quote(s, safe="") for s in SIGNATURES)):
         assert secret not in result.output
@@ -114,17 +119,7 @@ async def test_an_e504_without_a_date_says_the_local_clock_may_be_off(
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", refuse)
     base_url = await serve(app)
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        main,
-        ["harvest", "tests", "--out", str(tmp_path / "t.jsonl")],
-        env={
-            "METTL_PUBLIC_KEY": PUBLIC,
-            "METTL_PRIVATE_KEY": SECRET,
-            "METTL_SUBDOMAIN": "acme",
-            "METTL_BASE_URL": base_url,
-        },
-    )
+    result = await harvest_tests(base_url, tmp_path)
     assert result.exit_code == 3
     assert "sent no Date header" in result.output
     assert "local clock may be off" in result.output
@@ -178,17 +173,7 @@ async def test_cli_says_tls_failed_with_exit_4(
     self_signed: tuple[str, trustme.CA, list[int]], tmp_path: Path
 ) -> None:
     base_url, _, _ = self_signed
-    result = await asyncio.to_thread(
-        CliRunner().invoke,
-        main,
-        ["harvest", "tests", "--out", str(tmp_path / "t.jsonl")],
-        env={
-            "METTL_PUBLIC_KEY": PUBLIC,
-            "METTL_PRIVATE_KEY": SECRET,
-            "METTL_SUBDOMAIN": "acme",
-            "METTL_BASE_URL": base_url,
-        },
-    )
+    result = await harvest_tests(base_url, tmp_path)
     assert result.exit_code == 4
     assert "TLS verification failed" in result.output
     assert "network unreachable" not in result.output
@@ -214,14 +199,9 @@ def test_a_busy_sandbox_port_is_named(tmp_path: Path) -> None:
 
 
 def test_an_unknown_output_extension_exits_2(certicheck_sandbox: SandboxThread, tmp_path: Path) -> None:
-    config = certicheck_sandbox.sandbox.config
-    env = {
-        "METTL_PUBLIC_KEY": config.public_key,
-        "METTL_PRIVATE_KEY": config.private_key,
-        "METTL_SUBDOMAIN": config.subdomain,
-        "METTL_BASE_URL": certicheck_sandbox.base_url,
-    }
-    result = CliRunner().invoke(main, ["harvest", "tests", "--out", str(tmp_path / "t.txt")], env=env)
+    result = CliRunner().invoke(
+        main, ["harvest", "tests", "--out", str(tmp_path / "t.txt")], env=certicheck_sandbox.exports()
+    )
     assert result.exit_code == 2
     assert "--format" in result.output
     assert not certicheck_sandbox.sandbox.requests

@@ -114,6 +114,17 @@ async def test_a_page_is_made_durable_within_the_interval_while_the_walk_waits(t
         await output.aclose()
 
 
+def pending(out: Path) -> SinkThread:
+    """A JSONL output whose timed commit, once a page waits for one, never comes by itself."""
+
+    async def sleep(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    return SinkThread(
+        lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False), commit_interval=30, sleep=sleep
+    )
+
+
 @pytest.mark.parametrize("closing", [False, True])
 async def test_ctrl_c_while_the_pending_commit_is_stopped_reaches_the_caller(
     tmp_path: Path, closing: bool
@@ -121,15 +132,8 @@ async def test_ctrl_c_while_the_pending_commit_is_stopped_reaches_the_caller(
     """Defect (found in review): the last page's commit and the closing stop the timer's commit
     and wait for it; a cancellation of the caller arriving then was taken for the timer's own
     and swallowed, so a Ctrl-C there let the run go on and end as if harvested."""
-    never = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:  # the timer's commit stays pending
-        await never.wait()
-
     out = tmp_path / "r.jsonl"
-    output = SinkThread(
-        lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False), commit_interval=30, sleep=sleep
-    )
+    output = pending(out)
     await output.write_page(page(0, 2), PagePosition(2, 2))
     await output.write_page(page(2, 2), PagePosition(4, 2))  # waits for the timer
     caller = asyncio.ensure_future(output.aclose() if closing else output.commit())
@@ -146,21 +150,14 @@ async def test_ctrl_c_while_the_pending_commit_is_stopped_reaches_the_caller(
 async def test_closing_after_a_ctrl_c_already_delivered_does_not_raise_it_again(tmp_path: Path) -> None:
     """Defect (found in review): the closing took a cancellation delivered before it (the one the
     run's ``finally`` is handling) for a new one and raised it again, skipping what followed it."""
-    never = asyncio.Event()
-
-    async def sleep(seconds: float) -> None:  # the timer's commit stays pending
-        await never.wait()
-
     out = tmp_path / "r.jsonl"
-    output = SinkThread(
-        lambda: open_sink(out, "jsonl", RESULTS, FINGERPRINT, resume=False), commit_interval=30, sleep=sleep
-    )
+    output = pending(out)
 
     async def run() -> str:
         await output.write_page(page(0, 2), PagePosition(2, 2))
         await output.write_page(page(2, 2), PagePosition(4, 2))  # waits for the timer
         try:
-            await never.wait()  # the walk, when Ctrl-C comes
+            await asyncio.Event().wait()  # the walk, when Ctrl-C comes
         except asyncio.CancelledError:
             await output.aclose()
             return "closed"

@@ -18,6 +18,7 @@ import pytest
 from mettl_async.harvest.locking import lock_path
 from mettl_async.testing import FaultConfig, SandboxThread
 from mettl_async.testing.certicheck import SandboxConfig
+from tests.support.cli_support import lines_in, wait_for
 
 Factory = Callable[..., SandboxThread]
 MAIN = [sys.executable, "-m", "mettl_async"]
@@ -56,21 +57,13 @@ def fast_again(sandbox: SandboxThread) -> None:
 def written(out: Path, fmt: str) -> int:
     """Records written so far (0 before the output exists)."""
     if fmt == "jsonl":
-        return out.read_bytes().count(b"\n") if out.exists() else 0
+        return lines_in(out)
     try:
         with sqlite3.connect(out) as db:
             row = db.execute("SELECT records FROM mettl_harvest_checkpoints").fetchone()
     except sqlite3.Error:
         return 0
     return row[0] if row else 0
-
-
-def wait_until(condition: Callable[[], bool], process: subprocess.Popen[bytes], timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the first writer did not get there in time"
-        time.sleep(0.01)
 
 
 def content(out: Path, fmt: str) -> list[bytes]:
@@ -99,7 +92,7 @@ def test_a_second_harvest_is_refused_naming_the_first(
         harvest_args(out), env=os.environ | slow.exports(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        wait_until(lambda: written(out, fmt) >= 10, first)
+        wait_for(lambda: written(out, fmt) >= 10, first)
         second = refused_at_once(harvest_args(out), os.environ | slow.exports())
         assert f"{out} is being written by another process (pid {first.pid}, since " in second.stderr
         assert f"mettl-async harvest results --out {out})" in second.stderr
@@ -152,7 +145,7 @@ def test_a_killed_writer_blocks_no_one(slow: SandboxThread, tmp_path: Path) -> N
         harvest_args(out), env=os.environ | slow.exports(), stdout=subprocess.PIPE, stderr=subprocess.PIPE
     )
     try:
-        wait_until(lambda: written(out, "jsonl") >= 10, first)
+        wait_for(lambda: written(out, "jsonl") >= 10, first)
     finally:
         first.kill()
         first.communicate()
@@ -188,7 +181,7 @@ def test_two_harvests_into_one_postgresql_table(slow: SandboxThread, postgres_ur
         stderr=subprocess.PIPE,
     )
     try:
-        wait_until(lambda: checkpointed() >= 10, first)
+        wait_for(lambda: checkpointed() >= 10, first)
         second = refused_at_once([*harvest_args(postgres_url), "--resume"], os.environ | slow.exports())
         assert "postgresql://mettl:***@127.0.0.1:" in second.stderr
         assert "(table results, this harvest) is being written by another process" in second.stderr

@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import contextlib
 import hashlib
 import hmac
 import signal
 import sqlite3
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -111,7 +113,10 @@ def test_demo_shows_every_platform_by_default(tmp_path: Path, monkeypatch: pytes
     ]
 
 
-def test_the_sandbox_command_serves_proctorexam_too(tmp_path: Path) -> None:
+@contextlib.contextmanager
+def sandbox_command() -> Iterator[tuple[subprocess.Popen[str], list[str], dict[str, str]]]:
+    """``mettl-async sandbox`` (30 applicants) in a process of its own: the process, the lines it
+    printed and the variables it exports; stopped by Ctrl-C at the end if it still runs."""
     process = subprocess.Popen(
         [sys.executable, "-m", "mettl_async", "sandbox", "--port", "0", "--applicants", "30"],
         stdout=subprocess.PIPE,
@@ -121,27 +126,29 @@ def test_the_sandbox_command_serves_proctorexam_too(tmp_path: Path) -> None:
     try:
         assert process.stdout is not None
         printed, exports = read_banner(process.stdout)
+        yield process, printed, exports
+    finally:
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+        try:
+            process.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.communicate()
+
+
+def test_the_sandbox_command_serves_proctorexam_too(tmp_path: Path) -> None:
+    with sandbox_command() as (_, printed, exports):
         exports = {name: value for name, value in exports.items() if name.startswith("PROCTOREXAM")}
         out = tmp_path / "s.jsonl"
         result = cli(None, "harvest", "proctorexam-sessions", "--out", str(out), env=exports)
         assert result.exit_code == 0, result.output
         assert len(out.read_bytes().splitlines()) == 30
         assert "mettl-async itep sandbox" in printed[-1]
-    finally:
-        process.send_signal(signal.SIGINT)
-        process.communicate(timeout=10)
 
 
 def test_the_sandbox_command_serves_the_rest_api_too(tmp_path: Path) -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "mettl_async", "sandbox", "--port", "0", "--applicants", "30"],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        assert process.stdout is not None
-        printed, exports = read_banner(process.stdout)
+    with sandbox_command() as (process, printed, exports):
         assert exports["METTL_API_BASE_URL"].endswith("/mettl/v2")
         assert any("Mettl REST API sandbox at" in line for line in printed)
         out = tmp_path / "s.jsonl"
@@ -153,10 +160,6 @@ def test_the_sandbox_command_serves_the_rest_api_too(tmp_path: Path) -> None:
         process.send_signal(signal.SIGINT)
         process.communicate(timeout=10)
         assert process.returncode == 0
-    finally:
-        if process.poll() is None:
-            process.kill()
-        process.communicate()
 
 
 # -- webhooks serve, a real process -----------------------------------------------------------------
